@@ -1,0 +1,30 @@
+{
+  "targets": [
+    {
+      "target_name": "convkit",
+      "sources": [
+        "native/binding/addon.cc",
+        "native/core/common.cc",
+        "native/core/cpu.cc",
+        "native/core/padmap.cc",
+        "native/core/probe.cc",
+        "native/core/threadpool.cc",
+        "native/kernels/dispatch.cc",
+        "native/kernels/f32-conv-scalar.cc",
+        "native/ops/conv.cc",
+        "native/ops/conv_transpose.cc",
+        "native/ops/interpolate.cc",
+        "native/ops/layout.cc",
+        "native/ops/pad.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions", "-O2"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-O2"],
+      "cflags": ["-O3", "-Wall", "-Wextra"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "-Wall", "-Wextra"],
+      "xcode_settings": {"GCC_ENABLE_CPP_EXCEPTIONS": "YES", "CLANG_CXX_LANGUAGE_STANDARD": "c++17"},
+      "msvs_settings": {"VCCLCompilerTool": {"ExceptionHandling": 1}}
+    }
+  ]
+}

@@ -1,0 +1,215 @@
+// Convolution, partial convolution and transposed convolution (SPEC §3.1-3.3): validate
+// and plan in TypeScript, compute natively. Each op has one plan; the sync, async and
+// prepared-layer forms all run that plan, so they give bit-identical results.
+import { rangeErrorText, typeError } from './errors';
+import {
+  ConvPlan, ConvTransposePlan, PAD_MODE_CODE, Padding, PaddingMode, planConv, planConvTranspose, WeightLayout,
+} from './geometry';
+import { isChannelsLast, Layout } from './layout';
+import { native } from './native';
+import { allocOutput } from './runtime';
+import { Tensor, TensorLike, convertLayout } from './tensor';
+import { checkBias, checkBoolean, checkFloat32Array, checkTensor, CheckedTensor, isPlainObject, product } from './validate';
+
+export interface ConvOptions {
+  bias?: Float32Array;
+  stride?: number | readonly number[];
+  dilation?: number | readonly number[];
+  groups?: number;
+  padding?: Padding;
+  paddingMode?: PaddingMode;
+  paddingValue?: number;
+  weightLayout?: WeightLayout;
+  outputLayout?: Layout;
+}
+
+export interface PartialConvOptions extends Omit<ConvOptions, 'paddingMode' | 'paddingValue'> {
+  mask?: TensorLike;
+  multiChannel?: boolean;
+}
+
+export interface PartialConvResult {
+  output: Tensor;
+  mask: Tensor;
+}
+
+export interface ConvTransposeOptions {
+  bias?: Float32Array;
+  stride?: number | readonly number[];
+  dilation?: number | readonly number[];
+  groups?: number;
+  padding?: number | readonly (number | readonly [number, number])[] | 'valid' | 'same';
+  outputPadding?: number | readonly number[];
+  outputSize?: number | readonly number[];
+  paddingMode?: 'zeros' | 'reflect' | 'replicate' | 'circular' | 'symmetric';
+  outputLayout?: Layout;
+}
+
+const pad3 = (v: readonly number[], fill: number): number[] => [...new Array(3 - v.length).fill(fill), ...v];
+
+function weightShapeOf(fn: string, w: unknown): { data: Float32Array; shape: number[] } {
+  if (ArrayBuffer.isView(w)) throw typeError(fn, 'weight', 'a Tensor {data, shape} (use tensor(data, shape))', w);
+  if (typeof w !== 'object' || w === null) throw typeError(fn, 'weight', 'a Tensor {data, shape}', w);
+  const o = w as Record<string, unknown>;
+  const data = checkFloat32Array(fn, 'weight.data', o.data);
+  if (!Array.isArray(o.shape)) throw typeError(fn, 'weight.shape', 'an array of integers', o.shape);
+  for (const e of o.shape) {
+    if (typeof e !== 'number') throw typeError(fn, 'weight.shape', 'an array of integers', o.shape);
+    if (!Number.isInteger(e) || e < 1) throw rangeErrorText(fn, 'weight.shape', 'positive integer extents', `[${o.shape.join(', ')}]`);
+  }
+  const shape = o.shape.slice() as number[];
+  if (data.length !== product(shape))
+    throw rangeErrorText(fn, 'weight.data', `${product(shape)} elements for shape [${shape.join(', ')}]`, `${data.length}`);
+  return { data, shape };
+}
+
+function optionsObject(fn: string, options: unknown): Record<string, unknown> | undefined {
+  if (options === undefined) return undefined;
+  if (!isPlainObject(options)) throw typeError(fn, 'options', 'an options object', options);
+  return options;
+}
+
+export interface Job {
+  call: 'conv' | 'partialConv' | 'convTranspose';
+  desc: Record<string, unknown>;
+  finish: () => Tensor | PartialConvResult;
+}
+
+function convDesc(p: ConvPlan | ConvTransposePlan, x: CheckedTensor, w: Float32Array, bias: Float32Array | undefined, y: Float32Array) {
+  return {
+    fn: p.fn, rank: p.rank, N: p.N, Cin: p.Cin, Cout: p.Cout, groups: p.groups,
+    in: pad3(p.in, 1), k: pad3(p.k, 1), stride: pad3(p.stride, 1), dilation: pad3(p.dilation, 1),
+    padBefore: pad3(p.padBefore, 0), padAfter: pad3(p.padAfter, 0), out: pad3(p.out, 1),
+    inChannelsLast: x.channelsLast, outChannelsLast: isChannelsLast(p.outputLayout),
+    mode: PAD_MODE_CODE[p.mode], x: x.data, w, bias, y,
+  };
+}
+
+export function planConvJob(fn: string, rank: number | undefined, input: unknown, weight: unknown, options: unknown): Job {
+  const x = checkTensor(fn, 'input', input, rank);
+  const w = weightShapeOf(fn, weight);
+  const o = optionsObject(fn, options);
+  const p = planConv(fn, x, w.shape, o);
+  const bias = checkBias(fn, o?.bias, p.Cout);
+  const y = allocOutput(fn, p.outputShape);
+  const desc = { ...convDesc(p, x, w.data, bias, y), padValue: p.padValue, weightLayout: p.weightFamily };
+  return { call: 'conv', desc, finish: () => new Tensor(y, p.outputShape, p.outputLayout) };
+}
+
+export function planPartialConvJob(fn: string, rank: number, input: unknown, weight: unknown, options: unknown): Job {
+  const x = checkTensor(fn, 'input', input, rank);
+  const w = weightShapeOf(fn, weight);
+  const o = optionsObject(fn, options);
+  const p = planConv(fn, x, w.shape, o, true);
+  const bias = checkBias(fn, o?.bias, p.Cout);
+  const multi = checkBoolean(fn, 'multiChannel', o?.multiChannel, false);
+  let mask: CheckedTensor | undefined;
+  if (o?.mask !== undefined && o.mask !== null) {
+    mask = checkTensor(fn, 'mask', o.mask, rank);
+    if (mask.layout !== x.layout) mask = checkTensor(fn, 'mask', convertLayout(fn, o.mask as TensorLike, x.layout), rank);
+    const mc = multi ? x.C : 1;
+    if (mask.N !== x.N || mask.C !== mc || mask.spatial.some((s, i) => s !== x.spatial[i]))
+      throw rangeErrorText(fn, 'mask', `shape [${x.N}, ${mc}, ${x.spatial.join(', ')}] (channels-first order${multi ? ', multiChannel' : ''})`,
+        `[${mask.N}, ${mask.C}, ${mask.spatial.join(', ')}]`);
+    const m = mask.data;
+    for (let i = 0; i < m.length; i++) {
+      if (m[i] < 0 || m[i] > 1) throw rangeErrorText(fn, 'mask', 'values in [0, 1]', `${m[i]} at index ${i}`);
+    }
+  }
+  const y = allocOutput(fn, p.outputShape);
+  const maskShape = [...p.outputShape];
+  maskShape[isChannelsLast(p.outputLayout) ? maskShape.length - 1 : 1] = multi ? p.Cout : 1;
+  const maskOut = allocOutput(fn, maskShape, 'mask');
+  const desc = {
+    ...convDesc(p, x, w.data, bias, y), weightLayout: p.weightFamily, multiChannel: multi,
+    maskChannels: mask ? mask.C : 0, mask: mask?.data, maskOut,
+  };
+  return {
+    call: 'partialConv', desc,
+    finish: () => ({ output: new Tensor(y, p.outputShape, p.outputLayout), mask: new Tensor(maskOut, maskShape, p.outputLayout) }),
+  };
+}
+
+export function planConvTransposeJob(fn: string, rank: number, input: unknown, weight: unknown, options: unknown): Job {
+  const x = checkTensor(fn, 'input', input, rank);
+  const w = weightShapeOf(fn, weight);
+  const o = optionsObject(fn, options);
+  const p = planConvTranspose(fn, x, w.shape, o);
+  const bias = checkBias(fn, o?.bias, p.Cout);
+  const y = allocOutput(fn, p.outputShape);
+  const desc = { ...convDesc(p, x, w.data, bias, y), outputPadding: pad3(p.outputPadding, 0) };
+  return { call: 'convTranspose', desc, finish: () => new Tensor(y, p.outputShape, p.outputLayout) };
+}
+
+export function runSync<T>(job: Job): T {
+  native[job.call](job.desc);
+  return job.finish() as T;
+}
+
+export async function runAsync<T>(job: Job): Promise<T> {
+  await native[job.call](job.desc, true);
+  return job.finish() as T;
+}
+
+function inputRank(fn: string, input: unknown): number | undefined {
+  const l = (input as { layout?: unknown } | null)?.layout;
+  return typeof l === 'string' && l.length >= 3 && l.length <= 5 ? l.length - 2 : undefined;
+}
+
+export function conv1d(input: TensorLike, weight: TensorLike, options?: ConvOptions): Tensor {
+  return runSync(planConvJob('conv1d', 1, input, weight, options));
+}
+export function conv2d(input: TensorLike, weight: TensorLike, options?: ConvOptions): Tensor {
+  return runSync(planConvJob('conv2d', 2, input, weight, options));
+}
+export function conv3d(input: TensorLike, weight: TensorLike, options?: ConvOptions): Tensor {
+  return runSync(planConvJob('conv3d', 3, input, weight, options));
+}
+// The rank comes from the input's layout.
+export function conv(input: TensorLike, weight: TensorLike, options?: ConvOptions): Tensor {
+  return runSync(planConvJob('conv', inputRank('conv', input), input, weight, options));
+}
+export async function conv1dAsync(input: TensorLike, weight: TensorLike, options?: ConvOptions): Promise<Tensor> {
+  return runAsync(planConvJob('conv1dAsync', 1, input, weight, options));
+}
+export async function conv2dAsync(input: TensorLike, weight: TensorLike, options?: ConvOptions): Promise<Tensor> {
+  return runAsync(planConvJob('conv2dAsync', 2, input, weight, options));
+}
+export async function conv3dAsync(input: TensorLike, weight: TensorLike, options?: ConvOptions): Promise<Tensor> {
+  return runAsync(planConvJob('conv3dAsync', 3, input, weight, options));
+}
+export async function convAsync(input: TensorLike, weight: TensorLike, options?: ConvOptions): Promise<Tensor> {
+  return runAsync(planConvJob('convAsync', inputRank('convAsync', input), input, weight, options));
+}
+
+export function partialConv2d(input: TensorLike, weight: TensorLike, options?: PartialConvOptions): PartialConvResult {
+  return runSync(planPartialConvJob('partialConv2d', 2, input, weight, options));
+}
+export function partialConv3d(input: TensorLike, weight: TensorLike, options?: PartialConvOptions): PartialConvResult {
+  return runSync(planPartialConvJob('partialConv3d', 3, input, weight, options));
+}
+export async function partialConv2dAsync(input: TensorLike, weight: TensorLike, options?: PartialConvOptions): Promise<PartialConvResult> {
+  return runAsync(planPartialConvJob('partialConv2dAsync', 2, input, weight, options));
+}
+export async function partialConv3dAsync(input: TensorLike, weight: TensorLike, options?: PartialConvOptions): Promise<PartialConvResult> {
+  return runAsync(planPartialConvJob('partialConv3dAsync', 3, input, weight, options));
+}
+
+export function convTranspose1d(input: TensorLike, weight: TensorLike, options?: ConvTransposeOptions): Tensor {
+  return runSync(planConvTransposeJob('convTranspose1d', 1, input, weight, options));
+}
+export function convTranspose2d(input: TensorLike, weight: TensorLike, options?: ConvTransposeOptions): Tensor {
+  return runSync(planConvTransposeJob('convTranspose2d', 2, input, weight, options));
+}
+export function convTranspose3d(input: TensorLike, weight: TensorLike, options?: ConvTransposeOptions): Tensor {
+  return runSync(planConvTransposeJob('convTranspose3d', 3, input, weight, options));
+}
+export async function convTranspose1dAsync(input: TensorLike, weight: TensorLike, options?: ConvTransposeOptions): Promise<Tensor> {
+  return runAsync(planConvTransposeJob('convTranspose1dAsync', 1, input, weight, options));
+}
+export async function convTranspose2dAsync(input: TensorLike, weight: TensorLike, options?: ConvTransposeOptions): Promise<Tensor> {
+  return runAsync(planConvTransposeJob('convTranspose2dAsync', 2, input, weight, options));
+}
+export async function convTranspose3dAsync(input: TensorLike, weight: TensorLike, options?: ConvTransposeOptions): Promise<Tensor> {
+  return runAsync(planConvTransposeJob('convTranspose3dAsync', 3, input, weight, options));
+}

@@ -1,0 +1,145 @@
+// Layers with prepared weights (SPEC §3.6): the weights are validated and copied once, at
+// construction; forward() runs the same plan as the functional form, so results are
+// identical to it.
+import { rangeErrorText, typeError } from './errors';
+import { ConvOptions, ConvTransposeOptions, PartialConvOptions, PartialConvResult, planConvJob, planConvTransposeJob, planPartialConvJob, runAsync, runSync } from './conv';
+import { convOutputShape, convTransposeOutputShape } from './geometry';
+import { channelsFirst, Layout } from './layout';
+import { Tensor, TensorLike } from './tensor';
+import { isPlainObject } from './validate';
+
+type Kind = 'conv' | 'convTranspose' | 'partialConv';
+
+abstract class Layer<O extends object, R> {
+  protected weight: Tensor | null;
+  protected readonly options: O;
+  private readonly name: string;
+  private readonly rank: number;
+  private readonly kind: Kind;
+
+  protected constructor(name: string, kind: Kind, rank: number, config: unknown) {
+    this.name = name;
+    this.kind = kind;
+    this.rank = rank;
+    if (!isPlainObject(config)) throw typeError(name, 'config', 'an object { weight, bias?, ...options }', config);
+    const { weight, bias, ...options } = config as { weight?: unknown; bias?: unknown };
+    if (weight === null || typeof weight !== 'object' || ArrayBuffer.isView(weight))
+      throw typeError(name, 'weight', 'a Tensor {data, shape}', weight);
+    const w = weight as TensorLike;
+    if (!(w.data instanceof Float32Array)) throw typeError(name, 'weight.data', 'a Float32Array', w.data);
+    if (!Array.isArray(w.shape)) throw typeError(name, 'weight.shape', 'an array of integers', w.shape);
+    // Own copies: later changes to the caller's arrays do not change the layer.
+    const shape = w.shape.slice();
+    this.weight = new Tensor(new Float32Array(w.data), shape, channelsFirst(Math.min(3, Math.max(1, shape.length - 2))));
+    this.options = { ...(options as O) };
+    if (bias !== undefined && bias !== null) {
+      if (!(bias instanceof Float32Array)) throw typeError(name, 'bias', 'a Float32Array', bias);
+      (this.options as { bias?: Float32Array }).bias = new Float32Array(bias);
+    }
+    // Validate the weight and options once against a 1-pixel-per-dim probe of the geometry.
+    this.outputShape(this.probeShape(shape));
+  }
+
+  private probeShape(wshape: readonly number[]): number[] {
+    const o = this.options as { groups?: number; weightLayout?: string };
+    const g = typeof o.groups === 'number' ? o.groups : 1;
+    const cin = this.kind === 'convTranspose' ? wshape[0] : this.cinOf(wshape, g);
+    const big = 1 << 16; // any extent the kernel fits in
+    return [1, cin, ...new Array(this.rank).fill(big)];
+  }
+
+  private cinOf(wshape: readonly number[], groups: number): number {
+    const wl = (this.options as { weightLayout?: string }).weightLayout;
+    const r = this.rank;
+    if (wl && wl.startsWith('O') && !wl.startsWith('OI')) return wshape[r + 1] * groups;
+    if (wl && !wl.startsWith('O')) return wshape[r] * groups;
+    return wshape[1] * groups;
+  }
+
+  protected w(): Tensor {
+    if (!this.weight) throw rangeErrorText(this.name, 'this', 'a layer that has not been disposed', 'a disposed layer');
+    return this.weight;
+  }
+
+  // The output shape for an input shape (in the layout given in options.layout, default channels-first).
+  outputShape(inputShape: readonly number[], layout?: Layout): number[] {
+    const { mask: _m, multiChannel: _mc, ...opts } = this.options as Record<string, unknown>;
+    const args = { ...opts, layout };
+    return this.kind === 'convTranspose' ? convTransposeOutputShape(inputShape, this.w().shape, args) : convOutputShape(inputShape, this.w().shape, args);
+  }
+
+  dispose(): void {
+    this.weight = null;
+  }
+
+  protected job(x: TensorLike, extra?: object) {
+    const fn = `${this.name}.forward`;
+    const opts = { ...this.options, ...extra };
+    if (this.kind === 'conv') return planConvJob(fn, this.rank, x, this.w(), opts);
+    if (this.kind === 'convTranspose') return planConvTransposeJob(fn, this.rank, x, this.w(), opts);
+    return planPartialConvJob(fn, this.rank, x, this.w(), opts);
+  }
+}
+
+class ConvLayer extends Layer<ConvOptions, Tensor> {
+  forward(x: TensorLike): Tensor {
+    return runSync(this.job(x));
+  }
+  forwardAsync(x: TensorLike): Promise<Tensor> {
+    return runAsync(this.job(x));
+  }
+}
+
+export interface ConvLayerConfig extends ConvOptions {
+  weight: TensorLike;
+}
+export interface ConvTransposeLayerConfig extends ConvTransposeOptions {
+  weight: TensorLike;
+}
+export interface PartialConvLayerConfig extends Omit<PartialConvOptions, 'mask'> {
+  weight: TensorLike;
+}
+
+export class Conv1d extends ConvLayer {
+  constructor(config: ConvLayerConfig) { super('Conv1d', 'conv', 1, config); }
+}
+export class Conv2d extends ConvLayer {
+  constructor(config: ConvLayerConfig) { super('Conv2d', 'conv', 2, config); }
+}
+export class Conv3d extends ConvLayer {
+  constructor(config: ConvLayerConfig) { super('Conv3d', 'conv', 3, config); }
+}
+
+class ConvTransposeLayer extends Layer<ConvTransposeOptions, Tensor> {
+  forward(x: TensorLike): Tensor {
+    return runSync(this.job(x));
+  }
+  forwardAsync(x: TensorLike): Promise<Tensor> {
+    return runAsync(this.job(x));
+  }
+}
+export class ConvTranspose1d extends ConvTransposeLayer {
+  constructor(config: ConvTransposeLayerConfig) { super('ConvTranspose1d', 'convTranspose', 1, config); }
+}
+export class ConvTranspose2d extends ConvTransposeLayer {
+  constructor(config: ConvTransposeLayerConfig) { super('ConvTranspose2d', 'convTranspose', 2, config); }
+}
+export class ConvTranspose3d extends ConvTransposeLayer {
+  constructor(config: ConvTransposeLayerConfig) { super('ConvTranspose3d', 'convTranspose', 3, config); }
+}
+
+class PartialConvLayer extends Layer<PartialConvOptions, PartialConvResult> {
+  // mask: the input's mask (absent = all ones), as in NVIDIA's PartialConv2d.forward(x, mask).
+  forward(x: TensorLike, mask?: TensorLike): PartialConvResult {
+    return runSync(this.job(x, { mask }));
+  }
+  forwardAsync(x: TensorLike, mask?: TensorLike): Promise<PartialConvResult> {
+    return runAsync(this.job(x, { mask }));
+  }
+}
+export class PartialConv2d extends PartialConvLayer {
+  constructor(config: PartialConvLayerConfig) { super('PartialConv2d', 'partialConv', 2, config); }
+}
+export class PartialConv3d extends PartialConvLayer {
+  constructor(config: PartialConvLayerConfig) { super('PartialConv3d', 'partialConv', 3, config); }
+}

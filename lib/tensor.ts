@@ -1,0 +1,74 @@
+// The Tensor type of SPEC §2 and its layout conversion.
+import { rangeError, rangeErrorText, typeError } from './errors';
+import { channelsFirst, isChannelsLast, isLayout, Layout, LAYOUTS, spatialRank, toCanonical, fromCanonical } from './layout';
+import { native } from './native';
+import { allocOutput } from './runtime';
+import { checkFloat32Array, checkShape, checkTensor, product } from './validate';
+
+export interface TensorLike {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+  readonly layout: Layout;
+}
+
+export class Tensor implements TensorLike {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+  readonly layout: Layout;
+
+  constructor(data: Float32Array, shape: readonly number[], layout: Layout) {
+    this.data = data;
+    this.shape = Object.freeze(shape.slice());
+    this.layout = layout;
+  }
+
+  // The same values in another layout of the same rank (NCHW <-> NHWC, ...). Converting
+  // to the layout it already has returns this tensor.
+  to(layout: Layout): Tensor {
+    return convertLayout('to', this, layout);
+  }
+}
+
+export function convertLayout(fn: string, t: TensorLike, layout: Layout): Tensor {
+  const c = checkTensor(fn, 'tensor', t);
+  if (typeof layout !== 'string') throw typeError(fn, 'layout', `one of ${LAYOUTS.join(', ')}`, layout);
+  if (!isLayout(layout)) throw rangeError(fn, 'layout', `one of ${LAYOUTS.join(', ')}`, layout);
+  const rank = spatialRank(c.layout);
+  if (spatialRank(layout) !== rank)
+    throw rangeErrorText(fn, 'layout', `a layout of rank ${rank} like ${c.layout}`, `${layout}`);
+  if (layout === c.layout) return t instanceof Tensor ? t : new Tensor(c.data, c.shape, c.layout);
+  const shape = fromCanonical(c.N, c.C, c.spatial, layout);
+  const y = allocOutput(fn, shape);
+  native.layout({ fn, N: c.N, C: c.C, S: product(c.spatial), toChannelsLast: isChannelsLast(layout), x: c.data, y });
+  return new Tensor(y, shape, layout);
+}
+
+// tensor(data, shape, layout = channels-first of the shape's rank).
+export function tensor(data: Float32Array, shape: readonly number[], layout?: Layout): Tensor {
+  const fn = 'tensor';
+  if (data !== null && typeof data === 'object' && !(data instanceof Float32Array) && (ArrayBuffer.isView(data) || Array.isArray(data)))
+    throw typeError(fn, 'data', 'a Float32Array (convert other arrays with toFloat32Array)', data);
+  const d = checkFloat32Array(fn, 'data', data);
+  const s = checkShape(fn, 'shape', shape);
+  let l: Layout;
+  if (layout === undefined) {
+    if (s.length < 3 || s.length > 5) throw rangeError(fn, 'shape', '3, 4 or 5 dims (N, C, spatial...)', s);
+    l = channelsFirst(s.length - 2);
+  } else {
+    if (typeof layout !== 'string') throw typeError(fn, 'layout', `one of ${LAYOUTS.join(', ')}`, layout);
+    if (!isLayout(layout)) throw rangeError(fn, 'layout', `one of ${LAYOUTS.join(', ')}`, layout);
+    l = layout;
+    if (s.length !== l.length) throw rangeErrorText(fn, 'shape', `${l.length} dims for layout ${l}`, `[${s.join(', ')}]`);
+  }
+  if (d.length !== product(s)) throw rangeErrorText(fn, 'data', `${product(s)} elements for shape [${s.join(', ')}]`, `${d.length}`);
+  if (toCanonical(s, l).C < 1) throw rangeError(fn, 'shape', 'at least 1 channel', s);
+  return new Tensor(d, s, l);
+}
+
+// The explicit conversion from other numeric arrays (never done silently).
+export function toFloat32Array(values: ArrayLike<number> | Iterable<number>): Float32Array {
+  if (values instanceof Float32Array) return values;
+  if (values === null || typeof values !== 'object')
+    throw typeError('toFloat32Array', 'values', 'an array or typed array of numbers', values);
+  return Float32Array.from(values as ArrayLike<number>);
+}

@@ -1,0 +1,407 @@
+// The N-API surface. Each op has one entry point taking a plain descriptor object built by
+// lib/native.ts; it is read into a C++ struct on the JS thread, re-checked (types, lengths,
+// arithmetic), then run here (sync) or on a libuv worker (async, returns a Promise). The
+// worker never touches V8; the descriptor, and so every buffer it holds, is pinned until
+// the Promise settles.
+#include <napi.h>
+
+#include <cmath>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "../core/common.h"
+#include "../core/cpu.h"
+#include "../core/threadpool.h"
+#include "../kernels/kernels.h"
+#include "../ops/ops.h"
+#include "../core/probe.h"
+
+namespace convkit {
+namespace {
+
+class Reader {
+ public:
+  Reader(const Napi::Object& o, const char* fn) : o_(o), fn_(fn) {}
+
+  int64_t i64(const char* key, int64_t lo, int64_t hi) const {
+    const Napi::Value v = o_.Get(key);
+    if (!v.IsNumber()) type_error(std::string(fn_) + ": " + key + " expects a number");
+    const double d = v.As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi))
+      range_error(std::string(fn_) + ": " + key + " expects an integer in [" + std::to_string(lo) + ", " +
+                  std::to_string(hi) + "], got " + std::to_string(d));
+    return static_cast<int64_t>(d);
+  }
+
+  double f64(const char* key) const {
+    const Napi::Value v = o_.Get(key);
+    if (!v.IsNumber()) type_error(std::string(fn_) + ": " + key + " expects a number");
+    return v.As<Napi::Number>().DoubleValue();
+  }
+
+  bool flag(const char* key) const { return o_.Get(key).ToBoolean().Value(); }
+
+  void arr3(const char* key, int64_t* out, int64_t lo, int64_t hi) const {
+    const Napi::Value v = o_.Get(key);
+    if (!v.IsArray()) type_error(std::string(fn_) + ": " + key + " expects an array of 3 integers");
+    const Napi::Array a = v.As<Napi::Array>();
+    if (a.Length() != 3) range_error(std::string(fn_) + ": " + key + " expects 3 entries");
+    for (uint32_t i = 0; i < 3; ++i) {
+      const Napi::Value e = a.Get(i);
+      if (!e.IsNumber()) type_error(std::string(fn_) + ": " + key + " expects numbers");
+      const double d = e.As<Napi::Number>().DoubleValue();
+      if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi))
+        range_error(std::string(fn_) + ": " + key + " entry out of range");
+      out[i] = static_cast<int64_t>(d);
+    }
+  }
+
+  void f64x3(const char* key, double* out) const {
+    const Napi::Array a = o_.Get(key).As<Napi::Array>();
+    if (!o_.Get(key).IsArray() || a.Length() != 3) type_error(std::string(fn_) + ": " + key + " expects 3 numbers");
+    for (uint32_t i = 0; i < 3; ++i) {
+      const Napi::Value e = a.Get(i);
+      if (!e.IsNumber()) type_error(std::string(fn_) + ": " + key + " expects numbers");
+      out[i] = e.As<Napi::Number>().DoubleValue();
+    }
+  }
+
+  // A Float32Array of exactly `expected` elements (nullptr when optional and absent).
+  float* f32(const char* key, int64_t expected, bool optional = false) const {
+    const Napi::Value v = o_.Get(key);
+    if (optional && (v.IsUndefined() || v.IsNull())) return nullptr;
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      type_error(std::string(fn_) + ": " + key + " expects a Float32Array");
+    Napi::Float32Array a = v.As<Napi::Float32Array>();
+    if (a.ArrayBuffer().IsDetached()) type_error(std::string(fn_) + ": " + key + " is backed by a detached buffer");
+    if (static_cast<int64_t>(a.ElementLength()) != expected)
+      range_error(std::string(fn_) + ": " + key + " expects " + std::to_string(expected) + " elements, got " +
+                  std::to_string(a.ElementLength()));
+    if (expected == 0) return reinterpret_cast<float*>(&empty_);
+    return a.Data();
+  }
+
+ private:
+  Napi::Object o_;
+  const char* fn_;
+  static float empty_;
+};
+float Reader::empty_ = 0.f;
+
+constexpr int64_t kMaxDim = int64_t{1} << 40;
+
+Napi::Value throw_js(Napi::Env env, const Error& e) {
+  if (e.kind == Error::kType) Napi::TypeError::New(env, e.what()).ThrowAsJavaScriptException();
+  else Napi::RangeError::New(env, e.what()).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+class Worker : public Napi::AsyncWorker {
+ public:
+  Worker(Napi::Env env, Napi::Object desc, std::function<void()> job)
+      : Napi::AsyncWorker(env, "convkit"), deferred_(Napi::Promise::Deferred::New(env)), job_(std::move(job)) {
+    desc_ = Napi::Persistent(desc);
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      job_();
+    } catch (const Error& e) {
+      kind_ = e.kind;
+      SetError(e.what());
+    } catch (const std::exception& e) {
+      kind_ = Error::kRange;
+      SetError(e.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(desc_.Value().Get("y")); }
+  void OnError(const Napi::Error& e) override {
+    Napi::Env env = Env();
+    const std::string msg = e.Message();
+    if (kind_ == Error::kType) deferred_.Reject(Napi::TypeError::New(env, msg).Value());
+    else deferred_.Reject(Napi::RangeError::New(env, msg).Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference desc_;
+  std::function<void()> job_;
+  Error::Kind kind_ = Error::kRange;
+};
+
+// Runs `parse` (JS thread) to get a job, then runs it now or on a worker.
+Napi::Value dispatch(const Napi::CallbackInfo& info, const char* fallback_fn,
+                     const std::function<std::function<void()>(const Napi::Object&)>& parse) {
+  Napi::Env env = info.Env();
+  try {
+    if (info.Length() < 1 || !info[0].IsObject()) type_error(std::string(fallback_fn) + ": expects a descriptor object");
+    const Napi::Object desc = info[0].As<Napi::Object>();
+    const bool async = info.Length() > 1 && info[1].ToBoolean().Value();
+    std::function<void()> job = parse(desc);
+    if (!async) {
+      job();
+      return desc.Get("y");
+    }
+    auto* w = new Worker(env, desc, std::move(job));
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
+  } catch (const Error& e) {
+    return throw_js(env, e);
+  } catch (const std::exception& e) {
+    Napi::RangeError::New(env, std::string(fallback_fn) + ": " + e.what()).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+}
+
+// The function name travels in the descriptor so native messages name the public call.
+struct Named {
+  std::shared_ptr<std::string> name;
+  explicit Named(const Napi::Object& o, const char* fallback) {
+    const Napi::Value v = o.Get("fn");
+    name = std::make_shared<std::string>(v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string(fallback));
+  }
+};
+
+PadMode read_mode(const Reader& r) { return static_cast<PadMode>(r.i64("mode", 0, 6)); }
+
+void read_conv_common(const Reader& r, ConvDesc& d) {
+  d.rank = static_cast<int>(r.i64("rank", 1, 3));
+  d.N = r.i64("N", 0, kMaxDim);
+  d.Cin = r.i64("Cin", 1, kMaxDim);
+  d.Cout = r.i64("Cout", 1, kMaxDim);
+  d.groups = r.i64("groups", 1, kMaxDim);
+  r.arr3("in", d.in, 1, kMaxDim);
+  r.arr3("k", d.k, 1, kMaxDim);
+  r.arr3("stride", d.stride, 1, kMaxDim);
+  r.arr3("dilation", d.dil, 1, kMaxDim);
+  r.arr3("padBefore", d.pb, 0, kMaxDim);
+  r.arr3("padAfter", d.pa, 0, kMaxDim);
+  r.arr3("out", d.out, 1, kMaxDim);
+  d.in_cl = r.flag("inChannelsLast");
+  d.out_cl = r.flag("outChannelsLast");
+  if (d.Cin % d.groups || d.Cout % d.groups) range_error(std::string(d.fn) + ": channels must be divisible by groups");
+}
+
+int64_t total(int64_t a, int64_t b, const int64_t* s, const char* fn) {
+  return checked_mul(checked_mul(a, b, fn), checked_mul(checked_mul(s[0], s[1], fn), s[2], fn), fn);
+}
+
+Napi::Value Conv(const Napi::CallbackInfo& info) {
+  return dispatch(info, "conv", [](const Napi::Object& o) {
+    Named nm(o, "conv");
+    auto d = std::make_shared<ConvDesc>();
+    d->fn = nm.name->c_str();
+    Reader r(o, d->fn);
+    read_conv_common(r, *d);
+    d->mode = read_mode(r);
+    d->pad_value = static_cast<float>(r.f64("padValue"));
+    d->wl = static_cast<WeightLayout>(r.i64("weightLayout", 0, 2));
+    check_conv(*d);
+    d->x = r.f32("x", total(d->N, d->Cin, d->in, d->fn));
+    d->w = r.f32("w", total(d->Cout, d->Cin / d->groups, d->k, d->fn));
+    d->bias = r.f32("bias", d->Cout, true);
+    d->y = r.f32("y", total(d->N, d->Cout, d->out, d->fn));
+    return std::function<void()>([d, nm] { conv_forward(*d); });
+  });
+}
+
+Napi::Value PartialConv(const Napi::CallbackInfo& info) {
+  return dispatch(info, "partialConv", [](const Napi::Object& o) {
+    Named nm(o, "partialConv");
+    auto d = std::make_shared<ConvDesc>();
+    d->fn = nm.name->c_str();
+    Reader r(o, d->fn);
+    read_conv_common(r, *d);
+    d->mode = PadMode::kZeros;
+    d->multi_channel = r.flag("multiChannel");
+    d->mask_c = r.i64("maskChannels", 0, kMaxDim);
+    check_conv(*d);
+    d->x = r.f32("x", total(d->N, d->Cin, d->in, d->fn));
+    d->w = r.f32("w", total(d->Cout, d->Cin / d->groups, d->k, d->fn));
+    d->bias = r.f32("bias", d->Cout, true);
+    d->y = r.f32("y", total(d->N, d->Cout, d->out, d->fn));
+    if (d->mask_c != 0) {
+      if (d->mask_c != (d->multi_channel ? d->Cin : 1))
+        range_error(std::string(d->fn) + ": mask expects " + std::to_string(d->multi_channel ? d->Cin : 1) +
+                    " channels, got " + std::to_string(d->mask_c));
+      d->mask = r.f32("mask", total(d->N, d->mask_c, d->in, d->fn));
+    }
+    d->mask_out = r.f32("maskOut", total(d->N, d->multi_channel ? d->Cout : 1, d->out, d->fn));
+    return std::function<void()>([d, nm] { partial_conv_forward(*d); });
+  });
+}
+
+Napi::Value ConvTranspose(const Napi::CallbackInfo& info) {
+  return dispatch(info, "convTranspose", [](const Napi::Object& o) {
+    Named nm(o, "convTranspose");
+    auto d = std::make_shared<ConvTransposeDesc>();
+    d->fn = nm.name->c_str();
+    Reader r(o, d->fn);
+    d->rank = static_cast<int>(r.i64("rank", 1, 3));
+    d->N = r.i64("N", 0, kMaxDim);
+    d->Cin = r.i64("Cin", 1, kMaxDim);
+    d->Cout = r.i64("Cout", 1, kMaxDim);
+    d->groups = r.i64("groups", 1, kMaxDim);
+    r.arr3("in", d->in, 1, kMaxDim);
+    r.arr3("k", d->k, 1, kMaxDim);
+    r.arr3("stride", d->stride, 1, kMaxDim);
+    r.arr3("dilation", d->dil, 1, kMaxDim);
+    r.arr3("padBefore", d->pb, 0, kMaxDim);
+    r.arr3("padAfter", d->pa, 0, kMaxDim);
+    r.arr3("outputPadding", d->opad, 0, kMaxDim);
+    r.arr3("out", d->out, 1, kMaxDim);
+    d->in_cl = r.flag("inChannelsLast");
+    d->out_cl = r.flag("outChannelsLast");
+    d->mode = read_mode(r);
+    check_conv_transpose(*d);
+    d->x = r.f32("x", total(d->N, d->Cin, d->in, d->fn));
+    d->w = r.f32("w", total(d->Cin, d->Cout / d->groups, d->k, d->fn));
+    d->bias = r.f32("bias", d->Cout, true);
+    d->y = r.f32("y", total(d->N, d->Cout, d->out, d->fn));
+    return std::function<void()>([d, nm] { conv_transpose_forward(*d); });
+  });
+}
+
+Napi::Value Pad(const Napi::CallbackInfo& info) {
+  return dispatch(info, "pad", [](const Napi::Object& o) {
+    Named nm(o, "pad");
+    auto d = std::make_shared<PadDesc>();
+    d->fn = nm.name->c_str();
+    Reader r(o, d->fn);
+    d->rank = static_cast<int>(r.i64("rank", 1, 3));
+    d->N = r.i64("N", 0, kMaxDim);
+    d->C = r.i64("C", 1, kMaxDim);
+    r.arr3("in", d->in, 1, kMaxDim);
+    r.arr3("before", d->before, -kMaxDim, kMaxDim);
+    r.arr3("after", d->after, -kMaxDim, kMaxDim);
+    r.arr3("out", d->out, 1, kMaxDim);
+    d->in_cl = r.flag("inChannelsLast");
+    d->out_cl = r.flag("outChannelsLast");
+    d->mode = read_mode(r);
+    if (d->mode == PadMode::kZeros || d->mode == PadMode::kPartial) range_error(std::string(d->fn) + ": bad mode");
+    d->value = static_cast<float>(r.f64("value"));
+    d->x = r.f32("x", total(d->N, d->C, d->in, d->fn));
+    d->y = r.f32("y", total(d->N, d->C, d->out, d->fn));
+    return std::function<void()>([d, nm] { pad_forward(*d); });
+  });
+}
+
+Napi::Value Interpolate(const Napi::CallbackInfo& info) {
+  return dispatch(info, "interpolate", [](const Napi::Object& o) {
+    Named nm(o, "interpolate");
+    auto d = std::make_shared<InterpDesc>();
+    d->fn = nm.name->c_str();
+    Reader r(o, d->fn);
+    d->rank = static_cast<int>(r.i64("rank", 1, 3));
+    d->N = r.i64("N", 0, kMaxDim);
+    d->C = r.i64("C", 1, kMaxDim);
+    r.arr3("in", d->in, 1, kMaxDim);
+    r.arr3("out", d->out, 1, kMaxDim);
+    r.f64x3("scale", d->scale);
+    d->align_corners = r.flag("alignCorners");
+    d->in_cl = r.flag("inChannelsLast");
+    d->out_cl = r.flag("outChannelsLast");
+    d->mode = static_cast<InterpMode>(r.i64("mode", 0, 4));
+    d->x = r.f32("x", total(d->N, d->C, d->in, d->fn));
+    d->y = r.f32("y", total(d->N, d->C, d->out, d->fn));
+    return std::function<void()>([d, nm] { interpolate_forward(*d); });
+  });
+}
+
+Napi::Value Layout(const Napi::CallbackInfo& info) {
+  return dispatch(info, "to", [](const Napi::Object& o) {
+    Named nm(o, "to");
+    auto d = std::make_shared<LayoutDesc>();
+    Reader r(o, nm.name->c_str());
+    d->N = r.i64("N", 0, kMaxDim);
+    d->C = r.i64("C", 1, kMaxDim);
+    d->S = r.i64("S", 1, kMaxDim);
+    d->to_cl = r.flag("toChannelsLast");
+    const int64_t n = checked_mul(checked_mul(d->N, d->C, "to"), d->S, "to");
+    d->x = r.f32("x", n);
+    d->y = r.f32("y", n);
+    return std::function<void()>([d] { layout_convert(*d); });
+  });
+}
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    Napi::TypeError::New(env, "setNumThreads: n expects an integer").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const double n = info[0].As<Napi::Number>().DoubleValue();
+  if (!(n >= 1 && n <= 256 && n == std::floor(n))) {
+    Napi::RangeError::New(env, "setNumThreads: n expects an integer in [1, 256]").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  set_num_threads(static_cast<int>(n));
+  return env.Undefined();
+}
+
+Napi::Value GetNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), get_num_threads()); }
+
+Napi::Value SetMaxBytes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    Napi::TypeError::New(env, "setMaxBytes: bytes expects a number").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const double b = info[0].As<Napi::Number>().DoubleValue();
+  if (!(b >= 1 && b <= 9007199254740991.0 && b == std::floor(b))) {
+    Napi::RangeError::New(env, "setMaxBytes: bytes expects a positive integer").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  max_bytes().store(static_cast<int64_t>(b));
+  return env.Undefined();
+}
+
+Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("isa", kernels().isa);  // the path the dispatch table runs
+  o.Set("detectedIsa", isa_name(detected_isa()));
+  o.Set("cappedIsa", isa_name(active_isa()));
+  o.Set("threads", get_num_threads());
+  o.Set("defaultThreads", default_num_threads());
+  o.Set("maxBytes", static_cast<double>(max_bytes().load()));
+  return o;
+}
+
+Napi::Value ProbeFma(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const double seconds = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0.2;
+  return Napi::Number::New(env, probe_fma_gflops(seconds));
+}
+
+Napi::Value ProbeCopy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const double mb = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 64;
+  const double seconds = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0.2;
+  return Napi::Number::New(env, probe_copy_gbs(mb, seconds));
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("conv", Napi::Function::New(env, Conv));
+  exports.Set("partialConv", Napi::Function::New(env, PartialConv));
+  exports.Set("convTranspose", Napi::Function::New(env, ConvTranspose));
+  exports.Set("pad", Napi::Function::New(env, Pad));
+  exports.Set("interpolate", Napi::Function::New(env, Interpolate));
+  exports.Set("layout", Napi::Function::New(env, Layout));
+  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
+  exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
+  exports.Set("setMaxBytes", Napi::Function::New(env, SetMaxBytes));
+  exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo));
+  exports.Set("probeFma", Napi::Function::New(env, ProbeFma));
+  exports.Set("probeCopy", Napi::Function::New(env, ProbeCopy));
+  return exports;
+}
+
+}  // namespace convkit
+
+static Napi::Object InitConvkit(Napi::Env env, Napi::Object exports) { return convkit::Init(env, exports); }
+NODE_API_MODULE(convkit, InitConvkit)

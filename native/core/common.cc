@@ -1,0 +1,22 @@
+#include "common.h"
+
+namespace convkit {
+
+std::atomic<int64_t>& max_bytes() {
+  static std::atomic<int64_t> v{int64_t{4} << 30};
+  return v;
+}
+
+std::vector<float> scratch(int64_t count, const char* fn, const char* what) {
+  if (count < 0 || count > max_bytes().load() / static_cast<int64_t>(sizeof(float))) {
+    range_error(std::string(fn) + ": " + what + " needs " + std::to_string(count * 4) +
+                " bytes of scratch, above the limit maxBytes=" + std::to_string(max_bytes().load()));
+  }
+  try {
+    return std::vector<float>(static_cast<size_t>(count));
+  } catch (const std::bad_alloc&) {
+    range_error(std::string(fn) + ": could not allocate " + std::to_string(count * 4) + " bytes for " + what);
+  }
+}
+
+}  // namespace convkit

@@ -1,0 +1,32 @@
+// Errors, limits and scratch memory shared by every op.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace convkit {
+
+// Thrown by native code on bad input; the binding turns it into a JS TypeError/RangeError.
+struct Error : std::runtime_error {
+  enum Kind { kType, kRange } kind;
+  Error(Kind k, const std::string& m) : std::runtime_error(m), kind(k) {}
+};
+
+[[noreturn]] inline void range_error(const std::string& m) { throw Error(Error::kRange, m); }
+[[noreturn]] inline void type_error(const std::string& m) { throw Error(Error::kType, m); }
+
+// The allocation limit of SPEC §4 (setMaxBytes); checked before every native allocation.
+std::atomic<int64_t>& max_bytes();
+
+// Scratch floats, refused with a RangeError above max_bytes() before anything is allocated.
+std::vector<float> scratch(int64_t count, const char* fn, const char* what);
+
+inline int64_t checked_mul(int64_t a, int64_t b, const char* fn) {
+  int64_t r;
+  if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &r)) range_error(std::string(fn) + ": size overflows 64 bits");
+  return r;
+}
+
+}  // namespace convkit

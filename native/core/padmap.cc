@@ -1,0 +1,54 @@
+#include "padmap.h"
+
+#include <cstddef>
+
+namespace convkit {
+
+namespace {
+inline int64_t pos_mod(int64_t a, int64_t m) {
+  const int64_t r = a % m;
+  return r < 0 ? r + m : r;
+}
+}  // namespace
+
+int64_t pad_source_index(PadMode mode, int64_t j, int64_t n, int64_t before, int64_t after) {
+  const int64_t c = j - before;  // coordinate relative to the original input
+  switch (mode) {
+    case PadMode::kZeros:
+    case PadMode::kConstant:
+    case PadMode::kPartial:
+      return (c >= 0 && c < n) ? c : -1;
+    case PadMode::kReplicate:
+      return c < 0 ? 0 : (c >= n ? n - 1 : c);
+    case PadMode::kReflect: {
+      if (n == 1) return 0;
+      const int64_t period = 2 * (n - 1);
+      const int64_t m = pos_mod(c, period);
+      return m < n ? m : period - m;
+    }
+    case PadMode::kSymmetric: {
+      const int64_t period = 2 * n;
+      const int64_t m = pos_mod(c, period);
+      return m < n ? m : period - 1 - m;
+    }
+    case PadMode::kCircular: {
+      // torch: crop the negative sides first, then wrap around what is left.
+      const int64_t lo = before < 0 ? -before : 0;
+      const int64_t hi = after < 0 ? n + after : n;
+      const int64_t kept = hi - lo;
+      if (kept <= 0) return -1;  // refused by the callers' validation
+      const int64_t jj = j - (before > 0 ? before : 0);
+      return lo + pos_mod(jj, kept);
+    }
+  }
+  return -1;
+}
+
+std::vector<int64_t> pad_index_map(PadMode mode, int64_t n, int64_t before, int64_t after) {
+  const int64_t len = n + before + after;
+  std::vector<int64_t> map(len > 0 ? static_cast<size_t>(len) : 0);
+  for (int64_t j = 0; j < len; ++j) map[static_cast<size_t>(j)] = pad_source_index(mode, j, n, before, after);
+  return map;
+}
+
+}  // namespace convkit

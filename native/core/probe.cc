@@ -1,0 +1,101 @@
+#include "probe.h"
+
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+#include "cpu.h"
+#include "threadpool.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace convkit {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+#if defined(__x86_64__)
+// 12 independent accumulators hide the FMA latency (4 cycles x 2 pipes needs >= 8).
+__attribute__((target("avx2,fma"))) double fma_loop_avx2(int64_t iters) {
+  __m256 a[12];
+  for (int i = 0; i < 12; ++i) a[i] = _mm256_set1_ps(0.001f * static_cast<float>(i));
+  const __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+  for (int64_t it = 0; it < iters; ++it) {
+    for (int i = 0; i < 12; ++i) a[i] = _mm256_fmadd_ps(a[i], m, c);
+    __asm__ volatile("" : "+x"(a[0]), "+x"(a[1]), "+x"(a[2]), "+x"(a[3]), "+x"(a[4]), "+x"(a[5]));
+  }
+  __m256 s = a[0];
+  for (int i = 1; i < 12; ++i) s = _mm256_add_ps(s, a[i]);
+  float out[8];
+  _mm256_storeu_ps(out, s);
+  return out[0];
+}
+#endif
+
+double fma_loop_scalar(int64_t iters) {
+  float a[8];
+  for (int i = 0; i < 8; ++i) a[i] = 0.001f * static_cast<float>(i);
+  for (int64_t it = 0; it < iters; ++it)
+    for (int i = 0; i < 8; ++i) a[i] = a[i] * 0.999999f + 1e-7f;
+  return a[0] + a[7];
+}
+
+}  // namespace
+
+double probe_fma_gflops(double seconds) {
+  const int threads = get_num_threads();
+#if defined(__x86_64__)
+  const bool avx2 = active_isa() == Isa::kAvx2 || active_isa() == Isa::kAvx512f;
+#else
+  const bool avx2 = false;
+#endif
+  const int64_t iters = 1 << 20;
+  const double flops_per_call = avx2 ? 12.0 * 8 * 2 * iters : 8.0 * 2 * iters;
+  double best = 0;
+  const auto end = Clock::now() + std::chrono::duration<double>(seconds);
+  volatile double sink = 0;
+  while (Clock::now() < end) {
+    const auto t0 = Clock::now();
+    parallel_for(threads, 1, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+#if defined(__x86_64__)
+        sink = avx2 ? fma_loop_avx2(iters) : fma_loop_scalar(iters);
+#else
+        sink = fma_loop_scalar(iters);
+#endif
+      }
+    });
+    const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double g = flops_per_call * threads / dt / 1e9;
+    if (g > best) best = g;
+  }
+  (void)sink;
+  return best;
+}
+
+double probe_copy_gbs(double mbytes, double seconds) {
+  const int threads = get_num_threads();
+  const size_t bytes = static_cast<size_t>(mbytes * 1e6) / static_cast<size_t>(threads) & ~size_t{63};
+  std::vector<std::vector<char>> src(static_cast<size_t>(threads)), dst(static_cast<size_t>(threads));
+  for (int t = 0; t < threads; ++t) {
+    src[static_cast<size_t>(t)].assign(bytes, 1);
+    dst[static_cast<size_t>(t)].assign(bytes, 0);
+  }
+  double best = 0;
+  const auto end = Clock::now() + std::chrono::duration<double>(seconds);
+  while (Clock::now() < end) {
+    const auto t0 = Clock::now();
+    parallel_for(threads, 1, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) std::memcpy(dst[static_cast<size_t>(i)].data(), src[static_cast<size_t>(i)].data(), bytes);
+    });
+    const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double g = 2.0 * static_cast<double>(bytes) * threads / dt / 1e9;
+    if (g > best) best = g;
+  }
+  return best;
+}
+
+}  // namespace convkit

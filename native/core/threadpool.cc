@@ -1,0 +1,130 @@
+#include "threadpool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace convkit {
+
+namespace {
+
+class Pool {
+ public:
+  Pool() { resize(default_num_threads()); }
+  ~Pool() { stop_workers(); }
+
+  void resize(int n) {
+    std::lock_guard<std::mutex> job(job_mu_);
+    stop_workers();
+    threads_ = std::max(1, n);
+    stopping_ = false;
+    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  }
+
+  int threads() const { return threads_; }
+
+  void run(int64_t count, int64_t grain, int max_threads, const std::function<void(int, int64_t, int64_t)>& fn) {
+    if (count <= 0) return;
+    grain = std::max<int64_t>(1, grain);
+    const int64_t chunks = (count + grain - 1) / grain;
+    std::lock_guard<std::mutex> job(job_mu_);
+    if (threads_ == 1 || chunks == 1) {
+      fn(0, 0, count);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      fn_ = &fn;
+      count_ = count;
+      grain_ = grain;
+      next_.store(0);
+      max_threads_ = std::max(1, max_threads);
+      active_ = static_cast<int>(workers_.size());
+      ++generation_;
+    }
+    cv_.notify_all();
+    work(0);
+    std::unique_lock<std::mutex> lk(mu_);
+    done_cv_.wait(lk, [this] { return active_ == 0; });
+    fn_ = nullptr;
+  }
+
+ private:
+  void work(int tid) {
+    if (tid >= max_threads_) return;
+    for (;;) {
+      const int64_t begin = next_.fetch_add(grain_);
+      if (begin >= count_) break;
+      (*fn_)(tid, begin, std::min(count_, begin + grain_));
+    }
+  }
+
+  void worker_loop(int tid) {
+    uint64_t seen = 0;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lk(mu_);
+        cv_.wait(lk, [&] { return stopping_ || generation_ != seen; });
+        if (stopping_) return;
+        seen = generation_;
+      }
+      work(tid);
+      {
+        std::lock_guard<std::mutex> lk(mu_);
+        if (--active_ == 0) done_cv_.notify_one();
+      }
+    }
+  }
+
+  void stop_workers() {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+  }
+
+  std::mutex job_mu_;  // one job at a time
+  std::mutex mu_;
+  std::condition_variable cv_, done_cv_;
+  std::vector<std::thread> workers_;
+  const std::function<void(int, int64_t, int64_t)>* fn_ = nullptr;
+  int64_t count_ = 0, grain_ = 1;
+  int max_threads_ = 1;
+  std::atomic<int64_t> next_{0};
+  int active_ = 0;
+  uint64_t generation_ = 0;
+  bool stopping_ = false;
+  int threads_ = 1;
+};
+
+Pool& pool() {
+  static Pool* p = new Pool();  // never destroyed: workers may outlive static teardown order
+  return *p;
+}
+
+}  // namespace
+
+int default_num_threads() {
+  const unsigned hc = std::thread::hardware_concurrency();
+  return hc == 0 ? 1 : static_cast<int>(std::min(hc, 256u));
+}
+
+void parallel_for(int64_t count, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+  pool().run(count, grain, 1 << 30, [&fn](int, int64_t b, int64_t e) { fn(b, e); });
+}
+
+void parallel_for_tid(int64_t count, int64_t grain, int max_threads,
+                      const std::function<void(int, int64_t, int64_t)>& fn) {
+  pool().run(count, grain, max_threads, fn);
+}
+
+void set_num_threads(int n) { pool().resize(n); }
+int get_num_threads() { return pool().threads(); }
+
+}  // namespace convkit

@@ -1,0 +1,17 @@
+// The single dispatch table, chosen once: the best ISA the CPU has (capped by CONVKIT_ISA)
+// among those convkit has kernels for. An ISA without its own kernel for an entry inherits
+// the next slower one's.
+#include "../core/cpu.h"
+#include "kernels.h"
+
+namespace convkit {
+
+const KernelTable& kernels() {
+  static const KernelTable table = [] {
+    KernelTable t = scalar_kernels();
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace convkit

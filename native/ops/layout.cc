@@ -1,0 +1,57 @@
+#include <cstring>
+
+#include "../core/common.h"
+#include "../core/threadpool.h"
+#include "internal.h"
+#include "ops.h"
+
+namespace convkit {
+
+void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_t S, bool to_cl) {
+  // Split each image into row bands so both cores work on a single large image.
+  const int64_t rows = to_cl ? C : S, cols = to_cl ? S : C;
+  constexpr int64_t kBand = 64;
+  const int64_t bands = (rows + kBand - 1) / kBand;
+  parallel_for(N * bands, 1, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t n = t / bands, r0 = (t % bands) * kBand;
+      const int64_t r1 = r0 + kBand < rows ? r0 + kBand : rows;
+      const float* s = src + n * C * S;
+      float* d = dst + n * C * S;
+      // band of rows [r0, r1): dst[j*rows + i] = src[i*cols + j]
+      for (int64_t j0 = 0; j0 < cols; j0 += kBand) {
+        const int64_t j1 = j0 + kBand < cols ? j0 + kBand : cols;
+        for (int64_t i = r0; i < r1; ++i)
+          for (int64_t j = j0; j < j1; ++j) d[j * rows + i] = s[i * cols + j];
+      }
+    }
+  });
+}
+
+const float* channels_first(const float* x, bool cl, int64_t N, int64_t C, int64_t S, std::vector<float>& tmp,
+                            const char* fn) {
+  if (!cl || C == 1 || S == 1) return x;  // the two layouts coincide
+  tmp = scratch(checked_mul(checked_mul(N, C, fn), S, fn), fn, "a channels-first copy of the input");
+  transpose_layout(x, tmp.data(), N, C, S, false);
+  return tmp.data();
+}
+
+void store_result(const float* src, float* dst, bool cl, int64_t N, int64_t C, int64_t S) {
+  if (src == dst) return;
+  if (!cl || C == 1 || S == 1) {
+    std::memcpy(dst, src, static_cast<size_t>(N * C * S) * sizeof(float));
+    return;
+  }
+  transpose_layout(src, dst, N, C, S, true);
+}
+
+void layout_convert(const LayoutDesc& d) {
+  if (d.N == 0) return;
+  if (d.C == 1 || d.S == 1) {
+    std::memcpy(d.y, d.x, static_cast<size_t>(d.N * d.C * d.S) * sizeof(float));
+    return;
+  }
+  transpose_layout(d.x, d.y, d.N, d.C, d.S, d.to_cl);
+}
+
+}  // namespace convkit

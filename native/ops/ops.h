@@ -1,0 +1,93 @@
+// Operators: shape-aware, they pick kernels, tile the work and split it over threads.
+// Descriptors are plain structs the binding fills on the JS thread; ops never touch V8.
+// Spatial arrays always have 3 entries (D, H, W); a 2-D op has D = 1, a 1-D op D = H = 1.
+#pragma once
+#include <cstdint>
+
+#include "../core/padmap.h"
+
+namespace convkit {
+
+enum class WeightLayout : int { kOIS = 0, kSIO = 1, kOSI = 2 };  // OIHW, HWIO, OHWI families
+
+struct ConvDesc {
+  const char* fn = "conv";
+  int rank = 2;
+  int64_t N = 0, Cin = 0, Cout = 0, groups = 1;
+  int64_t in[3]{1, 1, 1}, k[3]{1, 1, 1}, stride[3]{1, 1, 1}, dil[3]{1, 1, 1};
+  int64_t pb[3]{0, 0, 0}, pa[3]{0, 0, 0}, out[3]{1, 1, 1};
+  bool in_cl = false, out_cl = false;  // channels-last input / output
+  PadMode mode = PadMode::kZeros;
+  float pad_value = 0.f;
+  WeightLayout wl = WeightLayout::kOIS;
+  const float* x = nullptr;
+  const float* w = nullptr;
+  const float* bias = nullptr;
+  float* y = nullptr;
+  // partial convolution (NVIDIA): mask in the input's layout, mask_c = 1 or Cin.
+  const float* mask = nullptr;
+  int64_t mask_c = 0;
+  bool multi_channel = false;
+  float* mask_out = nullptr;  // [N, 1 or Cout, out...] in the output layout
+};
+
+struct ConvTransposeDesc {
+  const char* fn = "convTranspose";
+  int rank = 2;
+  int64_t N = 0, Cin = 0, Cout = 0, groups = 1;
+  int64_t in[3]{1, 1, 1}, k[3]{1, 1, 1}, stride[3]{1, 1, 1}, dil[3]{1, 1, 1};
+  int64_t pb[3]{0, 0, 0}, pa[3]{0, 0, 0}, opad[3]{0, 0, 0}, out[3]{1, 1, 1};
+  bool in_cl = false, out_cl = false;
+  PadMode mode = PadMode::kZeros;
+  const float* x = nullptr;
+  const float* w = nullptr;  // [Cin, Cout/groups, k...]
+  const float* bias = nullptr;
+  float* y = nullptr;
+};
+
+struct PadDesc {
+  const char* fn = "pad";
+  int rank = 2;
+  int64_t N = 0, C = 0;
+  int64_t in[3]{1, 1, 1}, before[3]{0, 0, 0}, after[3]{0, 0, 0}, out[3]{1, 1, 1};
+  bool in_cl = false, out_cl = false;
+  PadMode mode = PadMode::kConstant;
+  float value = 0.f;
+  const float* x = nullptr;
+  float* y = nullptr;
+};
+
+enum class InterpMode : int { kNearest = 0, kNearestExact = 1, kLinear = 2, kCubic = 3, kArea = 4 };
+
+struct InterpDesc {
+  const char* fn = "interpolate";
+  int rank = 2;
+  int64_t N = 0, C = 0;
+  int64_t in[3]{1, 1, 1}, out[3]{1, 1, 1};
+  double scale[3]{0, 0, 0};  // the user's scale factor per dim, or 0 when none is passed on
+  bool align_corners = false;
+  bool in_cl = false, out_cl = false;
+  InterpMode mode = InterpMode::kNearest;
+  const float* x = nullptr;
+  float* y = nullptr;
+};
+
+struct LayoutDesc {
+  int64_t N = 0, C = 0, S = 0;  // S = product of spatial extents
+  bool to_cl = true;            // NC(S) -> N(S)C, else back
+  const float* x = nullptr;
+  float* y = nullptr;
+};
+
+void conv_forward(const ConvDesc& d);            // also paddingMode 'partial'
+void partial_conv_forward(const ConvDesc& d);    // NVIDIA PartialConv (mask, mask_out)
+void conv_transpose_forward(const ConvTransposeDesc& d);
+void pad_forward(const PadDesc& d);
+void interpolate_forward(const InterpDesc& d);
+void layout_convert(const LayoutDesc& d);
+
+// Checks shared by the ops (they re-check what the facade checked).
+void check_conv(const ConvDesc& d);
+void check_conv_transpose(const ConvTransposeDesc& d);
+
+}  // namespace convkit
