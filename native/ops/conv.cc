@@ -116,8 +116,8 @@ void check_conv(const ConvDesc& d) {
 
 void conv_forward(const ConvDesc& d) {
   check_conv(d);
-  if (!d.x || !d.w || !d.y) type_error(fn_of(d.fn) + "missing buffer");
   if (d.N == 0) return;
+  if (!d.x || !d.w || !d.y) type_error(fn_of(d.fn) + "missing buffer");
   const int64_t Sin = prod3(d.in), Sout = prod3(d.out);
   std::vector<float> xt, wt, pt, yt;
   const float* x = channels_first(d.x, d.in_cl, d.N, d.Cin, Sin, xt, d.fn);
@@ -155,9 +155,8 @@ void conv_forward(const ConvDesc& d) {
 
 void partial_conv_forward(const ConvDesc& d) {
   check_conv(d);
-  if (!d.x || !d.w || !d.y) type_error(fn_of(d.fn) + "missing buffer");
-  if (!d.mask_out) type_error(fn_of(d.fn) + "missing mask output");
   if (d.N == 0) return;
+  if (!d.x || !d.w || !d.y || !d.mask_out) type_error(fn_of(d.fn) + "missing buffer");
   const int64_t Sin = prod3(d.in), Sout = prod3(d.out), K = prod3(d.k);
   const int64_t mc = d.mask ? d.mask_c : (d.multi_channel ? d.Cin : 1);
   std::vector<float> xt, wt, mt, xm, ms, pt, mp, cnt, yt;

@@ -31,8 +31,8 @@ void check_conv_transpose(const ConvTransposeDesc& d) {
 
 void conv_transpose_forward(const ConvTransposeDesc& d) {
   check_conv_transpose(d);
-  if (!d.x || !d.w || !d.y) type_error(std::string(d.fn) + ": missing buffer");
   if (d.N == 0) return;
+  if (!d.x || !d.w || !d.y) type_error(std::string(d.fn) + ": missing buffer");
   const int64_t Sin = prod3(d.in), Sout = prod3(d.out);
   const int64_t cin_g = d.Cin / d.groups, cout_g = d.Cout / d.groups, K = prod3(d.k);
   int64_t full[3], padded[3];

@@ -1,0 +1,321 @@
+// Native tests: the ops through their C++ descriptors, without Node, so they can run under
+// AddressSanitizer and UndefinedBehaviorSanitizer. The reference here is written apart from
+// the ops: padding by bouncing/clamping loops, convolution as a plain sum per output.
+#include <cmath>
+#include <cstring>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#include "../core/common.h"
+#include "../core/geometry.h"
+#include "../core/padmap.h"
+#include "../core/threadpool.h"
+#include "../ops/ops.h"
+
+using namespace convkit;
+
+static int failures = 0;
+#define CHECK(cond, ...)                           \
+  do {                                             \
+    if (!(cond)) {                                 \
+      ++failures;                                  \
+      std::fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+      std::fprintf(stderr, __VA_ARGS__);           \
+      std::fprintf(stderr, "\n");                  \
+    }                                              \
+  } while (0)
+
+// Independent source index: walk outwards, bouncing (reflect/symmetric) or wrapping.
+static int64_t ref_index(PadMode m, int64_t c, int64_t n) {
+  if (c >= 0 && c < n) return c;
+  switch (m) {
+    case PadMode::kReplicate: return c < 0 ? 0 : n - 1;
+    case PadMode::kCircular: { while (c < 0) c += n; while (c >= n) c -= n; return c; }
+    case PadMode::kReflect: {
+      if (n == 1) return 0;
+      for (;;) {
+        if (c < 0) c = -c;
+        else if (c >= n) c = 2 * (n - 1) - c;
+        else return c;
+      }
+    }
+    case PadMode::kSymmetric: {
+      for (;;) {
+        if (c < 0) c = -c - 1;
+        else if (c >= n) c = 2 * n - 1 - c;
+        else return c;
+      }
+    }
+    default: return -1;
+  }
+}
+
+static void test_padmap() {
+  const PadMode modes[] = {PadMode::kZeros, PadMode::kReflect, PadMode::kReplicate, PadMode::kCircular, PadMode::kSymmetric};
+  for (PadMode m : modes)
+    for (int64_t n = 1; n <= 5; ++n)
+      for (int64_t b = 0; b <= 12; ++b)
+        for (int64_t j = 0; j < n + 2 * b; ++j)
+          CHECK(pad_source_index(m, j, n, b, b) == ref_index(m, j - b, n), "padmap mode %d n %ld b %ld j %ld", (int)m, (long)n, (long)b, (long)j);
+  // Worked example: reflect(2) of [0 1 2] -> 2 1 0 1 2 1 0
+  const int64_t want[] = {2, 1, 0, 1, 2, 1, 0};
+  for (int j = 0; j < 7; ++j) CHECK(pad_source_index(PadMode::kReflect, j, 3, 2, 2) == want[j], "reflect example %d", j);
+}
+
+struct Geo {
+  int64_t N, Cin, Cout, G, in[3], k[3], s[3], d[3], pb[3], pa[3], out[3];
+};
+
+static std::vector<float> randv(std::mt19937& r, int64_t n) {
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (auto& x : v) x = u(r);
+  return v;
+}
+
+static double ref_conv_at(const Geo& g, PadMode m, float val, const std::vector<float>& x, const std::vector<float>& w,
+                          int64_t n, int64_t oc, const int64_t* o) {
+  const int64_t cig = g.Cin / g.G, cog = g.Cout / g.G, grp = oc / cog;
+  double acc = 0;
+  int64_t inb = 1;
+  for (int i = 0; i < 3; ++i) {
+    int64_t c = 0;
+    for (int64_t t = 0; t < g.k[i]; ++t) {
+      const int64_t p = o[i] * g.s[i] - g.pb[i] + t * g.d[i];
+      c += (p >= 0 && p < g.in[i]);
+    }
+    inb *= c;
+  }
+  for (int64_t ci = 0; ci < cig; ++ci)
+    for (int64_t a = 0; a < g.k[0]; ++a)
+      for (int64_t b = 0; b < g.k[1]; ++b)
+        for (int64_t e = 0; e < g.k[2]; ++e) {
+          const int64_t kk[3] = {a, b, e};
+          int64_t src[3];
+          bool inside = true;
+          for (int i = 0; i < 3; ++i) {
+            src[i] = ref_index(m, o[i] * g.s[i] - g.pb[i] + kk[i] * g.d[i], g.in[i]);
+            if (src[i] < 0) inside = false;
+          }
+          const double wv = w[static_cast<size_t>((((oc * cig + ci) * g.k[0] + a) * g.k[1] + b) * g.k[2] + e)];
+          const double xv = inside ? x[static_cast<size_t>((((n * g.Cin + grp * cig + ci) * g.in[0] + src[0]) * g.in[1] + src[1]) * g.in[2] + src[2])]
+                                   : (m == PadMode::kConstant ? val : 0.0);
+          acc += wv * xv;
+        }
+  if (m == PadMode::kPartial) return inb ? acc * static_cast<double>(g.k[0] * g.k[1] * g.k[2]) / static_cast<double>(inb) : 0.0;
+  return acc;
+}
+
+static void test_conv(std::mt19937& r) {
+  const PadMode modes[] = {PadMode::kZeros, PadMode::kConstant, PadMode::kReflect, PadMode::kReplicate,
+                           PadMode::kCircular, PadMode::kSymmetric, PadMode::kPartial};
+  std::uniform_int_distribution<int> U(0, 1 << 20);
+  for (int iter = 0; iter < 300; ++iter) {
+    Geo g{};
+    const int rank = 1 + U(r) % 3;
+    g.N = U(r) % 3;
+    g.G = 1 + U(r) % 3;
+    g.Cin = g.G * (1 + U(r) % 3);
+    g.Cout = g.G * (1 + U(r) % 3);
+    bool ok = true;
+    for (int i = 0; i < 3; ++i) {
+      const bool active = i >= 3 - rank;
+      g.in[i] = active ? 1 + U(r) % 7 : 1;
+      g.k[i] = active ? 1 + U(r) % 4 : 1;
+      g.s[i] = active ? 1 + U(r) % 3 : 1;
+      g.d[i] = active ? 1 + U(r) % 2 : 1;
+      g.pb[i] = active ? U(r) % 9 : 0;  // up to wider than the input
+      g.pa[i] = active ? U(r) % 9 : 0;
+      g.out[i] = conv_out_size(g.in[i], g.k[i], g.s[i], g.d[i], g.pb[i], g.pa[i]);
+      ok = ok && g.out[i] >= 1;
+    }
+    if (!ok) continue;
+    const PadMode m = modes[U(r) % 7];
+    const bool in_cl = U(r) % 2, out_cl = U(r) % 2;
+    const int64_t S = g.in[0] * g.in[1] * g.in[2], So = g.out[0] * g.out[1] * g.out[2], K = g.k[0] * g.k[1] * g.k[2];
+    std::vector<float> x = randv(r, g.N * g.Cin * S), w = randv(r, g.Cout * (g.Cin / g.G) * K), bias = randv(r, g.Cout);
+    std::vector<float> xin(x.size()), y(static_cast<size_t>(g.N * g.Cout * So), -7.f);
+    // the op's input in its layout
+    for (int64_t n = 0; n < g.N; ++n)
+      for (int64_t c = 0; c < g.Cin; ++c)
+        for (int64_t s = 0; s < S; ++s)
+          xin[static_cast<size_t>(in_cl ? (n * S + s) * g.Cin + c : (n * g.Cin + c) * S + s)] = x[static_cast<size_t>((n * g.Cin + c) * S + s)];
+    ConvDesc d;
+    d.fn = "native_test";
+    d.rank = rank;
+    d.N = g.N; d.Cin = g.Cin; d.Cout = g.Cout; d.groups = g.G;
+    for (int i = 0; i < 3; ++i) {
+      d.in[i] = g.in[i]; d.k[i] = g.k[i]; d.stride[i] = g.s[i]; d.dil[i] = g.d[i];
+      d.pb[i] = g.pb[i]; d.pa[i] = g.pa[i]; d.out[i] = g.out[i];
+    }
+    d.in_cl = in_cl; d.out_cl = out_cl; d.mode = m; d.pad_value = 0.25f;
+    d.x = xin.data(); d.w = w.data(); d.bias = bias.data(); d.y = y.data();
+    conv_forward(d);
+    for (int64_t n = 0; n < g.N; ++n)
+      for (int64_t oc = 0; oc < g.Cout; ++oc)
+        for (int64_t a = 0; a < g.out[0]; ++a)
+          for (int64_t b = 0; b < g.out[1]; ++b)
+            for (int64_t e = 0; e < g.out[2]; ++e) {
+              const int64_t o[3] = {a, b, e};
+              const int64_t s = (a * g.out[1] + b) * g.out[2] + e;
+              double want = ref_conv_at(g, m, 0.25f, x, w, n, oc, o);
+              bool none = false;
+              if (m == PadMode::kPartial) {
+                int64_t inb = 1;
+                for (int i = 0; i < 3; ++i) {
+                  int64_t c = 0;
+                  for (int64_t t = 0; t < g.k[i]; ++t) { const int64_t p = o[i] * g.s[i] - g.pb[i] + t * g.d[i]; c += (p >= 0 && p < g.in[i]); }
+                  inb *= c;
+                }
+                none = inb == 0;
+              }
+              if (!none) want += bias[static_cast<size_t>(oc)];
+              const float got = y[static_cast<size_t>(out_cl ? (n * So + s) * g.Cout + oc : (n * g.Cout + oc) * So + s)];
+              CHECK(std::fabs(got - want) <= 1e-4 * (1 + std::fabs(want)) * std::sqrt(static_cast<double>(K * g.Cin)),
+                    "conv iter %d mode %d: got %g want %g", iter, (int)m, got, want);
+            }
+  }
+}
+
+// <conv(x), y> == <x, convT(y)> for every mode convTranspose offers.
+static void test_adjoint(std::mt19937& r) {
+  const PadMode modes[] = {PadMode::kZeros, PadMode::kReflect, PadMode::kReplicate, PadMode::kCircular, PadMode::kSymmetric};
+  std::uniform_int_distribution<int> U(0, 1 << 20);
+  for (int iter = 0; iter < 200; ++iter) {
+    ConvDesc c;
+    c.fn = "native_test";
+    c.rank = 1 + U(r) % 3;
+    c.N = 1 + U(r) % 2; c.groups = 1 + U(r) % 2;
+    c.Cin = c.groups * (1 + U(r) % 3); c.Cout = c.groups * (1 + U(r) % 3);
+    bool ok = true;
+    for (int i = 0; i < 3; ++i) {
+      const bool active = i >= 3 - c.rank;
+      c.in[i] = active ? 1 + U(r) % 6 : 1;
+      c.k[i] = active ? 1 + U(r) % 3 : 1;
+      c.stride[i] = active ? 1 + U(r) % 3 : 1;
+      c.dil[i] = active ? 1 + U(r) % 2 : 1;
+      c.pb[i] = active ? U(r) % 7 : 0;
+      c.pa[i] = active ? U(r) % 7 : 0;
+      c.out[i] = conv_out_size(c.in[i], c.k[i], c.stride[i], c.dil[i], c.pb[i], c.pa[i]);
+      ok = ok && c.out[i] >= 1;
+    }
+    if (!ok) continue;
+    c.mode = modes[U(r) % 5];
+    const int64_t S = c.in[0] * c.in[1] * c.in[2], So = c.out[0] * c.out[1] * c.out[2], K = c.k[0] * c.k[1] * c.k[2];
+    std::vector<float> x = randv(r, c.N * c.Cin * S), w = randv(r, c.Cout * (c.Cin / c.groups) * K);
+    std::vector<float> yv = randv(r, c.N * c.Cout * So), cx(static_cast<size_t>(c.N * c.Cout * So)), ty(x.size());
+    c.x = x.data(); c.w = w.data(); c.y = cx.data();
+    conv_forward(c);
+    ConvTransposeDesc t;
+    t.fn = "native_test";
+    t.rank = c.rank; t.N = c.N; t.Cin = c.Cout; t.Cout = c.Cin; t.groups = c.groups; t.mode = c.mode;
+    for (int i = 0; i < 3; ++i) {
+      t.in[i] = c.out[i]; t.k[i] = c.k[i]; t.stride[i] = c.stride[i]; t.dil[i] = c.dil[i];
+      t.pb[i] = c.pb[i]; t.pa[i] = c.pa[i]; t.out[i] = c.in[i];
+      t.opad[i] = c.in[i] - conv_transpose_out_size(c.out[i], c.k[i], c.stride[i], c.dil[i], c.pb[i], c.pa[i], 0);
+    }
+    // The conv weight [Cout, Cin/g, k] read as the transposed weight [Cin', Cout'/g, k].
+    t.x = yv.data(); t.w = w.data(); t.y = ty.data();
+    conv_transpose_forward(t);
+    double lhs = 0, rhs = 0, mag = 0;
+    for (size_t i = 0; i < cx.size(); ++i) { lhs += static_cast<double>(cx[i]) * yv[i]; mag += std::fabs(cx[i] * yv[i]); }
+    for (size_t i = 0; i < x.size(); ++i) rhs += static_cast<double>(x[i]) * ty[i];
+    CHECK(std::fabs(lhs - rhs) <= 1e-4 * (1 + mag), "adjoint iter %d mode %d: %g vs %g", iter, (int)c.mode, lhs, rhs);
+  }
+}
+
+static void test_interpolate_and_pad(std::mt19937& r) {
+  std::uniform_int_distribution<int> U(0, 1 << 20);
+  for (int iter = 0; iter < 200; ++iter) {
+    InterpDesc d;
+    d.fn = "native_test";
+    d.rank = 1 + U(r) % 3;
+    d.N = U(r) % 3; d.C = 1 + U(r) % 4;
+    d.mode = static_cast<InterpMode>(U(r) % 5);
+    d.align_corners = (d.mode == InterpMode::kLinear || d.mode == InterpMode::kCubic) && U(r) % 2;
+    for (int i = 0; i < 3; ++i) {
+      const bool active = i >= 3 - d.rank;
+      d.in[i] = active ? 1 + U(r) % 9 : 1;
+      d.out[i] = active ? 1 + U(r) % 17 : 1;
+      d.scale[i] = active && U(r) % 2 ? 0.5 + (U(r) % 8) * 0.37 : 0;
+    }
+    d.in_cl = U(r) % 2; d.out_cl = U(r) % 2;
+    std::vector<float> x = randv(r, d.N * d.C * d.in[0] * d.in[1] * d.in[2]);
+    std::vector<float> y(static_cast<size_t>(d.N * d.C * d.out[0] * d.out[1] * d.out[2]), NAN);
+    d.x = x.data(); d.y = y.data();
+    interpolate_forward(d);
+    for (float v : y) CHECK(std::isfinite(v) && std::fabs(v) < 2.0f, "interpolate iter %d value %g", iter, v);
+  }
+  for (int iter = 0; iter < 200; ++iter) {
+    PadDesc p;
+    p.fn = "native_test";
+    p.rank = 1 + U(r) % 3; p.N = U(r) % 3; p.C = 1 + U(r) % 3;
+    const PadMode modes[] = {PadMode::kConstant, PadMode::kReflect, PadMode::kReplicate, PadMode::kCircular, PadMode::kSymmetric};
+    p.mode = modes[U(r) % 5];
+    p.value = 0.5f;
+    bool ok = true;
+    for (int i = 0; i < 3; ++i) {
+      const bool active = i >= 3 - p.rank;
+      p.in[i] = active ? 1 + U(r) % 6 : 1;
+      p.before[i] = active ? U(r) % 12 - 3 : 0;
+      p.after[i] = active ? U(r) % 12 - 3 : 0;
+      p.out[i] = p.in[i] + p.before[i] + p.after[i];
+      const int64_t kept = p.in[i] + (p.before[i] < 0 ? p.before[i] : 0) + (p.after[i] < 0 ? p.after[i] : 0);
+      ok = ok && p.out[i] >= 1 && kept >= 1;
+    }
+    if (!ok) continue;
+    p.in_cl = U(r) % 2; p.out_cl = U(r) % 2;
+    std::vector<float> x = randv(r, p.N * p.C * p.in[0] * p.in[1] * p.in[2]);
+    std::vector<float> y(static_cast<size_t>(p.N * p.C * p.out[0] * p.out[1] * p.out[2]), NAN);
+    p.x = x.data(); p.y = y.data();
+    pad_forward(p);
+    for (float v : y) CHECK(std::isfinite(v), "pad iter %d", iter);
+  }
+}
+
+// Same results, bit for bit, with 1 and 2 threads.
+static void test_threads(std::mt19937& r) {
+  ConvDesc d;
+  d.fn = "native_test";
+  d.rank = 2; d.N = 2; d.Cin = 6; d.Cout = 10; d.groups = 2;
+  d.in[1] = 17; d.in[2] = 19; d.k[1] = 3; d.k[2] = 3; d.pb[1] = d.pa[1] = d.pb[2] = d.pa[2] = 1;
+  d.out[1] = 17; d.out[2] = 19;
+  d.mode = PadMode::kReflect;
+  std::vector<float> x = randv(r, 2 * 6 * 17 * 19), w = randv(r, 10 * 3 * 9), y1(2 * 10 * 17 * 19), y2(y1.size());
+  d.x = x.data(); d.w = w.data();
+  set_num_threads(1); d.y = y1.data(); conv_forward(d);
+  set_num_threads(2); d.y = y2.data(); conv_forward(d);
+  CHECK(std::memcmp(y1.data(), y2.data(), y1.size() * 4) == 0, "thread counts differ");
+}
+
+static void test_errors() {
+  ConvDesc d;
+  d.fn = "native_test";
+  d.N = 1; d.Cin = 3; d.Cout = 4; d.groups = 2;  // 3 % 2 != 0
+  bool threw = false;
+  try { check_conv(d); } catch (const Error& e) { threw = e.kind == Error::kRange; }
+  CHECK(threw, "groups not dividing must throw RangeError");
+  max_bytes().store(1024);
+  threw = false;
+  try { (void)scratch(1 << 20, "native_test", "x"); } catch (const Error& e) { threw = e.kind == Error::kRange; }
+  CHECK(threw, "scratch above maxBytes must throw RangeError");
+  max_bytes().store(int64_t{4} << 30);
+}
+
+int main() {
+  std::mt19937 r(1234);
+  test_padmap();
+  test_conv(r);
+  test_adjoint(r);
+  test_interpolate_and_pad(r);
+  test_threads(r);
+  test_errors();
+  if (failures) {
+    std::fprintf(stderr, "%d failures\n", failures);
+    return 1;
+  }
+  std::printf("native tests: 0 failed\n");
+  return 0;
+}
