@@ -1,7 +1,17 @@
 {
   "targets": [
     {
+      "target_name": "convkit_avx2",
+      "type": "static_library",
+      "sources": ["native/kernels/f32-igemm-6x16-avx2.cc"],
+      "cflags": ["-O3", "-Wall", "-Wextra", "-mavx2", "-mfma", "-fPIC"],
+      "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-mavx2", "-mfma", "-fPIC"],
+      "cflags!": ["-O2"],
+      "cflags_cc!": ["-std=gnu++17", "-O2"]
+    },
+    {
       "target_name": "convkit",
+      "dependencies": ["convkit_avx2"],
       "sources": [
         "native/binding/addon.cc",
         "native/core/common.cc",
@@ -12,6 +22,7 @@
         "native/kernels/dispatch.cc",
         "native/kernels/f32-conv-scalar.cc",
         "native/ops/conv.cc",
+        "native/ops/conv_fast.cc",
         "native/ops/conv_transpose.cc",
         "native/ops/interpolate.cc",
         "native/ops/layout.cc",

@@ -9,6 +9,10 @@ namespace convkit {
 const KernelTable& kernels() {
   static const KernelTable table = [] {
     KernelTable t = scalar_kernels();
+#if defined(__x86_64__)
+    const Isa isa = active_isa();
+    if (isa == Isa::kAvx2 || isa == Isa::kAvx512f) register_avx2_kernels(t);
+#endif
     return t;
   }();
   return table;

@@ -54,21 +54,10 @@ void f32_scatter_plane_scalar(const PlaneGeom& g, const float* x, const float* w
   }
 }
 
-void f32_transpose_scalar(const float* src, float* dst, int64_t rows, int64_t cols) {
-  constexpr int64_t B = 32;
-  for (int64_t i0 = 0; i0 < rows; i0 += B)
-    for (int64_t j0 = 0; j0 < cols; j0 += B) {
-      const int64_t i1 = i0 + B < rows ? i0 + B : rows;
-      const int64_t j1 = j0 + B < cols ? j0 + B : cols;
-      for (int64_t i = i0; i < i1; ++i)
-        for (int64_t j = j0; j < j1; ++j) dst[j * rows + i] = src[i * cols + j];
-    }
-}
-
 }  // namespace
 
 const KernelTable& scalar_kernels() {
-  static const KernelTable t{"scalar", f32_conv_plane_scalar, f32_scatter_plane_scalar, f32_transpose_scalar};
+  static const KernelTable t{"scalar", f32_conv_plane_scalar, f32_scatter_plane_scalar};
   return t;
 }
 

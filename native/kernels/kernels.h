@@ -23,15 +23,25 @@ using ConvPlaneFn = void (*)(const PlaneGeom& g, const float* x, const float* w,
 using ScatterPlaneFn = void (*)(const PlaneGeom& g, const float* x, const float* w, int64_t w_cstride,
                                 float* y);
 
-// NCS <-> NSC for one image: dst[s*C + c] = src[c*S + s] (and back).
-using TransposeFn = void (*)(const float* src, float* dst, int64_t rows, int64_t cols);
+// Indirect GEMM: c[m][0..nr) (+)= sum_k a[k][m] * rows[k][p0 + 0..nr), m < mr (a packed
+// [K][mr], zero rows past the real channels); c rows ldc apart, padded for full-width stores.
+using IgemmFn = void (*)(int64_t K, const float* a, const float* const* rows, int64_t p0, int64_t nr, float* c,
+                         int64_t ldc, bool accumulate);
+
+// Depthwise: out[i] = sum_t w[t] * rows[t][p0 + i] for i < n.
+using DwconvFn = void (*)(int64_t T, const float* w, const float* const* rows, int64_t p0, int64_t n, float* out);
 
 struct KernelTable {
   const char* isa;
   ConvPlaneFn conv_plane;
   ScatterPlaneFn scatter_plane;
-  TransposeFn transpose;  // dst[j*rows + i] = src[i*cols + j]
+  // SIMD paths; null in the scalar table, whose ops use the plane kernels above.
+  IgemmFn igemm = nullptr;
+  int igemm_mr = 0, igemm_nr = 0;
+  DwconvFn dwconv = nullptr;
 };
+
+void register_avx2_kernels(KernelTable& t);  // f32-*-avx2.cc
 
 const KernelTable& kernels();             // chosen once from active_isa()
 const KernelTable& scalar_kernels();      // the reference path every other is tested against

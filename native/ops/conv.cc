@@ -122,13 +122,12 @@ void conv_forward(const ConvDesc& d) {
   std::vector<float> xt, wt, pt, yt;
   const float* x = channels_first(d.x, d.in_cl, d.N, d.Cin, Sin, xt, d.fn);
   const float* w = weight_ois(d, wt);
-  const float* xp = padded_input(x, d.N * d.Cin, d.in, d.pb, d.pa, d.mode, d.pad_value, pt, d.fn);
   const bool transpose_out = d.out_cl && d.Cout > 1 && Sout > 1;
   if (transpose_out) yt = scratch(checked_mul(d.N * d.Cout, Sout, d.fn), d.fn, "the channels-first result");
   float* y = transpose_out ? yt.data() : d.y;
 
   // paddingMode 'partial': sum * window / in-bounds taps, 0 (bias too) where there are none.
-  std::vector<float> ratio;
+  std::vector<float> ratio, post;
   if (d.mode == PadMode::kPartial) {
     std::vector<int64_t> c[3];
     for (int i = 0; i < 3; ++i) c[i] = inbounds_taps(d.out[i], d.in[i], d.k[i], d.stride[i], d.dil[i], d.pb[i]);
@@ -140,7 +139,15 @@ void conv_forward(const ConvDesc& d) {
           const int64_t cnt = c[0][static_cast<size_t>(a)] * c[1][static_cast<size_t>(b)] * c[2][static_cast<size_t>(e)];
           ratio[static_cast<size_t>((a * d.out[1] + b) * d.out[2] + e)] = cnt ? window / static_cast<float>(cnt) : 0.f;
         }
+    post.resize(ratio.size());
+    for (size_t i = 0; i < ratio.size(); ++i) post[i] = ratio[i] != 0.f ? 1.f : 0.f;
   }
+  if (conv_fast(d, x, w, y, ratio.empty() ? nullptr : ratio.data(), post.empty() ? nullptr : post.data())) {
+    if (transpose_out) store_result(y, d.y, true, d.N, d.Cout, Sout);
+    return;
+  }
+  const float* xp = padded_input(x, d.N * d.Cin, d.in, d.pb, d.pa, d.mode, d.pad_value, pt, d.fn);
+
   conv_planes(d, xp, w, y, [&](int64_t, int64_t oc, float* yp) {
     if (!ratio.empty()) {
       const float b = d.bias ? d.bias[oc] : 0.f;
@@ -210,11 +217,20 @@ void partial_conv_forward(const ConvDesc& d) {
     cnt[static_cast<size_t>(i)] = nm;
   }
 
-  const float* xp = padded_input(xm.data(), d.N * d.Cin, d.in, d.pb, d.pa, PadMode::kZeros, 0.f, pt, d.fn);
   const bool transpose_out = d.out_cl && d.Cout > 1 && Sout > 1;
   if (transpose_out) yt = scratch(checked_mul(d.N * d.Cout, Sout, d.fn), d.fn, "the channels-first result");
   float* y = transpose_out ? yt.data() : d.y;
-  conv_planes(d, xp, w, y, [&](int64_t n, int64_t oc, float* yp) {
+  bool done = true;
+  for (int64_t n = 0; n < d.N && done; ++n) {
+    // Per image: the ratio and new mask differ between images.
+    ConvDesc one = d;
+    one.N = 1;
+    one.mode = PadMode::kZeros;
+    done = conv_fast(one, xm.data() + n * d.Cin * Sin, w, y + n * d.Cout * Sout, ms.data() + n * Sout,
+                     d.bias ? cnt.data() + n * Sout : nullptr);
+  }
+  const float* xp = done ? nullptr : padded_input(xm.data(), d.N * d.Cin, d.in, d.pb, d.pa, PadMode::kZeros, 0.f, pt, d.fn);
+  if (!done) conv_planes(d, xp, w, y, [&](int64_t n, int64_t oc, float* yp) {
     const float* r = ms.data() + n * Sout;
     const float* nm = cnt.data() + n * Sout;
     if (d.bias) {

@@ -51,14 +51,9 @@ Taps make_taps(InterpMode mode, int64_t in, int64_t out, double scale, bool alig
     t.first[static_cast<size_t>(o)] = static_cast<int64_t>(t.src.size());
     switch (mode) {
       case InterpMode::kNearest: {
-        int64_t s;
-        if (out == in) s = o;
-        else if (out == 2 * in) s = o >> 1;
-        else {
-          const float sc = scales_value(scale, in, out);
-          s = std::min(static_cast<int64_t>(std::floor(static_cast<float>(o) * sc)), in - 1);
-        }
-        t.add(s, 1.f);
+        // torch's generic (channels-first) kernel: floor(o * scale), no 1x/2x shortcuts.
+        const float sc = scales_value(scale, in, out);
+        t.add(std::min(static_cast<int64_t>(std::floor(static_cast<float>(o) * sc)), in - 1), 1.f);
         break;
       }
       case InterpMode::kNearestExact: {
@@ -68,6 +63,10 @@ Taps make_taps(InterpMode mode, int64_t in, int64_t out, double scale, bool alig
         break;
       }
       case InterpMode::kLinear: {
+        if (in == out) {  // torch copies a dim whose size does not change, whatever the factor
+          t.add(o, 1.f);
+          break;
+        }
         const float real = source_index(linear_scale(in, out, align, scale), o, align, false);
         const int64_t i0 = std::min(static_cast<int64_t>(std::floor(real)), in - 1);
         const float lambda = std::min(std::max(real - static_cast<float>(i0), 0.f), 1.f);

@@ -824,6 +824,23 @@ def gen_interpolate():
     A(interp_case(rng, 'interp2d area size [4,3] 13x11', 2, 1, 3, (13, 11), 'area', size=[4, 3]))
     A(interp_case(rng, 'interp2d area scale 1.5 c12', 2, 1, 12, (5, 6), 'area', scale=1.5))
     A(interp_case(rng, 'interp3d trilinear scale [1.5,2,0.6] alignCorners=true', 3, 1, 3, (4, 5, 6), 'trilinear', scale=[1.5, 2.0, 0.6], align=True))
+    # scale factors whose output size is exactly 1x or 2x the input (torch 1.13 CPU,
+    # contiguous NC... tensors): nearest / nearest-exact / bicubic honour the given factor
+    # (e.g. floor(i / 1.2)); linear / bilinear / trilinear copy a dim whose output size
+    # equals its input size (compute_source_index_and_lambda's shortcut) and honour the
+    # factor otherwise.  Only torch's channels-last nearest kernel uses the legacy
+    # nearest_idx shortcuts (copy at 1x, i >> 1 at 2x); the reference is the contiguous call.
+    A(interp_case(rng, 'interp1d nearest scale 1.2 (output size == input size)', 1, 1, 2, 4, 'nearest', scale=1.2))
+    A(interp_case(rng, 'interp1d nearest scale 2.3 (output size == 2x input)', 1, 1, 2, 3, 'nearest', scale=2.3))
+    A(interp_case(rng, 'interp2d nearest scale [2.3,1.2] (2x and 1x sizes)', 2, 2, 3, (3, 4), 'nearest', scale=[2.3, 1.2]))
+    A(interp_case(rng, 'interp3d nearest scale [1.2,2.1,2.3] (1x, 2x, 2x sizes)', 3, 1, 2, (4, 5, 3), 'nearest', scale=[1.2, 2.1, 2.3]))
+    A(interp_case(rng, 'interp2d nearest-exact scale [2.3,1.2] (2x and 1x sizes)', 2, 1, 3, (3, 4), 'nearest-exact', scale=[2.3, 1.2]))
+    A(interp_case(rng, 'interp2d bilinear scale [2.3,1.2] (2x and 1x sizes)', 2, 1, 3, (3, 4), 'bilinear', scale=[2.3, 1.2], align=False))
+    A(interp_case(rng, 'interp1d linear scale 1.2 (output size == input size)', 1, 1, 2, 4, 'linear', scale=1.2, align=False))
+    A(interp_case(rng, 'interp1d linear alignCorners=true scale 1.2 (output size == input size)', 1, 1, 2, 4, 'linear', scale=1.2, align=True))
+    A(interp_case(rng, 'interp3d trilinear scale [1.2,2.3,1.2] (1x and 2x sizes)', 3, 1, 2, (4, 3, 4), 'trilinear', scale=[1.2, 2.3, 1.2], align=False))
+    A(interp_case(rng, 'interp2d bicubic scale 1.2 (output size == input size)', 2, 1, 2, (4, 4), 'bicubic', scale=1.2, align=False))
+    A(interp_case(rng, 'interp1d nearest-exact scale 1.2 (output size == input size)', 1, 1, 2, 4, 'nearest-exact', scale=1.2))
     x = np.array([[1, 2], [3, 4]], dtype=np.float32).reshape(1, 1, 2, 2)
     A(interp_case(rng, 'Upsample(scale_factor=2, nearest) of [[1,2],[3,4]]', 2, 1, 1, (2, 2), 'nearest', scale=2, x=x))
     return C

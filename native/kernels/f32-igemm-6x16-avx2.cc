@@ -1,0 +1,113 @@
+// f32 indirect GEMM microkernel, 6 output channels x 16 pixels, AVX2 + FMA.
+//   c[m][0..nr) (+)= sum_k a[k][m] * rows[k][p0 + 0..nr)
+// a: packed weights [K][6]; rows: one pointer per reduction index k (an input channel and
+// kernel tap); the pixels of a row are contiguous. 12 ymm accumulators, 2 loads and 6
+// broadcasts per k: FMA-bound on two FMA pipes.
+#include <immintrin.h>
+
+#include "kernels.h"
+
+namespace convkit {
+
+namespace {
+
+inline __m256i lane_mask(int64_t n) {  // first n (0..8) lanes set
+  const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), idx);
+}
+
+template <bool kFull>
+inline void igemm_6x16(int64_t K, const float* a, const float* const* rows, int64_t p0, int64_t nr, float* c,
+                       int64_t ldc, bool accumulate) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  const __m256i m0 = lane_mask(nr < 8 ? nr : 8), m1 = lane_mask(nr > 8 ? nr - 8 : 0);
+  for (int64_t k = 0; k < K; ++k) {
+    const float* b = rows[k] + p0;
+    __m256 b0, b1;
+    if (kFull) {
+      b0 = _mm256_loadu_ps(b);
+      b1 = _mm256_loadu_ps(b + 8);
+    } else {
+      b0 = _mm256_maskload_ps(b, m0);
+      b1 = _mm256_maskload_ps(b + 8, m1);
+    }
+    __m256 av = _mm256_broadcast_ss(a + 0);
+    c00 = _mm256_fmadd_ps(av, b0, c00);
+    c01 = _mm256_fmadd_ps(av, b1, c01);
+    av = _mm256_broadcast_ss(a + 1);
+    c10 = _mm256_fmadd_ps(av, b0, c10);
+    c11 = _mm256_fmadd_ps(av, b1, c11);
+    av = _mm256_broadcast_ss(a + 2);
+    c20 = _mm256_fmadd_ps(av, b0, c20);
+    c21 = _mm256_fmadd_ps(av, b1, c21);
+    av = _mm256_broadcast_ss(a + 3);
+    c30 = _mm256_fmadd_ps(av, b0, c30);
+    c31 = _mm256_fmadd_ps(av, b1, c31);
+    av = _mm256_broadcast_ss(a + 4);
+    c40 = _mm256_fmadd_ps(av, b0, c40);
+    c41 = _mm256_fmadd_ps(av, b1, c41);
+    av = _mm256_broadcast_ss(a + 5);
+    c50 = _mm256_fmadd_ps(av, b0, c50);
+    c51 = _mm256_fmadd_ps(av, b1, c51);
+    a += 6;
+  }
+  // c rows are padded to a multiple of 16 floats, so full-width stores are always in bounds.
+  __m256 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+  for (int m = 0; m < 6; ++m) {
+    float* cr = c + m * ldc;
+    if (accumulate) {
+      _mm256_storeu_ps(cr, _mm256_add_ps(_mm256_loadu_ps(cr), acc[2 * m]));
+      _mm256_storeu_ps(cr + 8, _mm256_add_ps(_mm256_loadu_ps(cr + 8), acc[2 * m + 1]));
+    } else {
+      _mm256_storeu_ps(cr, acc[2 * m]);
+      _mm256_storeu_ps(cr + 8, acc[2 * m + 1]);
+    }
+  }
+}
+
+void f32_igemm_6x16_avx2(int64_t K, const float* a, const float* const* rows, int64_t p0, int64_t nr, float* c,
+                         int64_t ldc, bool accumulate) {
+  if (nr == 16) igemm_6x16<true>(K, a, rows, p0, nr, c, ldc, accumulate);
+  else igemm_6x16<false>(K, a, rows, p0, nr, c, ldc, accumulate);
+}
+
+// Depthwise: out[i] = sum_t w[t] * rows[t][p0 + i], i < n. 32 pixels per step (4 ymm).
+void f32_dwconv_avx2(int64_t T, const float* w, const float* const* rows, int64_t p0, int64_t n, float* out) {
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    for (int64_t t = 0; t < T; ++t) {
+      const float* r = rows[t] + p0 + i;
+      const __m256 wv = _mm256_broadcast_ss(w + t);
+      a0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(r), a0);
+      a1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(r + 8), a1);
+      a2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(r + 16), a2);
+      a3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(r + 24), a3);
+    }
+    _mm256_storeu_ps(out + i, a0);
+    _mm256_storeu_ps(out + i + 8, a1);
+    _mm256_storeu_ps(out + i + 16, a2);
+    _mm256_storeu_ps(out + i + 24, a3);
+  }
+  for (; i < n; i += 8) {
+    const int64_t rem = n - i < 8 ? n - i : 8;
+    const __m256i m = lane_mask(rem);
+    __m256 a0 = _mm256_setzero_ps();
+    for (int64_t t = 0; t < T; ++t)
+      a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(w + t), _mm256_maskload_ps(rows[t] + p0 + i, m), a0);
+    _mm256_maskstore_ps(out + i, m, a0);
+  }
+}
+
+}  // namespace
+
+void register_avx2_kernels(KernelTable& t) {
+  t.isa = "avx2";
+  t.igemm = f32_igemm_6x16_avx2;
+  t.igemm_mr = 6;
+  t.igemm_nr = 16;
+  t.dwconv = f32_dwconv_avx2;
+}
+
+}  // namespace convkit
