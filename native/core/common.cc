@@ -1,5 +1,7 @@
 #include "common.h"
 
+#include <memory>
+
 namespace convkit {
 
 std::atomic<int64_t>& max_bytes() {
@@ -17,6 +19,30 @@ std::vector<float> scratch(int64_t count, const char* fn, const char* what) {
   } catch (const std::bad_alloc&) {
     range_error(std::string(fn) + ": could not allocate " + std::to_string(count * 4) + " bytes for " + what);
   }
+}
+
+float* arena(int slot, int64_t count, const char* fn, const char* what) {
+  struct Slot {
+    std::unique_ptr<float[]> data;
+    int64_t size = 0;
+  };
+  thread_local Slot slots[4];
+  if (count < 0 || count > max_bytes().load() / static_cast<int64_t>(sizeof(float))) {
+    range_error(std::string(fn) + ": " + what + " needs " + std::to_string(count * 4) +
+                " bytes of scratch, above the limit maxBytes=" + std::to_string(max_bytes().load()));
+  }
+  Slot& s = slots[slot & 3];
+  if (s.size < count) {
+    s.data.reset();
+    s.size = 0;
+    try {
+      s.data.reset(new float[static_cast<size_t>(count) + 16]);
+    } catch (const std::bad_alloc&) {
+      range_error(std::string(fn) + ": could not allocate " + std::to_string(count * 4) + " bytes for " + what);
+    }
+    s.size = count;
+  }
+  return s.data.get();
 }
 
 }  // namespace convkit

@@ -23,6 +23,11 @@ std::atomic<int64_t>& max_bytes();
 // Scratch floats, refused with a RangeError above max_bytes() before anything is allocated.
 std::vector<float> scratch(int64_t count, const char* fn, const char* what);
 
+// Reusable uninitialised scratch owned by the calling thread (slot 0..3): grows, never
+// shrinks, so steady-state calls neither zero nor fault in fresh pages. Checked against
+// max_bytes() like scratch(). Valid until the same thread asks for the same slot again.
+float* arena(int slot, int64_t count, const char* fn, const char* what);
+
 inline int64_t checked_mul(int64_t a, int64_t b, const char* fn) {
   int64_t r;
   if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &r)) range_error(std::string(fn) + ": size overflows 64 bits");

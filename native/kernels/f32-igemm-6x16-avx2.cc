@@ -1,7 +1,8 @@
 // f32 indirect GEMM microkernel, 6 output channels x 16 pixels, AVX2 + FMA.
 //   c[m][0..nr) (+)= sum_k a[k][m] * rows[k][p0 + 0..nr)
-// a: packed weights [K][6]; rows: one pointer per reduction index k (an input channel and
-// kernel tap); the pixels of a row are contiguous. 12 ymm accumulators, 2 loads and 6
+// a: weights, element (k, m) at a[m*lda + k] (the [Cout][K] rows of the weight tensor,
+// unpacked); rows: one pointer per reduction index k (an input channel and kernel tap);
+// the pixels of a row are contiguous. 12 ymm accumulators, 2 loads and 6
 // broadcasts per k: FMA-bound on two FMA pipes.
 #include <immintrin.h>
 
@@ -17,8 +18,9 @@ inline __m256i lane_mask(int64_t n) {  // first n (0..8) lanes set
 }
 
 template <bool kFull>
-inline void igemm_6x16(int64_t K, const float* a, const float* const* rows, int64_t p0, int64_t nr, float* c,
-                       int64_t ldc, bool accumulate) {
+inline void igemm_6x16(int64_t K, const float* a, int64_t lda, const float* const* rows, int64_t p0, int64_t nr,
+                       float* c, int64_t ldc, bool accumulate) {
+  const float *a0p = a, *a1p = a + lda, *a2p = a + 2 * lda, *a3p = a + 3 * lda, *a4p = a + 4 * lda, *a5p = a + 5 * lda;
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   const __m256i m0 = lane_mask(nr < 8 ? nr : 8), m1 = lane_mask(nr > 8 ? nr - 8 : 0);
@@ -32,25 +34,24 @@ inline void igemm_6x16(int64_t K, const float* a, const float* const* rows, int6
       b0 = _mm256_maskload_ps(b, m0);
       b1 = _mm256_maskload_ps(b + 8, m1);
     }
-    __m256 av = _mm256_broadcast_ss(a + 0);
+    __m256 av = _mm256_broadcast_ss(a0p + k);
     c00 = _mm256_fmadd_ps(av, b0, c00);
     c01 = _mm256_fmadd_ps(av, b1, c01);
-    av = _mm256_broadcast_ss(a + 1);
+    av = _mm256_broadcast_ss(a1p + k);
     c10 = _mm256_fmadd_ps(av, b0, c10);
     c11 = _mm256_fmadd_ps(av, b1, c11);
-    av = _mm256_broadcast_ss(a + 2);
+    av = _mm256_broadcast_ss(a2p + k);
     c20 = _mm256_fmadd_ps(av, b0, c20);
     c21 = _mm256_fmadd_ps(av, b1, c21);
-    av = _mm256_broadcast_ss(a + 3);
+    av = _mm256_broadcast_ss(a3p + k);
     c30 = _mm256_fmadd_ps(av, b0, c30);
     c31 = _mm256_fmadd_ps(av, b1, c31);
-    av = _mm256_broadcast_ss(a + 4);
+    av = _mm256_broadcast_ss(a4p + k);
     c40 = _mm256_fmadd_ps(av, b0, c40);
     c41 = _mm256_fmadd_ps(av, b1, c41);
-    av = _mm256_broadcast_ss(a + 5);
+    av = _mm256_broadcast_ss(a5p + k);
     c50 = _mm256_fmadd_ps(av, b0, c50);
     c51 = _mm256_fmadd_ps(av, b1, c51);
-    a += 6;
   }
   // c rows are padded to a multiple of 16 floats, so full-width stores are always in bounds.
   __m256 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
@@ -66,10 +67,10 @@ inline void igemm_6x16(int64_t K, const float* a, const float* const* rows, int6
   }
 }
 
-void f32_igemm_6x16_avx2(int64_t K, const float* a, const float* const* rows, int64_t p0, int64_t nr, float* c,
-                         int64_t ldc, bool accumulate) {
-  if (nr == 16) igemm_6x16<true>(K, a, rows, p0, nr, c, ldc, accumulate);
-  else igemm_6x16<false>(K, a, rows, p0, nr, c, ldc, accumulate);
+void f32_igemm_6x16_avx2(int64_t K, const float* a, int64_t lda, const float* const* rows, int64_t p0, int64_t nr,
+                         float* c, int64_t ldc, bool accumulate) {
+  if (nr == 16) igemm_6x16<true>(K, a, lda, rows, p0, nr, c, ldc, accumulate);
+  else igemm_6x16<false>(K, a, lda, rows, p0, nr, c, ldc, accumulate);
 }
 
 // Depthwise: out[i] = sum_t w[t] * rows[t][p0 + i], i < n. 32 pixels per step (4 ymm).

@@ -23,10 +23,10 @@ using ConvPlaneFn = void (*)(const PlaneGeom& g, const float* x, const float* w,
 using ScatterPlaneFn = void (*)(const PlaneGeom& g, const float* x, const float* w, int64_t w_cstride,
                                 float* y);
 
-// Indirect GEMM: c[m][0..nr) (+)= sum_k a[k][m] * rows[k][p0 + 0..nr), m < mr (a packed
-// [K][mr], zero rows past the real channels); c rows ldc apart, padded for full-width stores.
-using IgemmFn = void (*)(int64_t K, const float* a, const float* const* rows, int64_t p0, int64_t nr, float* c,
-                         int64_t ldc, bool accumulate);
+// Indirect GEMM: c[m][0..nr) (+)= sum_k a[m*lda + k] * rows[k][p0 + 0..nr), m < mr; c rows
+// ldc apart, padded for full-width stores.
+using IgemmFn = void (*)(int64_t K, const float* a, int64_t lda, const float* const* rows, int64_t p0, int64_t nr,
+                         float* c, int64_t ldc, bool accumulate);
 
 // Depthwise: out[i] = sum_t w[t] * rows[t][p0 + i] for i < n.
 using DwconvFn = void (*)(int64_t T, const float* w, const float* const* rows, int64_t p0, int64_t n, float* out);

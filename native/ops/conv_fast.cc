@@ -73,20 +73,24 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const PadMode data_mode = d.mode == PadMode::kPartial ? PadMode::kZeros : d.mode;
   const float fill = d.mode == PadMode::kConstant ? d.pad_value : 0.f;
   DimPlan dim[3] = {plan_dim(d, 0, data_mode), plan_dim(d, 1, data_mode), plan_dim(d, 2, data_mode)};
+  // No padding and unit strides: the input itself is the (single) phase buffer.
+  bool direct = true;
+  for (int i = 0; i < 3; ++i) direct = direct && d.pb[i] == 0 && d.pa[i] == 0 && d.stride[i] == 1;
 
   // Band along the outermost output dim with more than one element.
   int bo = 2;
   for (int i = 0; i < 3; ++i)
     if (d.out[i] > 1) { bo = i; break; }
-  int64_t inner = 1;  // flat pixels per band step (one index of the band dim)
-  for (int i = bo + 1; i < 3; ++i) inner *= d.out[i] + dim[i].qmax;
+  auto extent = [&](int i) { return direct ? d.in[i] : d.out[i] + dim[i].qmax; };
+  int64_t inner = 1;  // flat pixels per index of the band dim
+  for (int i = bo + 1; i < 3; ++i) inner *= extent(i);
   const int64_t out_bo = d.out[bo];
   // Each pixel's sum runs the same way whatever the partition (same chunks, same kernel), so
   // bands and channel splits may follow the thread count without changing any result.
   const int threads = get_num_threads();
   const int64_t MR = kt.igemm_mr, NR = kt.igemm_nr;
   const int64_t nblk = depthwise ? 0 : (Cog + MR - 1) / MR;
-  int64_t band = std::max<int64_t>(1, (depthwise ? 2048 : 512) / std::max<int64_t>(1, inner));
+  int64_t band = std::max<int64_t>(depthwise ? 8 : 1, (depthwise ? 8192 : 512) / std::max<int64_t>(1, inner));
   band = std::min(band, out_bo);
   const int64_t want_items = threads > 1 ? 4 * threads : 1;
   while (band > 1 && band * inner > 128 && d.N * d.groups * ((out_bo + band - 1) / band) < want_items) band = (band + 1) / 2;
@@ -98,13 +102,15 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t blk_per_split = depthwise ? 0 : (nblk + nsplit - 1) / nsplit;
 
   int64_t E[3];
-  for (int i = 0; i < 3; ++i) E[i] = (i == bo ? band : d.out[i]) + dim[i].qmax;
+  for (int i = 0; i < 3; ++i) E[i] = direct ? d.in[i] : (i == bo ? band : d.out[i]) + dim[i].qmax;
   const int64_t Ez = E[0] * E[1] * E[2];
   const int64_t nres[3] = {static_cast<int64_t>(dim[0].residues.size()), static_cast<int64_t>(dim[1].residues.size()),
                            static_cast<int64_t>(dim[2].residues.size())};
   const int64_t nphase = nres[0] * nres[1] * nres[2];
   const int64_t K = Cig * d.k[0] * d.k[1] * d.k[2];
-  const int64_t buf_floats = checked_mul(checked_mul(nphase, Cig, d.fn), Ez, d.fn);
+  const int64_t Sin = prod3(d.in), Sout = prod3(d.out);
+  const int64_t chan_stride = direct ? Sin : Ez;  // between input channels in the phase buffer
+  const int64_t buf_floats = direct ? 0 : checked_mul(checked_mul(nphase, Cig, d.fn), Ez, d.fn);
 
   // Row offsets of every reduction index k = (ic, t0, t1, t2), in weight order.
   std::vector<int64_t> off(static_cast<size_t>(K));
@@ -115,48 +121,39 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
         for (int64_t t1 = 0; t1 < d.k[1]; ++t1)
           for (int64_t t2 = 0; t2 < d.k[2]; ++t2) {
             const int64_t ph = (dim[0].ridx[t0] * nres[1] + dim[1].ridx[t1]) * nres[2] + dim[2].ridx[t2];
-            off[static_cast<size_t>(k++)] = (ph * Cig + ic) * Ez + (dim[0].q[t0] * E[1] + dim[1].q[t1]) * E[2] + dim[2].q[t2];
+            off[static_cast<size_t>(k++)] =
+                (ph * Cig + ic) * chan_stride + (dim[0].q[t0] * E[1] + dim[1].q[t1]) * E[2] + dim[2].q[t2];
           }
   }
 
   // Largest flat extent of a band, padded for full-width tile stores.
-  const int64_t Pmax = E[0] * E[1] * E[2];
+  const int64_t Pmax = (direct ? band * inner : Ez);
   const int64_t ldc = (Pmax + NR) / NR * NR + NR;
   const int64_t flat_floats = depthwise ? 0 : nblk * MR * ldc;
-
-  // Packed weights: per group, per block of MR output channels, [K][MR] (zeros past Cog).
-  std::vector<float> packed;
-  if (!depthwise) {
-    packed = scratch(checked_mul(d.groups * nblk * MR, K, d.fn), d.fn, "the packed weights");
+  const int64_t per_thread = buf_floats + flat_floats + K;  // + the row table (as pointers below)
+  float* bufs = arena(0, checked_mul(threads, per_thread, d.fn), d.fn, "the per-thread band buffers");
+  std::vector<const float*> rows(static_cast<size_t>(threads * K));
+  // Weights of a last, partial block of MR channels, zero-extended (per group).
+  const bool tail = !depthwise && Cog % MR != 0;
+  std::vector<float> tails;
+  if (tail) {
+    tails.assign(static_cast<size_t>(d.groups * MR * K), 0.f);
     for (int64_t g = 0; g < d.groups; ++g)
-      for (int64_t b = 0; b < nblk; ++b) {
-        float* pk = packed.data() + (g * nblk + b) * K * MR;
-        for (int64_t k = 0; k < K; ++k)
-          for (int64_t m = 0; m < MR; ++m) {
-            const int64_t oc = b * MR + m;
-            pk[k * MR + m] = oc < Cog ? w[(g * Cog + oc) * K + k] : 0.f;
-          }
-      }
+      for (int64_t m = 0; m < Cog % MR; ++m)
+        std::memcpy(tails.data() + (g * MR + m) * K, w + (g * Cog + (nblk - 1) * MR + m) * K, static_cast<size_t>(K) * sizeof(float));
   }
 
-  std::vector<float> bufs = scratch(checked_mul(threads, buf_floats + flat_floats, d.fn), d.fn, "the per-thread band buffers");
-  std::vector<const float*> rows(static_cast<size_t>(threads * K));
-  for (int t = 0; t < threads; ++t)
-    for (int64_t k = 0; k < K; ++k)
-      rows[static_cast<size_t>(t * K + k)] = bufs.data() + t * (buf_floats + flat_floats) + off[static_cast<size_t>(k)];
-
-  // Per dim and residue: the source index of each phase coordinate (-1 padding, -2 beyond).
+  // The source index of a phase coordinate (-1 padding, -2 beyond the padded extent).
   auto src_of = [&](int i, int64_t r, int64_t z) -> int64_t {
     const int64_t c = z * dim[i].s + r;
     return c < dim[i].pext ? dim[i].map[static_cast<size_t>(c)] : -2;
   };
 
-  const int64_t Sin = prod3(d.in), Sout = prod3(d.out);
   const int64_t items = d.N * d.groups * nbands * nsplit;
   parallel_for_tid(items, 1, threads, [&](int tid, int64_t b0, int64_t b1) {
-    float* buf = bufs.data() + tid * (buf_floats + flat_floats);
+    float* buf = bufs + tid * per_thread;
     float* flat = buf + buf_floats;
-    const float* const* trows = rows.data() + tid * K;
+    const float** trows = rows.data() + tid * K;
     for (int64_t item = b0; item < b1; ++item) {
       const int64_t split = item % nsplit, nb = item / nsplit;
       const int64_t n = nb / (d.groups * nbands), g = (nb / nbands) % d.groups, bi = nb % nbands;
@@ -164,42 +161,41 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
       const int64_t o_lo = bi * band, o_hi = std::min(out_bo, o_lo + band);
       int64_t base[3] = {0, 0, 0};
       base[bo] = o_lo;
-      // 1. Gather the band's phase buffer.
-      for (int64_t a = 0; a < nres[0]; ++a)
-        for (int64_t bb = 0; bb < nres[1]; ++bb)
-          for (int64_t cc = 0; cc < nres[2]; ++cc) {
-            const int64_t ph = (a * nres[1] + bb) * nres[2] + cc;
-            const int64_t r0 = dim[0].residues[static_cast<size_t>(a)], r1 = dim[1].residues[static_cast<size_t>(bb)],
-                          r2 = dim[2].residues[static_cast<size_t>(cc)];
-            for (int64_t ic = 0; ic < Cig; ++ic) {
-              const float* xc = x + (n * d.Cin + g * Cig + ic) * Sin;
-              float* dst = buf + (ph * Cig + ic) * Ez;
-              for (int64_t z0 = 0; z0 < E[0]; ++z0) {
-                const int64_t s0 = src_of(0, r0, z0 + base[0]);
-                for (int64_t z1 = 0; z1 < E[1]; ++z1) {
-                  const int64_t s1 = src_of(1, r1, z1 + base[1]);
-                  float* row = dst + (z0 * E[1] + z1) * E[2];
-                  if (s0 < 0 || s1 < 0) {
-                    std::fill(row, row + E[2], (s0 == -2 || s1 == -2) ? 0.f : fill);
-                    continue;
-                  }
-                  const float* xr = xc + (s0 * d.in[1] + s1) * d.in[2];
-                  const int64_t base2 = base[2];
-                  if (dim[2].s == 1) {
-                    // interior: z2 + base2 - pb in [0, in)
-                    const int64_t lo = std::max<int64_t>(0, dim[2].pb - base2 - r2);
-                    const int64_t hi = std::min<int64_t>(E[2], dim[2].pb + dim[2].in - base2 - r2);
-                    for (int64_t z2 = 0; z2 < std::min(lo, E[2]); ++z2) {
-                      const int64_t s2 = src_of(2, r2, z2 + base2);
-                      row[z2] = s2 >= 0 ? xr[s2] : (s2 == -1 ? fill : 0.f);
+      const float* phase_base;
+      if (direct) {
+        phase_base = x + (n * d.Cin + g * Cig) * Sin + (base[0] * E[1] + base[1]) * E[2] + base[2];
+      } else {
+        phase_base = buf;
+        // 1. Gather the band's phase buffer through the padding maps.
+        for (int64_t a = 0; a < nres[0]; ++a)
+          for (int64_t bb = 0; bb < nres[1]; ++bb)
+            for (int64_t cc = 0; cc < nres[2]; ++cc) {
+              const int64_t ph = (a * nres[1] + bb) * nres[2] + cc;
+              const int64_t r0 = dim[0].residues[static_cast<size_t>(a)], r1 = dim[1].residues[static_cast<size_t>(bb)],
+                            r2 = dim[2].residues[static_cast<size_t>(cc)];
+              for (int64_t ic = 0; ic < Cig; ++ic) {
+                const float* xc = x + (n * d.Cin + g * Cig + ic) * Sin;
+                float* dst = buf + (ph * Cig + ic) * Ez;
+                for (int64_t z0 = 0; z0 < E[0]; ++z0) {
+                  const int64_t s0 = src_of(0, r0, z0 + base[0]);
+                  for (int64_t z1 = 0; z1 < E[1]; ++z1) {
+                    const int64_t s1 = src_of(1, r1, z1 + base[1]);
+                    float* row = dst + (z0 * E[1] + z1) * E[2];
+                    if (s0 < 0 || s1 < 0) {
+                      std::fill(row, row + E[2], (s0 == -2 || s1 == -2) ? 0.f : fill);
+                      continue;
                     }
-                    if (hi > lo) std::memcpy(row + lo, xr + (lo + base2 + r2 - dim[2].pb), static_cast<size_t>(hi - lo) * sizeof(float));
-                    for (int64_t z2 = std::max(lo, hi); z2 < E[2]; ++z2) {
-                      const int64_t s2 = src_of(2, r2, z2 + base2);
-                      row[z2] = s2 >= 0 ? xr[s2] : (s2 == -1 ? fill : 0.f);
+                    const float* xr = xc + (s0 * d.in[1] + s1) * d.in[2];
+                    const int64_t base2 = base[2];
+                    // interior (identity) run copied whole when the last dim has stride 1
+                    int64_t lo = E[2], hi = E[2];
+                    if (dim[2].s == 1) {
+                      lo = std::min<int64_t>(E[2], std::max<int64_t>(0, dim[2].pb - base2 - r2));
+                      hi = std::max<int64_t>(lo, std::min<int64_t>(E[2], dim[2].pb + dim[2].in - base2 - r2));
+                      if (hi > lo) std::memcpy(row + lo, xr + (lo + base2 + r2 - dim[2].pb), static_cast<size_t>(hi - lo) * sizeof(float));
                     }
-                  } else {
                     for (int64_t z2 = 0; z2 < E[2]; ++z2) {
+                      if (z2 == lo) { z2 = hi - 1; continue; }
                       const int64_t s2 = src_of(2, r2, z2 + base2);
                       row[z2] = s2 >= 0 ? xr[s2] : (s2 == -1 ? fill : 0.f);
                     }
@@ -207,21 +203,23 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                 }
               }
             }
-          }
-      // Flat index of output (o0, o1, o2) in the band: ((o0-base0)*E1 + (o1-base1))*E2 + o2.
+      }
+      for (int64_t k = 0; k < K; ++k) trows[k] = phase_base + off[static_cast<size_t>(k)];
+
+      // Flat index of output (o0, o1, o2) in the band: ((o0-base0)*E1 + (o1-base1))*E2 + o2-base2.
       int64_t last[3] = {d.out[0] - 1, d.out[1] - 1, d.out[2] - 1};
       last[bo] = o_hi - 1 - o_lo;
       for (int i = 0; i < bo; ++i) last[i] = 0;
       const int64_t P = (last[0] * E[1] + last[1]) * E[2] + last[2] + 1;
 
-      // The output rows of this band (all dims but the last), each Wout long.
+      // The output rows of this band (all dims but the last), each a run of the last dim.
       auto for_rows = [&](auto&& f) {
-        const int64_t lo0 = bo == 0 ? o_lo : 0, hi0 = bo == 0 ? o_hi : d.out[0];
-        const int64_t lo1 = bo == 1 ? o_lo : 0, hi1 = bo == 1 ? o_hi : d.out[1];
         if (bo == 2) {
-          f((int64_t)0, o_lo, o_hi - o_lo);  // 1-D band: a piece of the single row
+          f(int64_t{0}, o_lo, o_hi - o_lo);  // 1-D band: a piece of the single row
           return;
         }
+        const int64_t lo0 = bo == 0 ? o_lo : 0, hi0 = bo == 0 ? o_hi : d.out[0];
+        const int64_t lo1 = bo == 1 ? o_lo : 0, hi1 = bo == 1 ? o_hi : d.out[1];
         for (int64_t o0 = lo0; o0 < hi0; ++o0)
           for (int64_t o1 = lo1; o1 < hi1; ++o1) {
             const int64_t p = ((o0 - (bo == 0 ? o_lo : 0)) * E[1] + (o1 - (bo == 1 ? o_lo : 0))) * E[2];
@@ -245,16 +243,15 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
       // 2. Indirect GEMM over the band's flat pixels, in tile groups and reduction chunks
       //    small enough for the rows of a chunk to stay in L1 across channel blocks.
       constexpr int64_t kTiles = 4, kChunk = 96;
-      const float* pk = packed.data() + g * nblk * K * MR;
       for (int64_t t0 = 0; t0 < P; t0 += kTiles * NR) {
         const int64_t t1 = std::min(P, t0 + kTiles * NR);
         for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
           const int64_t kc = std::min(kChunk, K - k0);
           for (int64_t blk = blk_lo; blk < blk_hi; ++blk) {
-            const float* a = pk + blk * K * MR + k0 * MR;
+            const float* a = (tail && blk == nblk - 1) ? tails.data() + g * MR * K + k0 : w + (g * Cog + blk * MR) * K + k0;
             float* c = flat + blk * MR * ldc;
             for (int64_t p0 = t0; p0 < t1; p0 += NR)
-              kt.igemm(kc, a, trows + k0, p0, std::min(NR, t1 - p0), c + p0, ldc, k0 > 0);
+              kt.igemm(kc, a, K, trows + k0, p0, std::min(NR, t1 - p0), c + p0, ldc, k0 > 0);
           }
         }
       }
