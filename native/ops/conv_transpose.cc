@@ -1,7 +1,9 @@
 // Transposed convolution as the adjoint of the padded convolution: scatter every input
 // pixel through the kernel onto the full (unpadded) output, then fold the padding back
 // with the shared padding model — dropped for zeros, wrapped/mirrored/clamped otherwise.
+#include <algorithm>
 #include <cstring>
+#include <utility>
 #include <string>
 
 #include "../core/common.h"
@@ -29,6 +31,146 @@ void check_conv_transpose(const ConvTransposeDesc& d) {
   }
 }
 
+namespace {
+
+int64_t gcd64(int64_t a, int64_t b) { return b == 0 ? a : gcd64(b, a % b); }
+
+// One stride phase r of one dim: the taps t with t*d = u*s + r, as a stride-1 sub-kernel.
+struct Phase {
+  int64_t r = 0, k = 0, dil = 1, u0 = 0, umax = 0, Z = 0;
+  std::vector<int64_t> tap;  // tap[t'] = original tap of sub-kernel position t' (flipped)
+};
+
+std::vector<Phase> phases_of(int64_t in, int64_t k, int64_t s, int64_t d) {
+  const int64_t F = (in - 1) * s + d * (k - 1) + 1;
+  std::vector<Phase> out(static_cast<size_t>(s));
+  for (int64_t r = 0; r < s; ++r) {
+    Phase& p = out[static_cast<size_t>(r)];
+    p.r = r;
+    p.Z = (F - r + s - 1) / s;
+    std::vector<std::pair<int64_t, int64_t>> ut;  // (u, t)
+    for (int64_t t = 0; t < k; ++t)
+      if ((t * d) % s == r) ut.emplace_back((t * d - r) / s, t);
+    p.k = static_cast<int64_t>(ut.size());
+    if (!p.k) continue;
+    p.dil = d / gcd64(s, d);
+    p.u0 = ut.front().first;
+    p.umax = ut.back().first;
+    for (int64_t j = p.k - 1; j >= 0; --j) p.tap.push_back(ut[static_cast<size_t>(j)].second);
+  }
+  return out;
+}
+
+}  // namespace
+
+// Stride-phase decomposition (no zero-insertion waste): the full output of phase (r0,r1,r2)
+// is a stride-1 convolution of x with the taps t*d = u*s + r, flipped; each runs through
+// the SIMD conv driver, then lands in the output (folded by the padding model).
+bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
+  const int64_t cig = d.Cin / d.groups, cog = d.Cout / d.groups, K = prod3(d.k);
+  std::vector<Phase> ph[3];
+  int64_t full[3];
+  for (int i = 0; i < 3; ++i) {
+    ph[i] = phases_of(d.in[i], d.k[i], d.stride[i], d.dil[i]);
+    full[i] = (d.in[i] - 1) * d.stride[i] + d.dil[i] * (d.k[i] - 1) + 1;
+  }
+  const int64_t Sout = prod3(d.out);
+  bool covered = d.mode == PadMode::kZeros;
+  for (int i = 0; i < 3; ++i) {
+    covered = covered && d.opad[i] == 0;
+    for (const Phase& p : ph[i]) covered = covered && p.k > 0;
+  }
+  std::vector<int64_t> map[3];
+  for (int i = 0; i < 3; ++i) map[i] = pad_index_map(d.mode, d.out[i], d.pb[i], d.pa[i]);
+  if (!covered) {  // positions no phase reaches keep the bias; folds accumulate onto zeros
+    parallel_for(d.N * d.Cout, 1, [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t)
+        std::fill(y + t * Sout, y + (t + 1) * Sout, d.mode == PadMode::kZeros && d.bias ? d.bias[t % d.Cout] : 0.f);
+    });
+  }
+  bool ok = true;
+  std::vector<float> wsub, buf;
+  for (const Phase& p0 : ph[0])
+    for (const Phase& p1 : ph[1])
+      for (const Phase& p2 : ph[2]) {
+        if (!p0.k || !p1.k || !p2.k) continue;
+        const Phase* p[3] = {&p0, &p1, &p2};
+        ConvDesc c;
+        c.fn = d.fn;
+        c.rank = d.rank;
+        c.N = d.N; c.Cin = d.Cin; c.Cout = d.Cout; c.groups = d.groups;
+        for (int i = 0; i < 3; ++i) {
+          c.in[i] = d.in[i]; c.k[i] = p[i]->k; c.stride[i] = 1; c.dil[i] = p[i]->dil;
+          c.pb[i] = p[i]->umax; c.pa[i] = p[i]->Z - d.in[i] - p[i]->u0; c.out[i] = p[i]->Z;
+        }
+        const int64_t Ks = prod3(c.k), Sz = prod3(c.out);
+        // Sub-kernel [Cout, Cin/g, k'...] from the transposed weight [Cin, Cout/g, k...].
+        wsub.assign(static_cast<size_t>(d.Cout * cig * Ks), 0.f);
+        for (int64_t oc = 0; oc < d.Cout; ++oc) {
+          const int64_t g = oc / cog, j = oc % cog;
+          for (int64_t i = 0; i < cig; ++i) {
+            const float* wt = d.w + ((g * cig + i) * cog + j) * K;
+            float* ws = wsub.data() + (oc * cig + i) * Ks;
+            for (int64_t a = 0; a < c.k[0]; ++a)
+              for (int64_t b = 0; b < c.k[1]; ++b)
+                for (int64_t e = 0; e < c.k[2]; ++e)
+                  ws[(a * c.k[1] + b) * c.k[2] + e] =
+                      wt[(p0.tap[static_cast<size_t>(a)] * d.k[1] + p1.tap[static_cast<size_t>(b)]) * d.k[2] + p2.tap[static_cast<size_t>(e)]];
+          }
+        }
+        buf.resize(static_cast<size_t>(checked_mul(d.N * d.Cout, Sz, d.fn)));
+        if (!conv_fast(c, x, wsub.data(), buf.data(), nullptr, nullptr)) {
+          ok = false;
+          break;
+        }
+        // Phase pixel z lands on full coordinate z*s + r, output coordinate through the fold.
+        parallel_for(d.N * d.Cout, 1, [&](int64_t b, int64_t e) {
+          for (int64_t t = b; t < e; ++t) {
+            const float* src = buf.data() + t * Sz;
+            float* yp = y + t * Sout;
+            const float bv = covered && d.bias ? d.bias[t % d.Cout] : 0.f;
+            for (int64_t z0 = 0; z0 < c.out[0]; ++z0) {
+              const int64_t f0 = z0 * d.stride[0] + p0.r;
+              const int64_t o0 = f0 < full[0] ? map[0][static_cast<size_t>(f0)] : -1;
+              if (o0 < 0) continue;
+              for (int64_t z1 = 0; z1 < c.out[1]; ++z1) {
+                const int64_t f1 = z1 * d.stride[1] + p1.r;
+                const int64_t o1 = f1 < full[1] ? map[1][static_cast<size_t>(f1)] : -1;
+                if (o1 < 0) continue;
+                const float* sr = src + (z0 * c.out[1] + z1) * c.out[2];
+                float* yr = yp + (o0 * d.out[1] + o1) * d.out[2];
+                const int64_t* m2 = map[2].data();
+                const int64_t s2 = d.stride[2], r2 = p2.r;
+                if (covered) {
+                  for (int64_t z2 = 0; z2 < c.out[2]; ++z2) {
+                    const int64_t f2 = z2 * s2 + r2;
+                    const int64_t o2 = f2 < full[2] ? m2[f2] : -1;
+                    if (o2 >= 0) yr[o2] = sr[z2] + bv;
+                  }
+                } else {
+                  for (int64_t z2 = 0; z2 < c.out[2]; ++z2) {
+                    const int64_t f2 = z2 * s2 + r2;
+                    const int64_t o2 = f2 < full[2] ? m2[f2] : -1;
+                    if (o2 >= 0) yr[o2] += sr[z2];
+                  }
+                }
+              }
+            }
+          }
+        });
+      }
+  if (!ok) return false;
+  if (!covered && d.mode != PadMode::kZeros && d.bias) {
+    parallel_for(d.N * d.Cout, 1, [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t) {
+        const float bv = d.bias[t % d.Cout];
+        for (int64_t s = 0; s < Sout; ++s) y[t * Sout + s] += bv;
+      }
+    });
+  }
+  return true;
+}
+
 void conv_transpose_forward(const ConvTransposeDesc& d) {
   check_conv_transpose(d);
   if (d.N == 0) return;
@@ -46,6 +188,10 @@ void conv_transpose_forward(const ConvTransposeDesc& d) {
   const bool transpose_out = d.out_cl && d.Cout > 1 && Sout > 1;
   if (transpose_out) yt = scratch(checked_mul(d.N * d.Cout, Sout, d.fn), d.fn, "the channels-first result");
   float* y = transpose_out ? yt.data() : d.y;
+  if (kernels().igemm && conv_transpose_fast(d, x, y)) {
+    if (transpose_out) store_result(y, d.y, true, d.N, d.Cout, Sout);
+    return;
+  }
 
   std::vector<int64_t> map[3];
   for (int i = 0; i < 3; ++i) map[i] = pad_index_map(d.mode, d.out[i], d.pb[i], d.pa[i]);
