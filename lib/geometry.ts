@@ -311,8 +311,7 @@ function splitLayout(fn: string, options: unknown): { layout: unknown; rest: Rec
 
 // The output shape conv/conv1d/2d/3d would return, with the same validation, computing nothing.
 // options: those of the op, plus `layout` (the input shape's layout; channels-first by default).
-export function convOutputShape(inputShape: readonly number[], weightShape: readonly number[], options?: object): number[] {
-  const fn = 'convOutputShape';
+export function convOutputShape(inputShape: readonly number[], weightShape: readonly number[], options?: object, fn = 'convOutputShape'): number[] {
   const { layout, rest } = splitLayout(fn, options);
   const input = shapeInput(fn, inputShape, layout);
   const w = checkShape(fn, 'weightShape', weightShape, false);
@@ -320,8 +319,7 @@ export function convOutputShape(inputShape: readonly number[], weightShape: read
   return planConv(fn, input, w, convOpts).outputShape;
 }
 
-export function convTransposeOutputShape(inputShape: readonly number[], weightShape: readonly number[], options?: object): number[] {
-  const fn = 'convTransposeOutputShape';
+export function convTransposeOutputShape(inputShape: readonly number[], weightShape: readonly number[], options?: object, fn = 'convTransposeOutputShape'): number[] {
   const { layout, rest } = splitLayout(fn, options);
   const input = shapeInput(fn, inputShape, layout);
   const w = checkShape(fn, 'weightShape', weightShape, false);

@@ -36,8 +36,12 @@ abstract class Layer<O extends object, R> {
       if (!(bias instanceof Float32Array)) throw typeError(name, 'bias', 'a Float32Array', bias);
       (this.options as { bias?: Float32Array }).bias = new Float32Array(bias);
     }
-    // Validate the weight and options once against a 1-pixel-per-dim probe of the geometry.
-    this.outputShape(this.probeShape(shape));
+    // Validate the weight, bias and options once, against a probe input the kernel fits.
+    const probe = this.probeShape(shape);
+    const out = this.shapeOf(name, probe);
+    const b = (this.options as { bias?: Float32Array }).bias;
+    if (b !== undefined && b.length !== out[1])
+      throw rangeErrorText(name, 'bias', `${out[1]} elements (Cout)`, `Float32Array(${b.length})`);
   }
 
   private probeShape(wshape: readonly number[]): number[] {
@@ -63,17 +67,23 @@ abstract class Layer<O extends object, R> {
 
   // The output shape for an input shape (in the layout given in options.layout, default channels-first).
   outputShape(inputShape: readonly number[], layout?: Layout): number[] {
-    const { mask: _m, multiChannel: _mc, ...opts } = this.options as Record<string, unknown>;
+    return this.shapeOf(`${this.name}.outputShape`, inputShape, layout);
+  }
+
+  private shapeOf(fn: string, inputShape: readonly number[], layout?: Layout): number[] {
+    const { mask: _m, multiChannel: _mc, bias: _b, ...opts } = this.options as Record<string, unknown>;
     const args = { ...opts, layout };
-    return this.kind === 'convTranspose' ? convTransposeOutputShape(inputShape, this.w().shape, args) : convOutputShape(inputShape, this.w().shape, args);
+    return this.kind === 'convTranspose'
+      ? convTransposeOutputShape(inputShape, this.w().shape, args, fn)
+      : convOutputShape(inputShape, this.w().shape, args, fn);
   }
 
   dispose(): void {
     this.weight = null;
   }
 
-  protected job(x: TensorLike, extra?: object) {
-    const fn = `${this.name}.forward`;
+  protected job(x: TensorLike, extra?: object, async = false) {
+    const fn = `${this.name}.${async ? 'forwardAsync' : 'forward'}`;
     const opts = { ...this.options, ...extra };
     if (this.kind === 'conv') return planConvJob(fn, this.rank, x, this.w(), opts);
     if (this.kind === 'convTranspose') return planConvTransposeJob(fn, this.rank, x, this.w(), opts);
@@ -85,8 +95,8 @@ class ConvLayer extends Layer<ConvOptions, Tensor> {
   forward(x: TensorLike): Tensor {
     return runSync(this.job(x));
   }
-  forwardAsync(x: TensorLike): Promise<Tensor> {
-    return runAsync(this.job(x));
+  async forwardAsync(x: TensorLike): Promise<Tensor> {
+    return runAsync(this.job(x, undefined, true));
   }
 }
 
@@ -114,8 +124,8 @@ class ConvTransposeLayer extends Layer<ConvTransposeOptions, Tensor> {
   forward(x: TensorLike): Tensor {
     return runSync(this.job(x));
   }
-  forwardAsync(x: TensorLike): Promise<Tensor> {
-    return runAsync(this.job(x));
+  async forwardAsync(x: TensorLike): Promise<Tensor> {
+    return runAsync(this.job(x, undefined, true));
   }
 }
 export class ConvTranspose1d extends ConvTransposeLayer {
@@ -133,8 +143,8 @@ class PartialConvLayer extends Layer<PartialConvOptions, PartialConvResult> {
   forward(x: TensorLike, mask?: TensorLike): PartialConvResult {
     return runSync(this.job(x, { mask }));
   }
-  forwardAsync(x: TensorLike, mask?: TensorLike): Promise<PartialConvResult> {
-    return runAsync(this.job(x, { mask }));
+  async forwardAsync(x: TensorLike, mask?: TensorLike): Promise<PartialConvResult> {
+    return runAsync(this.job(x, { mask }, true));
   }
 }
 export class PartialConv2d extends PartialConvLayer {

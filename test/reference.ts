@@ -394,3 +394,58 @@ export function randomData(n: number, seed: number): Float32Array {
   }
   return out;
 }
+
+// Partial convolution (SPEC §3.3, NVIDIA PartialConv2d/3d): raw = conv(x ⊙ mask, W) with zero
+// padding; count = the window sum of the mask (over the taps, and over all input channels
+// when multiChannel); window = prod(k) (times Cin when multiChannel); ratio =
+// window / (count + 1e-8); newMask = clamp(count, 0, 1); ratio ⊙= newMask; with a bias
+// out = (raw·ratio + b) ⊙ newMask, without out = raw·ratio. mask: [N, 1 or C, ...] or absent.
+export function refPartialConv(x: RefTensor, w: RefTensor, o: RefConvOptions & { mask?: RefTensor; multiChannel?: boolean } = {}):
+  { output: RefResult; mask: RefResult } {
+  const rank = x.shape.length - 2;
+  const [N, C] = x.shape;
+  const inS = x.shape.slice(2);
+  const plane = prod(inS);
+  const multi = o.multiChannel ?? false;
+  const mC = multi ? C : 1;
+  const m = o.mask ? o.mask.data : new Float64Array(N * mC * plane).fill(1);
+  const xm = new Float64Array(N * C * plane);
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++)
+      for (let p = 0; p < plane; p++) xm[(n * C + c) * plane + p] = x.data[(n * C + c) * plane + p] * m[(n * mC + (multi ? c : 0)) * plane + p];
+  const geometry = { stride: o.stride, dilation: o.dilation, padding: o.padding };
+  const raw = refConv({ data: xm, shape: x.shape }, w, { ...geometry, groups: o.groups });
+  // count: conv of the mask with a ones kernel of 1 output channel and mC input channels
+  const kS = w.shape.slice(2);
+  const ones = { data: new Float64Array(mC * prod(kS)).fill(1), shape: [1, mC, ...kS] };
+  const count = refConv({ data: m, shape: [N, mC, ...inS] }, ones, geometry);
+  const window = mC * prod(kS);
+  const Cout = w.shape[0];
+  const outS = raw.shape.slice(2);
+  const outPlane = prod(outS);
+  const data = new Float64Array(N * Cout * outPlane), mag = new Float64Array(data.length);
+  const mOutC = multi ? Cout : 1;
+  const maskData = new Float64Array(N * mOutC * outPlane);
+  for (let n = 0; n < N; n++)
+    for (let q = 0; q < outPlane; q++) {
+      const cnt = count.data[n * outPlane + q];
+      const newMask = Math.min(Math.max(cnt, 0), 1);
+      const ratio = (window / (cnt + 1e-8)) * newMask;
+      for (let mc = 0; mc < mOutC; mc++) maskData[(n * mOutC + mc) * outPlane + q] = newMask;
+      for (let co = 0; co < Cout; co++) {
+        const idx = (n * Cout + co) * outPlane + q;
+        if (o.bias) {
+          data[idx] = (raw.data[idx] * ratio + o.bias[co]) * newMask;
+          mag[idx] = (raw.mag[idx] * ratio + Math.abs(o.bias[co])) * newMask;
+        } else {
+          data[idx] = raw.data[idx] * ratio;
+          mag[idx] = raw.mag[idx] * ratio;
+        }
+      }
+    }
+  void rank;
+  return {
+    output: { data, mag, shape: [N, Cout, ...outS] },
+    mask: { data: maskData, mag: new Float64Array(maskData.length), shape: [N, mOutC, ...outS] },
+  };
+}

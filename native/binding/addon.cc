@@ -10,7 +10,9 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <string>
 
@@ -101,11 +103,40 @@ Napi::Value throw_js(Napi::Env env, const Error& e) {
   return env.Undefined();
 }
 
+// Jobs of one environment (the main thread or a worker_threads Worker) still computing. When
+// the environment is torn down (a Worker terminated mid-call), its cleanup hook waits for
+// them, so no job writes into buffers freed with that environment.
+struct InFlight {
+  std::mutex mu;
+  std::condition_variable cv;
+  int running = 0;
+  static void wait_idle(void* arg) {
+    auto* f = static_cast<InFlight*>(arg);
+    std::unique_lock<std::mutex> lk(f->mu);
+    f->cv.wait(lk, [f] { return f->running == 0; });
+  }
+};
+
+InFlight* in_flight(Napi::Env env) {
+  InFlight* f = env.GetInstanceData<InFlight>();
+  if (!f) {
+    f = new InFlight();
+    env.SetInstanceData<InFlight>(f);  // deleted by node-addon-api after the cleanup hooks
+    napi_add_env_cleanup_hook(env, InFlight::wait_idle, f);
+  }
+  return f;
+}
+
 class Worker : public Napi::AsyncWorker {
  public:
   Worker(Napi::Env env, Napi::Object desc, std::function<void()> job)
-      : Napi::AsyncWorker(env, "convkit"), deferred_(Napi::Promise::Deferred::New(env)), job_(std::move(job)) {
+      : Napi::AsyncWorker(env, "convkit"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        job_(std::move(job)),
+        flight_(in_flight(env)) {
     desc_ = Napi::Persistent(desc);
+    std::lock_guard<std::mutex> lk(flight_->mu);
+    ++flight_->running;
   }
   Napi::Promise promise() { return deferred_.Promise(); }
   void Execute() override {
@@ -118,19 +149,31 @@ class Worker : public Napi::AsyncWorker {
       kind_ = Error::kRange;
       SetError(e.what());
     }
+    std::lock_guard<std::mutex> lk(flight_->mu);
+    if (--flight_->running == 0) flight_->cv.notify_all();
   }
-  void OnOK() override { deferred_.Resolve(desc_.Value().Get("y")); }
+  // Settling may fail while the environment shuts down; there is nobody left to tell.
+  void OnOK() override {
+    try {
+      deferred_.Resolve(desc_.Value().Get("y"));
+    } catch (...) {
+    }
+  }
   void OnError(const Napi::Error& e) override {
-    Napi::Env env = Env();
-    const std::string msg = e.Message();
-    if (kind_ == Error::kType) deferred_.Reject(Napi::TypeError::New(env, msg).Value());
-    else deferred_.Reject(Napi::RangeError::New(env, msg).Value());
+    try {
+      Napi::Env env = Env();
+      const std::string msg = e.Message();
+      if (kind_ == Error::kType) deferred_.Reject(Napi::TypeError::New(env, msg).Value());
+      else deferred_.Reject(Napi::RangeError::New(env, msg).Value());
+    } catch (...) {
+    }
   }
 
  private:
   Napi::Promise::Deferred deferred_;
   Napi::ObjectReference desc_;
   std::function<void()> job_;
+  InFlight* flight_;
   Error::Kind kind_ = Error::kRange;
 };
 

@@ -11,8 +11,8 @@ std::atomic<int64_t>& max_bytes() {
 
 std::vector<float> scratch(int64_t count, const char* fn, const char* what) {
   if (count < 0 || count > max_bytes().load() / static_cast<int64_t>(sizeof(float))) {
-    range_error(std::string(fn) + ": " + what + " needs " + std::to_string(count * 4) +
-                " bytes of scratch, above the limit maxBytes=" + std::to_string(max_bytes().load()));
+    range_error(std::string(fn) + ": scratch for " + what + " expects at most maxBytes = " +
+                std::to_string(max_bytes().load()) + " bytes (see setMaxBytes), got " + std::to_string(count * 4));
   }
   try {
     return std::vector<float>(static_cast<size_t>(count));
@@ -28,8 +28,8 @@ float* arena(int slot, int64_t count, const char* fn, const char* what) {
   };
   thread_local Slot slots[4];
   if (count < 0 || count > max_bytes().load() / static_cast<int64_t>(sizeof(float))) {
-    range_error(std::string(fn) + ": " + what + " needs " + std::to_string(count * 4) +
-                " bytes of scratch, above the limit maxBytes=" + std::to_string(max_bytes().load()));
+    range_error(std::string(fn) + ": scratch for " + what + " expects at most maxBytes = " +
+                std::to_string(max_bytes().load()) + " bytes (see setMaxBytes), got " + std::to_string(count * 4));
   }
   Slot& s = slots[slot & 3];
   if (s.size < count) {

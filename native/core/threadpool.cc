@@ -7,6 +7,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 namespace convkit {
 
 namespace {
@@ -111,6 +115,14 @@ Pool& pool() {
 }  // namespace
 
 int default_num_threads() {
+#if defined(__linux__)
+  // The CPUs this process may run on (taskset, cgroups cpusets), as os.availableParallelism().
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return std::min(n, 256);
+  }
+#endif
   const unsigned hc = std::thread::hardware_concurrency();
   return hc == 0 ? 1 : static_cast<int>(std::min(hc, 256u));
 }

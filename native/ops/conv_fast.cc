@@ -64,11 +64,83 @@ inline void finish_row(const float* raw, float* y, int64_t n, float b, const flo
 
 }  // namespace
 
+namespace {
+
+// Depthwise with unit stride along the last dim: taps read rows straight from the input
+// through the padding maps (a padding row points at a row of the fill value); only the edge
+// columns, where a tap leaves the input, are summed apart. No gather, no copy.
+void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale,
+                   const float* post, PadMode mode, float fill) {
+  const KernelTable& kt = kernels();
+  const int64_t K = prod3(d.k), Cog = d.Cout / d.groups, Sin = prod3(d.in), Sout = prod3(d.out);
+  const std::vector<int64_t> m0 = pad_index_map(mode, d.in[0], d.pb[0], d.pa[0]);
+  const std::vector<int64_t> m1 = pad_index_map(mode, d.in[1], d.pb[1], d.pa[1]);
+  const std::vector<int64_t> m2 = pad_index_map(mode, d.in[2], d.pb[2], d.pa[2]);
+  const int64_t W = d.out[2], d2 = d.dil[2], pb2 = d.pb[2];
+  const int64_t lo = std::min(W, pb2);
+  const int64_t hi = std::max(lo, std::min(W, d.in[2] + pb2 - (d.k[2] - 1) * d2));
+  const std::vector<float> fill_row(static_cast<size_t>(W + 8), fill);
+  constexpr int64_t kRowBlock = 32;
+  const int64_t rblocks = (d.out[1] + kRowBlock - 1) / kRowBlock;
+  const int threads = get_num_threads();
+  std::vector<const float*> rows_all(static_cast<size_t>(threads * K));
+  parallel_for_tid(d.N * d.Cout * d.out[0] * rblocks, 1, threads, [&](int tid, int64_t b, int64_t e) {
+    const float** rows = rows_all.data() + tid * K;
+    for (int64_t it = b; it < e; ++it) {
+      const int64_t rb = it % rblocks, plane = it / rblocks;
+      const int64_t o0 = plane % d.out[0], nc = plane / d.out[0], oc = nc % d.Cout, n = nc / d.Cout;
+      const float* xp = x + (n * d.Cin + oc / Cog) * Sin;
+      const float* wk = w + oc * K;
+      const float bv = d.bias ? d.bias[oc] : 0.f;
+      for (int64_t o1 = rb * kRowBlock; o1 < std::min(d.out[1], (rb + 1) * kRowBlock); ++o1) {
+        int64_t t = 0;
+        for (int64_t t0 = 0; t0 < d.k[0]; ++t0) {
+          const int64_t s0 = m0[static_cast<size_t>(o0 * d.stride[0] + t0 * d.dil[0])];
+          for (int64_t t1 = 0; t1 < d.k[1]; ++t1) {
+            const int64_t s1 = m1[static_cast<size_t>(o1 * d.stride[1] + t1 * d.dil[1])];
+            for (int64_t t2 = 0; t2 < d.k[2]; ++t2, ++t)
+              rows[t] = (s0 < 0 || s1 < 0) ? fill_row.data() : xp + (s0 * d.in[1] + s1) * d.in[2] + (lo - pb2 + t2 * d2);
+          }
+        }
+        const int64_t ys = (o0 * d.out[1] + o1) * W;
+        float* yr = y + (n * d.Cout + oc) * Sout + ys;
+        if (hi > lo) kt.dwconv(K, wk, rows, 0, hi - lo, yr + lo);
+        for (int64_t ow = 0; ow < W; ++ow) {
+          if (ow == lo) ow = hi;
+          if (ow >= W) break;
+          float acc = 0.f;
+          int64_t tt = 0;
+          for (int64_t t0 = 0; t0 < d.k[0]; ++t0) {
+            const int64_t s0 = m0[static_cast<size_t>(o0 * d.stride[0] + t0 * d.dil[0])];
+            for (int64_t t1 = 0; t1 < d.k[1]; ++t1) {
+              const int64_t s1 = m1[static_cast<size_t>(o1 * d.stride[1] + t1 * d.dil[1])];
+              for (int64_t t2 = 0; t2 < d.k[2]; ++t2, ++tt) {
+                const int64_t s2 = m2[static_cast<size_t>(ow + t2 * d2)];
+                const float v = (s0 < 0 || s1 < 0 || s2 < 0) ? fill : xp[(s0 * d.in[1] + s1) * d.in[2] + s2];
+                acc += wk[tt] * v;
+              }
+            }
+          }
+          yr[ow] = acc;
+        }
+        if (bv != 0.f || scale || post) finish_row(yr, yr, W, bv, scale ? scale + ys : nullptr, post ? post + ys : nullptr);
+      }
+    }
+  });
+}
+
+}  // namespace
+
 bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale, const float* post) {
   const KernelTable& kt = kernels();
   const int64_t Cig = d.Cin / d.groups, Cog = d.Cout / d.groups;
   const bool depthwise = Cig == 1;
   if (depthwise ? !kt.dwconv : !kt.igemm) return false;
+  if (depthwise && d.stride[2] == 1) {
+    dwconv_direct(d, x, w, y, scale, post, d.mode == PadMode::kPartial ? PadMode::kZeros : d.mode,
+                  d.mode == PadMode::kConstant ? d.pad_value : 0.f);
+    return true;
+  }
 
   const PadMode data_mode = d.mode == PadMode::kPartial ? PadMode::kZeros : d.mode;
   const float fill = d.mode == PadMode::kConstant ? d.pad_value : 0.f;

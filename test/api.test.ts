@@ -1,0 +1,409 @@
+// The public API surface: tensor(), layout conversion, Float32Array views and shared
+// memory, pixels, shape arithmetic (hand-worked values from Dumoulin & Visin, "A guide to
+// convolution arithmetic for deep learning"), runtimeInfo, and loading the package.
+
+import { describe, it, expect } from 'vitest';
+import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as ck from '../lib/index';
+import { compare, prod, randomData, refConv } from './reference';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+const hasDist = existsSync(path.join(root, 'dist', 'index.js'));
+
+const bitsEqual = (a: Float32Array, b: Float32Array) =>
+  a.length === b.length && new Uint32Array(a.buffer, a.byteOffset, a.length).every((v, i) => v === new Uint32Array(b.buffer, b.byteOffset, b.length)[i]);
+
+// ---------------------------------------------------------------------------------------
+
+describe('tensor()', () => {
+  it('defaults to the channels-first layout of the shape\'s rank', () => {
+    expect(ck.tensor(new Float32Array(6), [1, 2, 3]).layout).toBe('NCW');
+    expect(ck.tensor(new Float32Array(24), [1, 2, 3, 4]).layout).toBe('NCHW');
+    expect(ck.tensor(new Float32Array(120), [1, 2, 3, 4, 5]).layout).toBe('NCDHW');
+  });
+
+  it('keeps the data array (no copy), a given layout, and its own copy of the shape', () => {
+    const d = new Float32Array(24);
+    const shape = [1, 3, 4, 2];
+    const t = ck.tensor(d, shape, 'NHWC');
+    expect(t.data).toBe(d);
+    expect(t.layout).toBe('NHWC');
+    expect(t.shape).toEqual([1, 3, 4, 2]);
+    shape[0] = 7;
+    expect(t.shape).toEqual([1, 3, 4, 2]);
+    expect(t).toBeInstanceOf(ck.Tensor);
+  });
+
+  it('accepts batch 0 and refuses a data length that does not match', () => {
+    expect(ck.tensor(new Float32Array(0), [0, 3, 4, 4]).shape).toEqual([0, 3, 4, 4]);
+    expect(() => ck.tensor(new Float32Array(5), [1, 1, 4])).toThrow(RangeError);
+  });
+
+  it('toFloat32Array converts explicitly', () => {
+    const a = ck.toFloat32Array([1, 2, 3.5]);
+    expect(a).toBeInstanceOf(Float32Array);
+    expect(Array.from(a)).toEqual([1, 2, 3.5]);
+    expect(Array.from(ck.toFloat32Array(new Float64Array([0.5, -1])))).toEqual([0.5, -1]);
+    const f = new Float32Array(2);
+    expect(ck.toFloat32Array(f)).toBe(f);
+  });
+
+  it('any object shaped like a Tensor is accepted by the ops', () => {
+    const x = { data: new Float32Array([1, 2, 3, 4]), shape: [1, 1, 4], layout: 'NCW' as const };
+    const w = { data: new Float32Array([1, -1]), shape: [1, 1, 2], layout: 'NCW' as const };
+    expect(Array.from(ck.conv1d(x, w).data)).toEqual([-1, -1, -1]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
+describe('layout conversion t.to()', () => {
+  const pairs = [
+    ['NCW', 'NWC', [2, 3, 5]],
+    ['NCHW', 'NHWC', [2, 3, 4, 5]],
+    ['NCDHW', 'NDHWC', [2, 3, 4, 5, 6]],
+  ] as const;
+  it.each(pairs)('%s <-> %s: values land where the layout says, and round-trip bit-exactly', (first, last, shape) => {
+    const n = prod([...shape]);
+    const d = randomData(n, 42);
+    const t = ck.tensor(d, [...shape]);
+    const cl = t.to(last);
+    const [N, C, ...S] = shape;
+    expect(cl.layout).toBe(last);
+    expect(cl.shape).toEqual([N, ...S, C]);
+    const sp = prod(S);
+    for (let nn = 0; nn < N; nn++)
+      for (let c = 0; c < C; c++)
+        for (let s = 0; s < sp; s++) expect(cl.data[(nn * sp + s) * C + c]).toBe(d[(nn * C + c) * sp + s]);
+    const back = cl.to(first);
+    expect(back.layout).toBe(first);
+    expect(back.shape).toEqual([...shape]);
+    expect(bitsEqual(back.data, d)).toBe(true);
+    // NaN payloads and -0 survive too
+    const special = new Float32Array(n);
+    special[0] = -0;
+    special[1] = NaN;
+    special[n - 1] = -Infinity;
+    const rt = ck.tensor(special, [...shape]).to(last).to(first);
+    expect(bitsEqual(rt.data, special)).toBe(true);
+  });
+
+  it('to() the layout a tensor already has returns the same values', () => {
+    const t = ck.tensor(randomData(24, 1), [1, 2, 3, 4]);
+    const same = t.to('NCHW');
+    expect(same.layout).toBe('NCHW');
+    expect(bitsEqual(same.data, t.data)).toBe(true);
+  });
+
+  it('outputLayout: a channels-last input can give a channels-first output and vice versa', () => {
+    const x = ck.tensor(randomData(2 * 3 * 6 * 5, 3), [2, 3, 6, 5]);
+    const w = ck.tensor(randomData(4 * 3 * 9, 4), [4, 3, 3, 3]);
+    const y = ck.conv2d(x, w, { padding: 1 });
+    const a = ck.conv2d(x.to('NHWC'), w, { padding: 1, outputLayout: 'NCHW' });
+    expect(a.layout).toBe('NCHW');
+    expect(compare(a.data, { data: Float64Array.from(y.data), mag: Float64Array.from(y.data, Math.abs), shape: [...y.shape] }, 1e-5, 1e-6).ok).toBe(true);
+    const b = ck.conv2d(x, w, { padding: 1, outputLayout: 'NHWC' });
+    expect(b.layout).toBe('NHWC');
+    expect(b.shape).toEqual([2, 6, 5, 4]);
+    expect(compare(b.to('NCHW').data, { data: Float64Array.from(y.data), mag: Float64Array.from(y.data, Math.abs), shape: [...y.shape] }, 1e-5, 1e-6).ok).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
+describe('Float32Array views and SharedArrayBuffer', () => {
+  const shape = [2, 3, 7, 6];
+  const n = prod(shape);
+  const src = randomData(n, 5);
+  const w = ck.tensor(randomData(4 * 3 * 9, 6), [4, 3, 3, 3]);
+  const bias = randomData(4, 7);
+  const expected = ck.conv2d(ck.tensor(new Float32Array(src), shape), w, { padding: 1, bias });
+
+  it('an input view at a nonzero byteOffset gives the same result and leaves the rest of the buffer alone', async () => {
+    const buf = new ArrayBuffer((n + 13) * 4);
+    const all = new Float32Array(buf).fill(777);
+    const view = new Float32Array(buf, 5 * 4, n);
+    view.set(src);
+    const x = ck.tensor(view, shape);
+    expect(bitsEqual(ck.conv2d(x, w, { padding: 1, bias }).data, expected.data)).toBe(true);
+    expect(bitsEqual((await ck.conv2dAsync(x, w, { padding: 1, bias })).data, expected.data)).toBe(true);
+    expect(bitsEqual(x.to('NHWC').to('NCHW').data, src)).toBe(true);
+    expect(bitsEqual(ck.pad(x, 0).data, src)).toBe(true);
+    for (let i = 0; i < 5; i++) expect(all[i]).toBe(777);
+    for (let i = 5 + n; i < n + 13; i++) expect(all[i]).toBe(777);
+  });
+
+  it('weight and bias views at nonzero offsets', () => {
+    const wbuf = new Float32Array(w.data.length + 3);
+    wbuf.set(w.data, 3);
+    const bbuf = new Float32Array(9);
+    bbuf.set(bias, 5);
+    const y = ck.conv2d(ck.tensor(new Float32Array(src), shape), ck.tensor(wbuf.subarray(3), [4, 3, 3, 3]), { padding: 1, bias: bbuf.subarray(5) });
+    expect(bitsEqual(y.data, expected.data)).toBe(true);
+  });
+
+  it('data on a SharedArrayBuffer (also at an offset), sync and async', async () => {
+    const sab = new SharedArrayBuffer((n + 4) * 4);
+    const view = new Float32Array(sab, 4 * 4, n);
+    view.set(src);
+    const x = ck.tensor(view, shape);
+    expect(bitsEqual(ck.conv2d(x, w, { padding: 1, bias }).data, expected.data)).toBe(true);
+    expect(bitsEqual((await ck.conv2dAsync(x, w, { padding: 1, bias })).data, expected.data)).toBe(true);
+    const wsab = new Float32Array(new SharedArrayBuffer(w.data.length * 4));
+    wsab.set(w.data);
+    expect(bitsEqual(ck.conv2d(x, ck.tensor(wsab, [4, 3, 3, 3]), { padding: 1, bias }).data, expected.data)).toBe(true);
+    expect(bitsEqual(x.to('NHWC').to('NCHW').data, src)).toBe(true);
+    expect(bitsEqual(ck.interpolate(x, { scaleFactor: 1 }).data, src)).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
+describe('fromPixels / toPixels', () => {
+  // 2x2 RGB, row-major interleaved: (0,0) (0,1) / (1,0) (1,1)
+  const bytes = new Uint8Array([10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 255]);
+  const info = { width: 2, height: 2, channels: 3 };
+
+  it('NCHW by default: planes of R, G, B', () => {
+    const t = ck.fromPixels(bytes, info);
+    expect(t.layout).toBe('NCHW');
+    expect(t.shape).toEqual([1, 3, 2, 2]);
+    expect(Array.from(t.data)).toEqual([10, 40, 70, 100, 20, 50, 80, 110, 30, 60, 90, 255]);
+  });
+
+  it('NHWC keeps the interleaved order', () => {
+    const t = ck.fromPixels(bytes, info, { layout: 'NHWC' });
+    expect(t.layout).toBe('NHWC');
+    expect(t.shape).toEqual([1, 2, 2, 3]);
+    expect(Array.from(t.data)).toEqual(Array.from(bytes));
+  });
+
+  it('scale, mean and std: value = (byte * scale - mean[c]) / std[c]', () => {
+    const opts = { scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+    const t = ck.fromPixels(bytes, info, opts);
+    // hand-computed: R(0,0) = (10/255 - 0.485)/0.229, G(1,0) = (80/255 - 0.456)/0.224, B(1,1) = (1 - 0.406)/0.225
+    expect(t.data[0]).toBeCloseTo((10 / 255 - 0.485) / 0.229, 5); // -1.9466...
+    expect(t.data[0]).toBeCloseTo(-1.946656, 5);
+    expect(t.data[4 + 2]).toBeCloseTo((80 / 255 - 0.456) / 0.224, 5); // -0.63515...
+    expect(t.data[4 + 2]).toBeCloseTo(-0.635154, 5);
+    expect(t.data[8 + 3]).toBeCloseTo(2.64, 5);
+    const nhwc = ck.fromPixels(bytes, info, { ...opts, layout: 'NHWC' });
+    expect(nhwc.data[0]).toBeCloseTo(-1.946656, 5);
+    expect(nhwc.data[11]).toBeCloseTo(2.64, 5);
+    // one number applies to every channel
+    const u = ck.fromPixels(bytes, info, { mean: 127.5, std: 127.5 });
+    expect(u.data[0]).toBeCloseTo((10 - 127.5) / 127.5, 6);
+    expect(u.data[11]).toBeCloseTo(1, 6);
+  });
+
+  it('round-trips through toPixels with the same scale/mean/std (both layouts), and accepts a Buffer', () => {
+    const opts = { scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+    for (const layout of ['NCHW', 'NHWC'] as const) {
+      const p = ck.toPixels(ck.fromPixels(Buffer.from(bytes), info, { ...opts, layout }), opts);
+      expect(p.data).toBeInstanceOf(Uint8ClampedArray);
+      expect({ width: p.width, height: p.height, channels: p.channels }).toEqual(info);
+      expect(Array.from(p.data)).toEqual(Array.from(bytes));
+    }
+    const plain = ck.toPixels(ck.fromPixels(bytes, info));
+    expect(Array.from(plain.data)).toEqual(Array.from(bytes));
+  });
+
+  it('toPixels rounds to nearest and clamps to 0..255', () => {
+    const t = ck.tensor(new Float32Array([-5, 0.4, 0.6, 1.4, 254.6, 300, 127.49, 3]), [1, 1, 2, 4]);
+    const p = ck.toPixels(t);
+    expect({ width: p.width, height: p.height, channels: p.channels }).toEqual({ width: 4, height: 2, channels: 1 });
+    expect(Array.from(p.data)).toEqual([0, 0, 1, 1, 255, 255, 127, 3]);
+  });
+
+  it('1 and 4 channels', () => {
+    const g = new Uint8Array([0, 128, 255, 7]);
+    expect(Array.from(ck.toPixels(ck.fromPixels(g, { width: 4, height: 1, channels: 1 })).data)).toEqual([0, 128, 255, 7]);
+    const rgba = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+    const t = ck.fromPixels(rgba, { width: 1, height: 2, channels: 4 });
+    expect(t.shape).toEqual([1, 4, 2, 1]);
+    expect(Array.from(t.data)).toEqual([1, 5, 2, 6, 3, 7, 4, 8]);
+    expect(Array.from(ck.toPixels(t).data)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
+describe('shape arithmetic (Dumoulin & Visin)', () => {
+  const w = (k: number, cout = 1, cin = 1) => [cout, cin, k, k];
+  const o2 = (i: number, k: number, opts: object) => ck.convOutputShape([1, 1, i, i], w(k), opts);
+  const t2 = (i: number, k: number, opts: object) => ck.convTransposeOutputShape([1, 1, i, i], w(k), opts);
+
+  it.each([
+    ['relationship 1: i=4, k=3, s=1, p=0 -> 2', 4, 3, {}, 2],
+    ['relationship 2: i=5, k=4, s=1, p=2 -> 6', 5, 4, { padding: 2 }, 6],
+    ['relationship 3 (half): i=5, k=3, p=1 -> 5', 5, 3, { padding: 1 }, 5],
+    ['relationship 4 (full): i=5, k=3, p=2 -> 7', 5, 3, { padding: 2 }, 7],
+    ["'full': i=5, k=3 -> 7", 5, 3, { padding: 'full' }, 7],
+    ['relationship 5: i=5, k=3, s=2, p=0 -> 2', 5, 3, { stride: 2 }, 2],
+    ['relationship 6: i=5, k=3, s=2, p=1 -> 3', 5, 3, { stride: 2, padding: 1 }, 3],
+    ['relationship 6: i=6, k=3, s=2, p=1 -> 3', 6, 3, { stride: 2, padding: 1 }, 3],
+    ['relationship 15 (dilated): i=7, k=3, d=2 -> 3', 7, 3, { dilation: 2 }, 3],
+    ["'same' stride 2 on 7 -> 4", 7, 3, { padding: 'same', stride: 2 }, 4],
+    ["'same' stride 1, k=4 on 7 -> 7", 7, 4, { padding: 'same' }, 7],
+    ["'same' stride 3, k=5, d=2 on 10 -> 4", 10, 5, { padding: 'same', stride: 3, dilation: 2 }, 4],
+    ["'valid' i=7, k=3, s=2 -> 3", 7, 3, { padding: 'valid', stride: 2 }, 3],
+    ['asymmetric [[0, 1], [0, 1]]: i=5, k=3 -> 4', 5, 3, { padding: [[0, 1], [0, 1]] }, 4],
+  ] as [string, number, number, object, number][])('conv %s', (_n, i, k, opts, o) => {
+    expect(o2(i, k, opts)).toEqual([1, 1, o, o]);
+  });
+
+  it.each([
+    ['i=3, k=3, s=2, p=1 -> 5', 3, 3, { stride: 2, padding: 1 }, 5],
+    ['i=3, k=3, s=2, p=1, outputPadding 1 -> 6', 3, 3, { stride: 2, padding: 1, outputPadding: 1 }, 6],
+    ['relationship 8: i=2, k=3, s=1, p=0 -> 4', 2, 3, {}, 4],
+    ['relationship 9: i=6, k=4, s=1, p=2 -> 5', 6, 4, { padding: 2 }, 5],
+    ['relationship 10 (half): i=5, k=3, p=1 -> 5', 5, 3, { padding: 1 }, 5],
+    ['relationship 11 (full): i=7, k=3, p=2 -> 5', 7, 3, { padding: 2 }, 5],
+    ['relationship 12: i=2, k=3, s=2, p=0 -> 5', 2, 3, { stride: 2 }, 5],
+    ['relationship 13: i=3, k=3, s=2, p=1 -> 5', 3, 3, { stride: 2, padding: 1 }, 5],
+    ['relationship 14: i=3, k=3, s=2, p=1, a=1 -> 6', 3, 3, { stride: 2, padding: 1, outputPadding: 1 }, 6],
+    ['outputSize 6 picks outputPadding 1', 3, 3, { stride: 2, padding: 1, outputSize: [6, 6] }, 6],
+    ["'same' stride 2 on 3 -> 6", 3, 3, { stride: 2, padding: 'same' }, 6],
+    ["'valid' i=3, k=3, s=2 -> 7", 3, 3, { stride: 2, padding: 'valid' }, 7],
+    ['dilated: i=3, k=3, d=2 -> 7', 3, 3, { dilation: 2 }, 7],
+  ] as [string, number, number, object, number][])('convTranspose %s', (_n, i, k, opts, o) => {
+    expect(t2(i, k, opts)).toEqual([1, 1, o, o]);
+  });
+
+  it('channels, groups, layouts, ranks', () => {
+    expect(ck.convOutputShape([2, 4, 5, 5], [6, 2, 3, 3], { groups: 2 })).toEqual([2, 6, 3, 3]);
+    expect(ck.convOutputShape([1, 5, 5, 3], [4, 3, 3, 3], { layout: 'NHWC', padding: 1 })).toEqual([1, 5, 5, 4]);
+    expect(ck.convOutputShape([1, 3, 10], [2, 3, 4], { stride: 3 })).toEqual([1, 2, 3]);
+    expect(ck.convOutputShape([1, 3, 5, 6, 7], [2, 3, 3, 3, 3], { padding: [0, 1, 2] })).toEqual([1, 2, 3, 6, 9]);
+    expect(ck.convOutputShape([1, 5, 5, 3], [3, 3, 3, 4], { layout: 'NHWC', weightLayout: 'HWIO' })).toEqual([1, 3, 3, 4]);
+    expect(ck.convTransposeOutputShape([1, 4, 3, 3], [4, 3, 3, 3], { groups: 2, stride: 2 })).toEqual([1, 6, 7, 7]);
+    expect(ck.convTransposeOutputShape([1, 3, 3, 4], [4, 3, 3, 3], { layout: 'NHWC', stride: 2 })).toEqual([1, 7, 7, 3]);
+    expect(ck.convTransposeOutputShape([1, 1, 3], [1, 1, 3], { stride: 2, padding: [[0, 2]] })).toEqual([1, 1, 5]);
+  });
+
+  it('agrees with the shapes the ops return', () => {
+    const cases: [number[], number[], ck.ConvOptions][] = [
+      [[1, 2, 7, 9], [3, 2, 3, 2], { stride: [2, 3], padding: 'same', dilation: [2, 1] }],
+      [[2, 4, 6, 6], [4, 1, 5, 5], { groups: 4, padding: 'full' }],
+      [[1, 1, 11], [1, 1, 4], { stride: 3, padding: [[2, 0]] }],
+    ];
+    for (const [xs, ws, o] of cases) {
+      const y = ck.conv(ck.tensor(new Float32Array(prod(xs)), xs), ck.tensor(new Float32Array(prod(ws)), ws), o);
+      expect(ck.convOutputShape(xs, ws, o)).toEqual(y.shape);
+    }
+    const y = ck.convTranspose2d(ck.tensor(new Float32Array(2 * 9), [1, 2, 3, 3]), ck.tensor(new Float32Array(2 * 5 * 16), [2, 5, 4, 4]), { stride: 3, padding: [1, 2], outputPadding: [2, 0] });
+    expect(ck.convTransposeOutputShape([1, 2, 3, 3], [2, 5, 4, 4], { stride: 3, padding: [1, 2], outputPadding: [2, 0] })).toEqual(y.shape);
+    expect(y.shape).toEqual([1, 5, 3 * 2 - 2 + 3 + 2 + 1, 6 - 4 + 3 + 1]);
+  });
+
+  it('a layer\'s outputShape', () => {
+    const l = new ck.Conv2d({ weight: ck.tensor(new Float32Array(4 * 3 * 9), [4, 3, 3, 3]), stride: 2, padding: 1 });
+    expect(l.outputShape([1, 3, 5, 5])).toEqual([1, 4, 3, 3]);
+    expect(l.outputShape([1, 5, 5, 3], 'NHWC')).toEqual([1, 3, 3, 4]);
+    const t = new ck.ConvTranspose2d({ weight: ck.tensor(new Float32Array(4 * 3 * 9), [4, 3, 3, 3]), stride: 2, padding: 1 });
+    expect(t.outputShape([1, 4, 3, 3])).toEqual([1, 3, 5, 5]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
+describe('runtime', () => {
+  it('runtimeInfo() fields', () => {
+    const r = ck.runtimeInfo();
+    expect(r.version).toBe(pkg.version);
+    expect(['avx512f', 'avx2', 'sse4.1', 'neon', 'scalar']).toContain(r.isa);
+    expect(['avx512f', 'avx2', 'sse4.1', 'neon', 'scalar']).toContain(r.detectedIsa);
+    expect(Number.isInteger(r.threads) && r.threads >= 1).toBe(true);
+    expect(r.threads).toBe(ck.getNumThreads());
+    expect(Number.isInteger(r.defaultThreads) && r.defaultThreads >= 1).toBe(true);
+    expect(r.maxBytes).toBe(ck.getMaxBytes());
+    if (process.arch === 'arm64') expect(['neon', 'scalar']).toContain(r.isa);
+    if (process.arch === 'x64') expect(['avx512f', 'avx2', 'sse4.1', 'scalar']).toContain(r.isa);
+  });
+
+  it('setNumThreads / getNumThreads', () => {
+    const saved = ck.getNumThreads();
+    try {
+      ck.setNumThreads(3);
+      expect(ck.getNumThreads()).toBe(3);
+      expect(ck.runtimeInfo().threads).toBe(3);
+    } finally {
+      ck.setNumThreads(saved);
+    }
+    expect(ck.getNumThreads()).toBe(saved);
+  });
+
+  it('the default thread count is the available parallelism (os.availableParallelism)', () => {
+    expect(ck.runtimeInfo().defaultThreads).toBe(os.availableParallelism());
+  });
+
+  it('CONVKIT_ISA caps the ISA (child processes); the scalar path agrees with the reference', () => {
+    if (!hasDist) return;
+    const script = `
+      const ck = require(${JSON.stringify(path.join(root, 'dist', 'index.js'))});
+      const x = ck.tensor(Float32Array.from({ length: 2 * 8 * 12 * 11 }, (_, i) => Math.sin(i * 0.37)), [2, 8, 12, 11]);
+      const w = ck.tensor(Float32Array.from({ length: 16 * 8 * 9 }, (_, i) => Math.cos(i * 0.11)), [16, 8, 3, 3]);
+      const y = ck.conv2d(x, w, { padding: 1, stride: [1, 2], paddingMode: 'reflect' });
+      process.stdout.write(JSON.stringify({ isa: ck.runtimeInfo().isa, y: Array.from(y.data) }));`;
+    const run = (cap?: string) => JSON.parse(execFileSync(process.execPath, ['-e', script], {
+      env: { ...process.env, CONVKIT_ISA: cap ?? '' }, encoding: 'utf8',
+    })) as { isa: string; y: number[] };
+    const rank: Record<string, number> = { scalar: 0, 'sse4.1': 1, avx2: 2, neon: 2, avx512f: 3 };
+    const best = run();
+    const xd = Float32Array.from({ length: 2 * 8 * 12 * 11 }, (_, i) => Math.sin(i * 0.37));
+    const wd = Float32Array.from({ length: 16 * 8 * 9 }, (_, i) => Math.cos(i * 0.11));
+    const ref = refConv({ data: xd, shape: [2, 8, 12, 11] }, { data: wd, shape: [16, 8, 3, 3] }, { padding: 1, stride: [1, 2], paddingMode: 'reflect' });
+    expect(compare(best.y, ref).ok, `default ISA ${best.isa}`).toBe(true);
+    const scalar = run('scalar');
+    expect(scalar.isa).toBe('scalar');
+    expect(compare(scalar.y, ref).ok, 'scalar ISA').toBe(true);
+    for (const cap of ['sse4.1', 'avx2']) {
+      const r = run(cap);
+      expect(rank[r.isa], `CONVKIT_ISA=${cap} gave ${r.isa}`).toBeLessThanOrEqual(rank[cap]);
+      expect(compare(r.y, ref).ok, `CONVKIT_ISA=${cap}`).toBe(true);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
+describe('the package', () => {
+  const expectedNames = Object.keys(ck).filter((k) => k !== '__esModule').sort();
+
+  it.skipIf(!hasDist)("require('..') loads dist with the same exports as lib/index", () => {
+    const req = createRequire(import.meta.url);
+    const m = req('..') as typeof ck;
+    expect(Object.keys(m).filter((k) => k !== '__esModule').sort()).toEqual(expectedNames);
+    const y = m.conv1d(m.tensor(new Float32Array([1, 2, 3]), [1, 1, 3]), m.tensor(new Float32Array([1, 1]), [1, 1, 2]));
+    expect(Array.from(y.data)).toEqual([3, 5]);
+  });
+
+  it.skipIf(!hasDist)('import() of dist/index.mjs (in plain node) gives every named export, working', () => {
+    // a child process: Node's own ES-module loader, not vitest's transform of it
+    const url = pathToFileURL(path.join(root, 'dist', 'index.mjs')).href;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e',
+      `const m = await import(${JSON.stringify(url)}); ` +
+      "const y = m.pad(m.tensor(new Float32Array([1, 2]), [1, 1, 2]), 1, { mode: 'reflect' }); " +
+      "process.stdout.write(JSON.stringify({ names: Object.keys(m).filter((k) => k !== 'default').sort(), y: Array.from(y.data) }))"],
+    { cwd: root, encoding: 'utf8' });
+    const r = JSON.parse(out) as { names: string[]; y: number[] };
+    expect(r.names).toEqual(expectedNames);
+    expect(r.y).toEqual([2, 1, 2, 1]);
+  });
+
+  it.skipIf(!hasDist)("plain node: require('convkit') and import('convkit') resolve through package.json exports, one instance", () => {
+    const cjs = execFileSync(process.execPath, ['-e', "const m = require('convkit'); process.stdout.write(String(typeof m.conv2d) + ' ' + m.runtimeInfo().version)"], { cwd: root, encoding: 'utf8' });
+    expect(cjs).toBe(`function ${pkg.version}`);
+    const esm = execFileSync(process.execPath, ['--input-type=module', '-e',
+      "import { conv2d, setMaxBytes, getMaxBytes } from 'convkit'; import { createRequire } from 'node:module'; " +
+      "const r = createRequire(import.meta.url)('convkit'); setMaxBytes(12345); " +
+      "process.stdout.write(typeof conv2d + ' ' + r.getMaxBytes() + ' ' + (r.conv2d === conv2d))"], { cwd: root, encoding: 'utf8' });
+    expect(esm).toBe('function 12345 true');
+  });
+});

@@ -1,0 +1,476 @@
+// A table of bad inputs (SPEC §4): each must throw the right class (TypeError for a wrong
+// JavaScript type or a detached buffer, RangeError for a right type with a wrong value),
+// with a message that names the function and the argument ("<fn>: <arg> expects ..., got
+// ..."), and the asynchronous form of the same call must reject (never throw
+// synchronously) with the same class.
+
+import { describe, it, expect, afterEach } from 'vitest';
+import * as ck from '../lib/index';
+
+type Cls = typeof TypeError | typeof RangeError;
+
+interface Case {
+  name: string;
+  cls: Cls;
+  fn: string; // the function the message must name
+  arg: RegExp | string; // the argument the message must name
+  sync: () => unknown;
+  async?: () => Promise<unknown>;
+}
+
+const f32 = (n: number, v = 0.5) => new Float32Array(n).fill(v);
+const x4 = () => ck.tensor(f32(1 * 3 * 8 * 8), [1, 3, 8, 8]); // NCHW, 3 channels, 8x8
+const w4 = () => ck.tensor(f32(4 * 3 * 3 * 3), [4, 3, 3, 3]); // [Cout 4, Cin 3, 3, 3]
+const x3 = () => ck.tensor(f32(1 * 2 * 6), [1, 2, 6]); // NCW
+const detached = (n: number) => {
+  const a = new Float32Array(n);
+  structuredClone(a.buffer, { transfer: [a.buffer] });
+  return a;
+};
+
+function conv2dCase(name: string, cls: Cls, arg: RegExp | string, input: () => unknown, weight: () => unknown, options?: () => unknown): Case {
+  return {
+    name, cls, fn: 'conv2d', arg,
+    sync: () => ck.conv2d(input() as ck.Tensor, weight() as ck.Tensor, options?.() as ck.ConvOptions),
+    async: () => ck.conv2dAsync(input() as ck.Tensor, weight() as ck.Tensor, options?.() as ck.ConvOptions),
+  };
+}
+const convOpt = (name: string, cls: Cls, arg: RegExp | string, options: unknown) => conv2dCase(name, cls, arg, x4, w4, () => options);
+
+function convT2dCase(name: string, cls: Cls, arg: RegExp | string, options: unknown): Case {
+  // input [1, 3, 4, 4], weight [3, 2, 3, 3]: Cout 2
+  const x = () => ck.tensor(f32(48), [1, 3, 4, 4]);
+  const w = () => ck.tensor(f32(54), [3, 2, 3, 3]);
+  return {
+    name, cls, fn: 'convTranspose2d', arg,
+    sync: () => ck.convTranspose2d(x(), w(), options as ck.ConvTransposeOptions),
+    async: () => ck.convTranspose2dAsync(x(), w(), options as ck.ConvTransposeOptions),
+  };
+}
+
+function padCase(name: string, cls: Cls, arg: RegExp | string, input: () => ck.Tensor, padding: unknown, options?: unknown): Case {
+  return {
+    name, cls, fn: 'pad', arg,
+    sync: () => ck.pad(input(), padding as number, options as ck.PadOptions),
+    async: () => ck.padAsync(input(), padding as number, options as ck.PadOptions),
+  };
+}
+
+function interpCase(name: string, cls: Cls, arg: RegExp | string, input: () => ck.Tensor, options: unknown): Case {
+  return {
+    name, cls, fn: 'interpolate', arg,
+    sync: () => ck.interpolate(input(), options as ck.InterpolateOptions),
+    async: () => ck.interpolateAsync(input(), options as ck.InterpolateOptions),
+  };
+}
+
+function partialCase(name: string, cls: Cls, arg: RegExp | string, options: unknown): Case {
+  const x = () => ck.tensor(f32(2 * 3 * 5 * 5), [2, 3, 5, 5]);
+  return {
+    name, cls, fn: 'partialConv2d', arg,
+    sync: () => ck.partialConv2d(x(), w4(), options as ck.PartialConvOptions),
+    async: () => ck.partialConv2dAsync(x(), w4(), options as ck.PartialConvOptions),
+  };
+}
+
+const TE = TypeError, RE = RangeError;
+
+const cases: Case[] = [
+  // --- tensors ------------------------------------------------------------------------
+  conv2dCase('null as input', TE, 'input', () => null, w4),
+  conv2dCase('undefined as input', TE, 'input', () => undefined, w4),
+  conv2dCase('raw Float32Array as input', TE, 'input', () => f32(192), w4),
+  conv2dCase('plain array as input', TE, 'input', () => Array.from(f32(192)), w4),
+  conv2dCase('null as weight', TE, 'weight', x4, () => null),
+  conv2dCase('raw Float32Array as weight', TE, 'weight', x4, () => f32(108)),
+  conv2dCase('plain array as weight', TE, 'weight', x4, () => Array.from(f32(108))),
+  conv2dCase('Float64Array input data', TE, 'input', () => ({ data: new Float64Array(192), shape: [1, 3, 8, 8], layout: 'NCHW' }), w4),
+  conv2dCase('Float64Array weight data', TE, 'weight', x4, () => ({ data: new Float64Array(108), shape: [4, 3, 3, 3], layout: 'NCHW' })),
+  conv2dCase('plain array input data', TE, 'input', () => ({ data: new Array(192).fill(0), shape: [1, 3, 8, 8], layout: 'NCHW' }), w4),
+  conv2dCase('input data length mismatch', RE, 'input', () => ({ data: f32(191), shape: [1, 3, 8, 8], layout: 'NCHW' }), w4),
+  conv2dCase('weight data length mismatch', RE, 'weight', x4, () => ({ data: f32(107), shape: [4, 3, 3, 3], layout: 'NCHW' })),
+  conv2dCase('unknown input layout', RE, 'input', () => ({ data: f32(192), shape: [1, 3, 8, 8], layout: 'NHCW' }), w4),
+  conv2dCase('input layout of another rank', RE, 'input', () => ck.tensor(f32(24), [1, 3, 8]), w4),
+  conv2dCase('input layout not a string', TE, 'input', () => ({ data: f32(192), shape: [1, 3, 8, 8], layout: 2 }), w4),
+  conv2dCase('input shape not an array', TE, 'input', () => ({ data: f32(192), shape: '1,3,8,8', layout: 'NCHW' }), w4),
+  conv2dCase('input shape with a non-integer', RE, 'input', () => ({ data: f32(192), shape: [1, 3, 8, 8.5], layout: 'NCHW' }), w4),
+  conv2dCase('input with 0 channels', RE, 'input', () => ({ data: f32(0), shape: [1, 0, 8, 8], layout: 'NCHW' }), w4),
+  conv2dCase('detached input buffer', TE, 'input', () => ({ data: detached(192), shape: [1, 3, 8, 8], layout: 'NCHW' }), w4),
+  conv2dCase('input detached after tensor()', TE, 'input', () => {
+    const t = x4();
+    structuredClone(t.data.buffer, { transfer: [t.data.buffer as ArrayBuffer] });
+    return t;
+  }, w4),
+  conv2dCase('detached weight buffer', TE, 'weight', x4, () => ({ data: detached(108), shape: [4, 3, 3, 3], layout: 'NCHW' })),
+  convOpt('detached bias buffer', TE, 'bias', { bias: detached(4) }),
+  {
+    name: 'tensor(): Float64Array data', cls: TE, fn: 'tensor', arg: 'data',
+    sync: () => ck.tensor(new Float64Array(4) as unknown as Float32Array, [1, 1, 4]),
+  },
+  {
+    name: 'tensor(): plain array data', cls: TE, fn: 'tensor', arg: 'data',
+    sync: () => ck.tensor([1, 2, 3, 4] as unknown as Float32Array, [1, 1, 4]),
+  },
+  {
+    name: 'tensor(): data length mismatch', cls: RE, fn: 'tensor', arg: 'data',
+    sync: () => ck.tensor(f32(5), [1, 1, 4]),
+  },
+  {
+    name: 'tensor(): unknown layout', cls: RE, fn: 'tensor', arg: 'layout',
+    sync: () => ck.tensor(f32(4), [1, 1, 4], 'NCX' as ck.Layout),
+  },
+  {
+    name: 'tensor(): detached buffer', cls: TE, fn: 'tensor', arg: 'data',
+    sync: () => ck.tensor(detached(4), [1, 1, 4]),
+  },
+  {
+    name: 't.to(): unknown layout', cls: RE, fn: 'to', arg: 'layout',
+    sync: () => x4().to('NHCW' as ck.Layout),
+  },
+  {
+    name: 't.to(): layout of another rank', cls: RE, fn: 'to', arg: 'layout',
+    sync: () => x4().to('NWC'),
+  },
+  // --- weights, channels, groups ----------------------------------------------------------
+  conv2dCase('weight of rank 3 for conv2d', RE, 'weight', x4, () => ck.tensor(f32(4 * 3 * 3), [4, 3, 3])),
+  conv2dCase('channel mismatch (weight Cin 2, input 3)', RE, /weight|input/, x4, () => ck.tensor(f32(4 * 2 * 9), [4, 2, 3, 3])),
+  conv2dCase('groups not dividing the input channels', RE, 'groups', x4, () => ck.tensor(f32(4 * 9), [4, 1, 3, 3]), () => ({ groups: 2 })),
+  conv2dCase('groups not dividing the output channels', RE, 'groups', () => ck.tensor(f32(4 * 64), [1, 4, 8, 8]), () => ck.tensor(f32(6 * 2 * 9), [6, 2, 3, 3]), () => ({ groups: 4 })),
+  convOpt('groups 0', RE, 'groups', { groups: 0 }),
+  convOpt('groups "1"', TE, 'groups', { groups: '1' }),
+  // --- stride, dilation -------------------------------------------------------------------
+  convOpt('stride 0', RE, 'stride', { stride: 0 }),
+  convOpt('stride -1', RE, 'stride', { stride: -1 }),
+  convOpt('stride 1.5', RE, 'stride', { stride: 1.5 }),
+  convOpt('stride NaN', RE, 'stride', { stride: NaN }),
+  convOpt("stride '2'", TE, 'stride', { stride: '2' }),
+  convOpt('stride Infinity', RE, 'stride', { stride: Infinity }),
+  convOpt('stride [1, 0]', RE, 'stride', { stride: [1, 0] }),
+  convOpt('stride of wrong length', RE, 'stride', { stride: [1, 1, 1] }),
+  convOpt("stride [1, '1']", TE, 'stride', { stride: [1, '1'] }),
+  convOpt('dilation 0', RE, 'dilation', { dilation: 0 }),
+  convOpt('dilation null', TE, 'dilation', { dilation: null }),
+  // --- padding ----------------------------------------------------------------------------
+  convOpt('padding -1', RE, 'padding', { padding: -1 }),
+  convOpt('padding [[0, -1], 0]', RE, 'padding', { padding: [[0, -1], 0] }),
+  convOpt('padding of wrong length', RE, 'padding', { padding: [1, 1, 1] }),
+  convOpt('padding pair of length 3', RE, 'padding', { padding: [[1, 1, 1], 1] }),
+  convOpt('padding 1.5', RE, 'padding', { padding: 1.5 }),
+  convOpt("padding 'middle'", RE, 'padding', { padding: 'middle' }),
+  convOpt("padding 'SAME'", RE, 'padding', { padding: 'SAME' }),
+  convOpt('padding true', TE, 'padding', { padding: true }),
+  convOpt("padding ['1', 1]", TE, 'padding', { padding: ['1', 1] }),
+  convOpt("paddingMode 'mirror'", RE, 'paddingMode', { paddingMode: 'mirror' }),
+  convOpt("paddingMode 'Reflect'", RE, 'paddingMode', { paddingMode: 'Reflect' }),
+  convOpt('paddingMode 3', TE, 'paddingMode', { paddingMode: 3 }),
+  convOpt('paddingValue NaN', RE, 'paddingValue', { paddingMode: 'constant', paddingValue: NaN }),
+  convOpt('paddingValue Infinity', RE, 'paddingValue', { paddingMode: 'constant', paddingValue: Infinity }),
+  convOpt("paddingValue '1'", TE, 'paddingValue', { paddingMode: 'constant', paddingValue: '1' }),
+  // --- bias -------------------------------------------------------------------------------
+  convOpt('bias of the wrong length', RE, 'bias', { bias: f32(3) }),
+  convOpt('bias Float64Array', TE, 'bias', { bias: new Float64Array(4) }),
+  convOpt('bias plain array', TE, 'bias', { bias: [0, 0, 0, 0] }),
+  convOpt('bias number', TE, 'bias', { bias: 1 }),
+  // --- outputs of zero extent, limits ----------------------------------------------------
+  conv2dCase('output of zero extent (kernel larger than the input)', RE, /input|weight|padding/, () => ck.tensor(f32(3 * 4), [1, 3, 2, 2]), w4),
+  convOpt('output of zero extent (dilated kernel)', RE, /input|weight|padding|dilation/, { dilation: 4 }),
+  convOpt('result over 2^31-1 elements (full padding, huge dilation)', RE, /output/, { padding: 'full', dilation: [1 << 15, 1 << 15] }),
+  convT2dCase('convTranspose result over 2^31-1 elements', RE, /output/, { stride: [1 << 15, 1 << 15] }),
+  padCase('pad result over 2^31-1 elements', RE, /output/, x4, [[0, 1 << 15], [0, 1 << 15]]),
+  interpCase('interpolate result over 2^31-1 elements', RE, /output/, x4, { size: [1 << 15, 1 << 15] }),
+  // --- interpolate -------------------------------------------------------------------------
+  interpCase('both size and scaleFactor', RE, /size|scaleFactor|options/, x4, { size: [4, 4], scaleFactor: 2 }),
+  interpCase('neither size nor scaleFactor', RE, /size|scaleFactor|options/, x4, { mode: 'nearest' }),
+  interpCase('bilinear on a 3-D tensor', RE, /input|mode/, x3, { size: 4, mode: 'bilinear' }),
+  interpCase('trilinear on a 4-D tensor', RE, /input|mode/, x4, { size: 4, mode: 'trilinear' }),
+  interpCase('alignCorners with nearest', RE, 'alignCorners', x4, { size: 4, mode: 'nearest', alignCorners: true }),
+  interpCase("unknown mode 'cubic'", RE, 'mode', x4, { size: 4, mode: 'cubic' }),
+  interpCase("size '4'", TE, 'size', x4, { size: '4' }),
+  interpCase('scaleFactor 0', RE, 'scaleFactor', x4, { scaleFactor: 0 }),
+  interpCase('scaleFactor giving an empty output', RE, 'scaleFactor', x4, { scaleFactor: 0.1 }),
+  // --- pad ---------------------------------------------------------------------------------
+  padCase('crop to nothing', RE, 'padding', x4, [[-4, -4], 0]),
+  padCase('crop past nothing', RE, 'padding', x4, [[-5, -6], 0]),
+  padCase('circular crop leaving nothing to wrap', RE, 'padding', x4, [[-8, 2], 0], { mode: 'circular' }),
+  padCase("unknown mode 'edge'", RE, 'mode', x4, 1, { mode: 'edge' }),
+  padCase('value NaN', RE, 'value', x4, 1, { value: NaN }),
+  padCase('padding 1.5', RE, 'padding', x4, 1.5),
+  padCase('padding of wrong length', RE, 'padding', x4, [1, 1, 1]),
+  // --- transposed convolution ----------------------------------------------------------------
+  convT2dCase('outputSize impossible (too large)', RE, 'outputSize', { stride: 2, outputSize: [11, 11] }),
+  convT2dCase('outputSize impossible (too small)', RE, 'outputSize', { stride: 2, outputSize: [8, 8] }),
+  convT2dCase('outputSize of wrong length', RE, 'outputSize', { stride: 2, outputSize: [9] }),
+  convT2dCase('outputPadding == stride', RE, 'outputPadding', { stride: 2, outputPadding: 2 }),
+  convT2dCase('outputPadding > stride', RE, 'outputPadding', { stride: 2, outputPadding: [0, 3] }),
+  convT2dCase('outputPadding without stride', RE, 'outputPadding', { outputPadding: 1 }),
+  convT2dCase("paddingMode 'constant'", RE, 'paddingMode', { paddingMode: 'constant' }),
+  convT2dCase("paddingMode 'partial'", RE, 'paddingMode', { paddingMode: 'partial' }),
+  {
+    name: 'convTranspose2d channel mismatch', cls: RE, fn: 'convTranspose2d', arg: /weight|input/,
+    sync: () => ck.convTranspose2d(ck.tensor(f32(32), [1, 2, 4, 4]), ck.tensor(f32(54), [3, 2, 3, 3])),
+    async: () => ck.convTranspose2dAsync(ck.tensor(f32(32), [1, 2, 4, 4]), ck.tensor(f32(54), [3, 2, 3, 3])),
+  },
+  convT2dCase('padding larger than the output', RE, /padding|output/, { padding: 4 }),
+  // --- partial convolution ---------------------------------------------------------------
+  partialCase('mask of the wrong shape', RE, 'mask', { mask: ck.tensor(f32(2 * 4 * 4, 1), [2, 1, 4, 4]) }),
+  partialCase('mask with the wrong batch', RE, 'mask', { mask: ck.tensor(f32(25, 1), [1, 1, 5, 5]) }),
+  partialCase('mask with C channels without multiChannel', RE, 'mask', { mask: ck.tensor(f32(2 * 3 * 25, 1), [2, 3, 5, 5]) }),
+  partialCase('mask value 1.5', RE, 'mask', { mask: ck.tensor(f32(50, 1.5), [2, 1, 5, 5]) }),
+  partialCase('mask value -0.25', RE, 'mask', { mask: ck.tensor(f32(50, -0.25), [2, 1, 5, 5]) }),
+  partialCase('raw Float32Array as mask', TE, 'mask', { mask: f32(50, 1) }),
+  partialCase('paddingMode is not a partialConv option', RE, /paddingMode|options/, { paddingMode: 'reflect' }),
+  partialCase("multiChannel 'yes'", TE, 'multiChannel', { multiChannel: 'yes' }),
+  // --- options objects ---------------------------------------------------------------------
+  convOpt('unknown option key', RE, 'strides', { strides: 2 }),
+  convOpt('snake_case option key', RE, 'padding_mode', { padding_mode: 'reflect' }),
+  convOpt('options null', TE, 'options', null),
+  convOpt('options a string', TE, 'options', 'same'),
+  convOpt('outputLayout of another rank', RE, 'outputLayout', { outputLayout: 'NWC' }),
+  convOpt("weightLayout 'IOHW'", RE, 'weightLayout', { weightLayout: 'IOHW' }),
+  padCase('pad: unknown option key', RE, 'mod', x4, 1, { mod: 'reflect' }),
+  interpCase('interpolate: unknown option key', RE, 'align_corners', x4, { size: 4, align_corners: true }),
+  // --- runtime ------------------------------------------------------------------------------
+  { name: 'setNumThreads(0)', cls: RE, fn: 'setNumThreads', arg: 'n', sync: () => ck.setNumThreads(0) },
+  { name: 'setNumThreads(-1)', cls: RE, fn: 'setNumThreads', arg: 'n', sync: () => ck.setNumThreads(-1) },
+  { name: 'setNumThreads(1.5)', cls: RE, fn: 'setNumThreads', arg: 'n', sync: () => ck.setNumThreads(1.5) },
+  { name: "setNumThreads('2')", cls: TE, fn: 'setNumThreads', arg: 'n', sync: () => ck.setNumThreads('2' as unknown as number) },
+  { name: 'setMaxBytes(0)', cls: RE, fn: 'setMaxBytes', arg: 'bytes', sync: () => ck.setMaxBytes(0) },
+  { name: 'setMaxBytes(NaN)', cls: RE, fn: 'setMaxBytes', arg: 'bytes', sync: () => ck.setMaxBytes(NaN) },
+  // --- pixels -------------------------------------------------------------------------------
+  {
+    name: 'fromPixels: byte count mismatch', cls: RE, fn: 'fromPixels', arg: 'bytes',
+    sync: () => ck.fromPixels(new Uint8Array(11), { width: 2, height: 2, channels: 3 }),
+  },
+  {
+    name: 'fromPixels: Float32Array bytes', cls: TE, fn: 'fromPixels', arg: 'bytes',
+    sync: () => ck.fromPixels(new Float32Array(12) as unknown as Uint8Array, { width: 2, height: 2, channels: 3 }),
+  },
+  {
+    name: 'fromPixels: std 0', cls: RE, fn: 'fromPixels', arg: 'std',
+    sync: () => ck.fromPixels(new Uint8Array(12), { width: 2, height: 2, channels: 3 }, { std: 0 }),
+  },
+  {
+    name: 'toPixels: 5 channels', cls: RE, fn: 'toPixels', arg: 'tensor',
+    sync: () => ck.toPixels(ck.tensor(f32(5 * 4), [1, 5, 2, 2])),
+  },
+  // --- shape arithmetic -------------------------------------------------------------------
+  {
+    name: 'convOutputShape: stride 0', cls: RE, fn: 'convOutputShape', arg: 'stride',
+    sync: () => ck.convOutputShape([1, 3, 8, 8], [4, 3, 3, 3], { stride: 0 }),
+  },
+  {
+    name: 'convTransposeOutputShape: impossible outputSize', cls: RE, fn: 'convTransposeOutputShape', arg: 'outputSize',
+    sync: () => ck.convTransposeOutputShape([1, 3, 4, 4], [3, 2, 3, 3], { stride: 2, outputSize: [3, 3] }),
+  },
+];
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function checkError(c: Case, e: unknown, isAsync: boolean): void {
+  expect(e, `${c.name}: class`).toBeInstanceOf(c.cls);
+  // a RangeError is not a TypeError and vice versa; make the class exact
+  expect((e as Error).constructor, `${c.name}: exact class`).toBe(c.cls);
+  const msg = (e as Error).message;
+  const fnRe = isAsync ? `${escape(c.fn)}(Async)?` : escape(c.fn);
+  expect(msg, `${c.name}: message names the function`).toMatch(new RegExp(`^${fnRe}\\b`));
+  const argRe = typeof c.arg === 'string' ? new RegExp(`\\b${escape(c.arg)}\\b`) : c.arg;
+  expect(msg.replace(/^[^:]*:/, ''), `${c.name}: message names the argument`).toMatch(argRe);
+  expect(msg, `${c.name}: message says what was expected and what was received`).toMatch(/expects[\s\S]*got|needs|must/);
+}
+
+describe('bad inputs: error class and message (sync)', () => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    let thrown: unknown = undefined;
+    let threw = false;
+    try {
+      c.sync();
+    } catch (e) {
+      threw = true;
+      thrown = e;
+    }
+    expect(threw, `${c.name}: should throw`).toBe(true);
+    checkError(c, thrown, false);
+  });
+});
+
+describe('bad inputs: async forms reject (never throw synchronously) with the same class', () => {
+  const asyncCases = cases.filter((c) => c.async);
+  it.each(asyncCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    let p: Promise<unknown>;
+    try {
+      p = c.async!();
+    } catch (e) {
+      expect.fail(`${c.name}: threw synchronously (${String(e)}) instead of returning a rejected promise`);
+    }
+    expect(p!).toBeInstanceOf(Promise);
+    let err: unknown = undefined;
+    let rejected = false;
+    try {
+      await p!;
+    } catch (e) {
+      rejected = true;
+      err = e;
+    }
+    expect(rejected, `${c.name}: should reject`).toBe(true);
+    checkError(c, err, true);
+  });
+});
+
+describe('messages', () => {
+  it('reproduces the SPEC §4 example exactly', () => {
+    const x = ck.tensor(f32(3 * 32 * 32), [1, 3, 32, 32]);
+    const w = ck.tensor(f32(64 * 3 * 3), [64, 3, 3], 'NCW');
+    expect(() => ck.conv2d(x, w)).toThrowError(new RangeError('conv2d: weight expects 4 dims [Cout, Cin/groups, kH, kW], got [64, 3, 3]'));
+  });
+
+  it('an unknown option names the key', () => {
+    expect(() => ck.conv2d(x4(), w4(), { strides: 2 } as ck.ConvOptions)).toThrowError(/"strides"|'strides'|strides/);
+  });
+});
+
+describe('maxBytes', () => {
+  const saved = ck.getMaxBytes();
+  afterEach(() => ck.setMaxBytes(saved));
+
+  it('an output over setMaxBytes is refused with a RangeError naming the limit (sync and async)', async () => {
+    const big = () => ck.tensor(f32(3 * 64 * 64), [1, 3, 64, 64]);
+    ck.setMaxBytes(65536);
+    // padding 1: output [1, 4, 64, 64] = 65536 bytes, allowed; 'full': [1, 4, 66, 66] = 69696 bytes
+    expect(ck.conv2d(big(), w4(), { padding: 1 }).shape).toEqual([1, 4, 64, 64]);
+    let err: unknown;
+    try {
+      ck.conv2d(big(), w4(), { padding: 'full' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RangeError);
+    expect((err as Error).message).toMatch(/^conv2d\b/);
+    expect((err as Error).message).toMatch(/maxBytes/);
+    await expect(ck.conv2dAsync(big(), w4(), { padding: 'full' })).rejects.toBeInstanceOf(RangeError);
+    await expect(ck.padAsync(big(), 6)).rejects.toBeInstanceOf(RangeError);
+    expect(() => ck.interpolate(big(), { scaleFactor: 1.2 })).toThrow(RangeError);
+    expect(() => ck.convTranspose2d(big(), ck.tensor(f32(108), [3, 4, 3, 3]))).toThrow(RangeError);
+    expect(() => big().to('NHWC')).not.toThrow(); // 49152 bytes
+    ck.setMaxBytes(40000);
+    expect(() => big().to('NHWC')).toThrow(RangeError);
+  });
+
+  it('the default limit (4 GiB) refuses a 4 GiB + 4 byte result before allocating it', () => {
+    ck.setMaxBytes(4 * 2 ** 30);
+    const before = process.memoryUsage().arrayBuffers;
+    // pad [1, 1, 1, 1] to 2^30 + 1 elements: (2^30 + 1) * 4 bytes
+    const x = ck.tensor(f32(1), [1, 1, 1, 1]);
+    let err: unknown;
+    try {
+      ck.pad(x, [[0, 0], [0, 2 ** 30]]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RangeError);
+    expect((err as Error).message).toMatch(/^pad\b.*maxBytes/);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(2 ** 20);
+  });
+
+  it('at any limit, sync and async forms agree: both succeed or both refuse with a RangeError naming the function', async () => {
+    const x = ck.tensor(f32(3 * 64), [1, 3, 8, 8]);
+    const w = ck.tensor(f32(4 * 27), [4, 3, 3, 3]);
+    const wt = ck.tensor(f32(27), [3, 1, 3, 3]);
+    const ops: [string, () => unknown, () => Promise<unknown>][] = [
+      ['conv2d', () => ck.conv2d(x, w, { padding: 1, paddingMode: 'reflect' }), () => ck.conv2dAsync(x, w, { padding: 1, paddingMode: 'reflect' })],
+      ['convTranspose2d', () => ck.convTranspose2d(x, wt), () => ck.convTranspose2dAsync(x, wt)],
+      ['partialConv2d', () => ck.partialConv2d(x, w, { padding: 1 }), () => ck.partialConv2dAsync(x, w, { padding: 1 })],
+      ['interpolate', () => ck.interpolate(x, { size: [9, 9], mode: 'bicubic' }), () => ck.interpolateAsync(x, { size: [9, 9], mode: 'bicubic' })],
+      ['pad', () => ck.pad(x, 2, { mode: 'symmetric' }), () => ck.padAsync(x, 2, { mode: 'symmetric' })],
+    ];
+    for (const limit of [64, 256, 1024, 4096, 1 << 16]) {
+      ck.setMaxBytes(limit);
+      for (const [name, s, a] of ops) {
+        let se: unknown = null, ae: unknown = null;
+        try {
+          s();
+        } catch (e) {
+          se = e;
+        }
+        try {
+          await a();
+        } catch (e) {
+          ae = e;
+        }
+        const label = `${name} at maxBytes ${limit}: sync ${String(se)}, async ${String(ae)}`;
+        expect(se === null, label).toBe(ae === null);
+        if (se !== null) {
+          expect(se, label).toBeInstanceOf(RangeError);
+          expect(ae, label).toBeInstanceOf(RangeError);
+          expect((se as Error).message, label).toMatch(new RegExp(`^${name}\\b`));
+          expect((ae as Error).message, label).toMatch(new RegExp(`^${name}(Async)?\\b`));
+        }
+      }
+    }
+  });
+
+  it('setMaxBytes is reflected in runtimeInfo and getMaxBytes', () => {
+    ck.setMaxBytes(123456);
+    expect(ck.getMaxBytes()).toBe(123456);
+    expect(ck.runtimeInfo().maxBytes).toBe(123456);
+  });
+});
+
+describe('layers', () => {
+  it('dispose then forward throws, naming the layer; forwardAsync rejects', async () => {
+    const layer = new ck.Conv2d({ weight: w4() });
+    expect(layer.forward(x4()).shape).toEqual([1, 4, 6, 6]);
+    layer.dispose();
+    expect(() => layer.forward(x4())).toThrow(/^Conv2d\b.*dispos/);
+    let p: Promise<unknown> | undefined;
+    let syncErr: unknown;
+    try {
+      p = layer.forwardAsync(x4());
+    } catch (e) {
+      syncErr = e;
+    }
+    expect(syncErr, 'forwardAsync threw synchronously instead of rejecting').toBeUndefined();
+    await expect(p).rejects.toThrow(/^Conv2d\b.*dispos/);
+  });
+
+  const layerMakers: [string, () => { forwardAsync(x: ck.Tensor): Promise<unknown> }][] = [
+    ['Conv2d', () => new ck.Conv2d({ weight: w4() })],
+    ['ConvTranspose2d', () => new ck.ConvTranspose2d({ weight: ck.tensor(f32(54), [3, 2, 3, 3]) })],
+    ['PartialConv2d', () => new ck.PartialConv2d({ weight: w4() })],
+    ['Conv1d', () => new ck.Conv1d({ weight: ck.tensor(f32(6), [1, 2, 3]) })],
+    ['Conv3d', () => new ck.Conv3d({ weight: ck.tensor(f32(2), [1, 2, 1, 1, 1]) })],
+  ];
+  it.each(layerMakers)('%s.forwardAsync(null) rejects with a TypeError, not throws', async (_name, make) => {
+    const l = make();
+    let p: Promise<unknown> | undefined;
+    let syncErr: unknown;
+    try {
+      p = l.forwardAsync(null as unknown as ck.Tensor);
+    } catch (e) {
+      syncErr = e;
+    }
+    expect(syncErr, `forwardAsync threw synchronously: ${String(syncErr)}`).toBeUndefined();
+    await expect(p).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it('constructor validation: bad weight and options, right classes', () => {
+    expect(() => new ck.Conv2d({ weight: f32(108) as unknown as ck.Tensor })).toThrow(TypeError);
+    expect(() => new ck.Conv2d({ weight: ck.tensor(f32(36), [4, 3, 3]) as ck.Tensor })).toThrow(RangeError);
+    expect(() => new ck.Conv2d({ weight: w4(), stride: 0 })).toThrow(RangeError);
+    expect(() => new ck.Conv2d({ weight: w4(), paddingMode: 'wrap' as ck.PaddingMode })).toThrow(RangeError);
+    expect(() => new ck.ConvTranspose2d({ weight: ck.tensor(f32(54), [3, 2, 3, 3]), stride: 2, outputPadding: 2 })).toThrow(RangeError);
+    expect(() => new ck.Conv2d({ weight: w4(), bias: new Float64Array(4) as unknown as Float32Array })).toThrow(TypeError);
+  });
+
+  it('the constructor rejects a bias of the wrong length (not only forward)', () => {
+    expect(() => new ck.Conv2d({ weight: w4(), bias: f32(3) })).toThrow(RangeError);
+    expect(() => new ck.ConvTranspose2d({ weight: ck.tensor(f32(54), [3, 2, 3, 3]), bias: f32(3) })).toThrow(RangeError);
+  });
+
+  it('constructor errors name the layer (Conv2d), not an internal function', () => {
+    expect(() => new ck.Conv2d({ weight: w4(), stride: 0 })).toThrow(/^Conv2d\b.*stride/);
+    expect(() => new ck.Conv2d({ weight: ck.tensor(f32(36), [4, 3, 3]) as ck.Tensor })).toThrow(/^Conv2d\b.*weight/);
+    expect(() => new ck.ConvTranspose2d({ weight: ck.tensor(f32(54), [3, 2, 3, 3]), stride: 2, outputPadding: 2 })).toThrow(/^ConvTranspose2d\b.*outputPadding/);
+  });
+});

@@ -1,0 +1,493 @@
+// Bit-identity (SPEC §5): sync, async and prepared-layer forms of the same call, and any
+// thread count, give the same bits. Also: many async calls in flight, the event loop stays
+// free during an async op, batch 0, NaN/Infinity propagation, layers own their weights.
+
+import { describe, it, expect, afterAll } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ck from '../lib/index';
+import { randomData, refConv, prod, compare } from './reference';
+
+const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+
+// First index where the bit patterns differ, -1 when identical (and of the same length).
+function firstBitDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return -2;
+  const x = bits(a), y = bits(b);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
+  return -1;
+}
+
+function expectBitIdentical(a: ck.Tensor, b: ck.Tensor, label: string): void {
+  expect(b.shape, label).toEqual(a.shape);
+  expect(b.layout, label).toBe(a.layout);
+  const i = firstBitDiff(a.data, b.data);
+  if (i !== -1)
+    expect.fail(`${label}: results differ ${i === -2 ? 'in length' : `at element ${i}: ${a.data[i]} vs ${b.data[i]}`}`);
+}
+
+const T = (shape: number[], seed: number, layout?: ck.Layout) => {
+  const t = ck.tensor(randomData(prod(shape), seed), shape);
+  return layout ? t.to(layout) : t;
+};
+
+const savedThreads = ck.getNumThreads();
+const distIndex = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js');
+const hasDist = existsSync(distIndex);
+afterAll(() => ck.setNumThreads(savedThreads));
+
+// ---------------------------------------------------------------------------------------
+
+describe('sync, async and prepared-layer forms are bit-identical', () => {
+  const conv2dCases: [string, ck.Layout | undefined, ck.ConvOptions][] = [
+    ['zeros, padding 1', undefined, { padding: 1 }],
+    ['stride 2, same, reflect, bias', undefined, { stride: 2, padding: 'same', paddingMode: 'reflect', bias: randomData(8, 9) }],
+    ['groups 2, dilation 2, circular, asymmetric pads', undefined, { groups: 2, dilation: 2, padding: [[1, 3], [2, 0]], paddingMode: 'circular' }],
+    ['partial padding, full', undefined, { padding: 'full', paddingMode: 'partial', bias: randomData(8, 3) }],
+    ['channels-last, constant 0.5, stride [1, 2]', 'NHWC', { stride: [1, 2], padding: 2, paddingMode: 'constant', paddingValue: 0.5 }],
+    ['channels-last in, channels-first out, symmetric', 'NHWC', { padding: 3, paddingMode: 'symmetric', outputLayout: 'NCHW' }],
+  ];
+  it.each(conv2dCases)('conv2d: %s', async (_name, layout, opts) => {
+    const x = T([2, 4, 13, 11], 1, layout);
+    const wShape = [8, 4 / (opts.groups ?? 1), 3, 3];
+    const w = T(wShape, 2);
+    const y = ck.conv2d(x, w, opts);
+    expectBitIdentical(y, await ck.conv2dAsync(x, w, opts), 'conv2dAsync');
+    expectBitIdentical(y, ck.conv(x, w, opts), 'conv');
+    expectBitIdentical(y, await ck.convAsync(x, w, opts), 'convAsync');
+    const layer = new ck.Conv2d({ weight: w, ...opts });
+    expectBitIdentical(y, layer.forward(x), 'Conv2d.forward');
+    expectBitIdentical(y, await layer.forwardAsync(x), 'Conv2d.forwardAsync');
+    if (!opts.outputLayout) expect(layer.outputShape(x.shape, x.layout)).toEqual(y.shape);
+  });
+
+  it('conv2d with weightLayout HWIO / OHWI matches the same weights in OIHW, bit for bit', () => {
+    const x = T([1, 3, 9, 9], 5);
+    const Co = 4, Ci = 3, K = 3;
+    const w = T([Co, Ci, K, K], 6);
+    const hwio = new Float32Array(w.data.length), ohwi = new Float32Array(w.data.length);
+    for (let o = 0; o < Co; o++)
+      for (let i = 0; i < Ci; i++)
+        for (let h = 0; h < K; h++)
+          for (let v = 0; v < K; v++) {
+            const val = w.data[((o * Ci + i) * K + h) * K + v];
+            hwio[((h * K + v) * Ci + i) * Co + o] = val;
+            ohwi[((o * K + h) * K + v) * Ci + i] = val;
+          }
+    const y = ck.conv2d(x, w, { padding: 1 });
+    const yh = ck.conv2d(x, ck.tensor(hwio, [K, K, Ci, Co], 'NCHW'), { padding: 1, weightLayout: 'HWIO' });
+    const yo = ck.conv2d(x, ck.tensor(ohwi, [Co, K, K, Ci], 'NCHW'), { padding: 1, weightLayout: 'OHWI' });
+    // the same products summed: equal within rounding; the packing may legitimately reorder
+    const ref = refConv({ data: x.data, shape: [1, 3, 9, 9] }, { data: w.data, shape: [Co, Ci, K, K] }, { padding: 1 });
+    for (const [name, t] of [['OIHW', y], ['HWIO', yh], ['OHWI', yo]] as const) expect(compare(t.data, ref).ok, name).toBe(true);
+  });
+
+  it('convTranspose2d (stride 2, outputPadding, groups, bias, reflect) and ConvTranspose2d', async () => {
+    for (const [layout, opts] of [
+      [undefined, { stride: 2, padding: 1, outputPadding: 1 }],
+      [undefined, { stride: [2, 3], padding: [[0, 1], [2, 1]], groups: 2, bias: randomData(6, 4), paddingMode: 'reflect' }],
+      ['NHWC', { stride: 2, dilation: 2, padding: 'same' }],
+    ] as [ck.Layout | undefined, ck.ConvTransposeOptions][]) {
+      const x = T([2, 4, 9, 7], 11, layout);
+      const w = T([4, 6 / (opts.groups ?? 1), 3, 3], 12); // Cin 4, Cout 6
+      const y = ck.convTranspose2d(x, w, opts);
+      expectBitIdentical(y, await ck.convTranspose2dAsync(x, w, opts), `convTranspose2dAsync ${JSON.stringify(opts)}`);
+      const layer = new ck.ConvTranspose2d({ weight: w, ...opts });
+      expectBitIdentical(y, layer.forward(x), 'ConvTranspose2d.forward');
+      expectBitIdentical(y, await layer.forwardAsync(x), 'ConvTranspose2d.forwardAsync');
+    }
+  });
+
+  it('partialConv2d with a mask and bias, and PartialConv2d (output and mask)', async () => {
+    const x = T([2, 3, 12, 10], 21);
+    const w = T([5, 3, 3, 3], 22);
+    const m = new Float32Array(2 * 12 * 10);
+    randomData(m.length, 23).forEach((v, i) => (m[i] = v > 0 ? 1 : 0));
+    const mask = ck.tensor(m, [2, 1, 12, 10]);
+    const bias = randomData(5, 24);
+    const opts = { padding: 1, stride: 2, bias };
+    const r = ck.partialConv2d(x, w, { ...opts, mask });
+    const ra = await ck.partialConv2dAsync(x, w, { ...opts, mask });
+    expectBitIdentical(r.output, ra.output, 'partialConv2dAsync output');
+    expectBitIdentical(r.mask, ra.mask, 'partialConv2dAsync mask');
+    const layer = new ck.PartialConv2d({ weight: w, ...opts });
+    const rl = layer.forward(x, mask);
+    expectBitIdentical(r.output, rl.output, 'PartialConv2d.forward output');
+    expectBitIdentical(r.mask, rl.mask, 'PartialConv2d.forward mask');
+    const rla = await layer.forwardAsync(x, mask);
+    expectBitIdentical(r.output, rla.output, 'PartialConv2d.forwardAsync output');
+    expectBitIdentical(r.mask, rla.mask, 'PartialConv2d.forwardAsync mask');
+    // channels-last input and mask
+    const rc = ck.partialConv2d(x.to('NHWC'), w, { ...opts, mask: mask.to('NHWC') });
+    expectBitIdentical(r.output, rc.output.to('NCHW'), 'partialConv2d NHWC output (converted back)');
+  });
+
+  it('conv1d / Conv1d and conv3d / Conv3d', async () => {
+    const x1 = T([3, 4, 40], 31), w1 = T([6, 2, 5], 32);
+    const o1: ck.ConvOptions = { groups: 2, stride: 3, padding: 'same', paddingMode: 'replicate', bias: randomData(6, 33) };
+    const y1 = ck.conv1d(x1, w1, o1);
+    expectBitIdentical(y1, await ck.conv1dAsync(x1, w1, o1), 'conv1dAsync');
+    const l1 = new ck.Conv1d({ weight: w1, ...o1 });
+    expectBitIdentical(y1, l1.forward(x1), 'Conv1d.forward');
+    expectBitIdentical(y1, await l1.forwardAsync(x1), 'Conv1d.forwardAsync');
+
+    const x3 = T([2, 3, 7, 8, 9], 34), w3 = T([4, 3, 3, 2, 3], 35);
+    const o3: ck.ConvOptions = { padding: [1, [0, 1], 2], dilation: [1, 2, 1], paddingMode: 'reflect' };
+    const y3 = ck.conv3d(x3, w3, o3);
+    expectBitIdentical(y3, await ck.conv3dAsync(x3, w3, o3), 'conv3dAsync');
+    const l3 = new ck.Conv3d({ weight: w3, ...o3 });
+    expectBitIdentical(y3, l3.forward(x3), 'Conv3d.forward');
+    expectBitIdentical(y3, await l3.forwardAsync(x3), 'Conv3d.forwardAsync');
+    const x3l = x3.to('NDHWC');
+    expectBitIdentical(ck.conv3d(x3l, w3, o3), await l3.forwardAsync(x3l), 'Conv3d NDHWC');
+  });
+
+  it('pad / padAsync and interpolate / interpolateAsync', async () => {
+    const x = T([2, 3, 9, 11], 41);
+    for (const mode of ['constant', 'reflect', 'replicate', 'circular', 'symmetric'] as const) {
+      const p = [[-2, 13], [4, -1]] as [number, number][];
+      expectBitIdentical(ck.pad(x, p, { mode }), await ck.padAsync(x, p, { mode }), `padAsync ${mode}`);
+    }
+    for (const o of [
+      { size: [17, 5], mode: 'bilinear' }, { scaleFactor: 1.7, mode: 'bicubic', alignCorners: true },
+      { scaleFactor: [0.5, 2.5], mode: 'nearest' }, { size: [4, 4], mode: 'area' }, { scaleFactor: 3, mode: 'nearest-exact' },
+    ] as ck.InterpolateOptions[])
+      expectBitIdentical(ck.interpolate(x, o), await ck.interpolateAsync(x, o), `interpolateAsync ${JSON.stringify(o)}`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
+describe('results are bit-identical for any thread count', () => {
+  // medium-sized inputs, so the work is actually split between threads
+  const x = T([2, 16, 33, 35], 51);
+  const xl = x.to('NHWC');
+  const w = T([24, 16, 3, 3], 52);
+  const wg = T([24, 4, 5, 5], 53);
+  const wt = T([16, 12, 4, 4], 54);
+  const m = new Float32Array(2 * 33 * 35);
+  randomData(m.length, 55).forEach((v, i) => (m[i] = v > -0.3 ? 1 : 0));
+  const mask = ck.tensor(m, [2, 1, 33, 35]);
+  const bias = randomData(24, 56);
+  const ops: [string, () => ck.Tensor | ck.PartialConvResult][] = [
+    ['conv2d zeros', () => ck.conv2d(x, w, { padding: 1, bias })],
+    ['conv2d stride 2 reflect', () => ck.conv2d(x, w, { padding: 'same', stride: 2, paddingMode: 'reflect' })],
+    ['conv2d groups 4 dilation 2 circular', () => ck.conv2d(x, wg, { padding: 4, dilation: 2, groups: 4, paddingMode: 'circular' })],
+    ['conv2d partial padding', () => ck.conv2d(x, w, { padding: 2, paddingMode: 'partial', bias })],
+    ['conv2d NHWC', () => ck.conv2d(xl, w, { padding: [[0, 2], [1, 1]], paddingMode: 'symmetric' })],
+    ['convTranspose2d stride 2', () => ck.convTranspose2d(x, wt, { stride: 2, padding: 1, outputPadding: 1 })],
+    ['convTranspose2d NHWC replicate', () => ck.convTranspose2d(xl, wt, { stride: 3, padding: 2, paddingMode: 'replicate' })],
+    ['pad reflect', () => ck.pad(x, [[5, 40], [-3, 2]], { mode: 'reflect' })],
+    ['pad circular NHWC', () => ck.pad(xl, 7, { mode: 'circular' })],
+    ['interpolate bilinear', () => ck.interpolate(x, { size: [70, 51], mode: 'bilinear' })],
+    ['interpolate bicubic alignCorners', () => ck.interpolate(xl, { scaleFactor: 1.5, mode: 'bicubic', alignCorners: true })],
+    ['interpolate area', () => ck.interpolate(x, { size: [10, 12], mode: 'area' })],
+    ['partialConv2d', () => ck.partialConv2d(x, w, { padding: 1, mask, bias })],
+    ['partialConv2d NHWC stride 2', () => ck.partialConv2d(xl, w, { padding: 1, stride: 2, mask: mask.to('NHWC') })],
+  ];
+  it.each(ops)('%s: setNumThreads(1) vs 2 vs 3 vs 8', (name, op) => {
+    const run = (n: number) => {
+      ck.setNumThreads(n);
+      expect(ck.getNumThreads()).toBe(n);
+      return op();
+    };
+    const r1 = run(1);
+    for (const n of [2, 3, 8]) {
+      const rn = run(n);
+      if ('output' in r1) {
+        expectBitIdentical(r1.output, (rn as ck.PartialConvResult).output, `${name} output, 1 vs ${n} threads`);
+        expectBitIdentical(r1.mask, (rn as ck.PartialConvResult).mask, `${name} mask, 1 vs ${n} threads`);
+      } else expectBitIdentical(r1, rn as ck.Tensor, `${name}, 1 vs ${n} threads`);
+    }
+    ck.setNumThreads(savedThreads);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
+describe('asynchronous calls', () => {
+  it('20 async calls in flight at once all give the sync result', async () => {
+    const jobs = Array.from({ length: 20 }, (_, i) => {
+      const x = T([1 + (i % 3), 3 + (i % 4), 17 + i, 13], 100 + i);
+      const w = T([5, 3 + (i % 4), 3, 1 + (i % 3)], 200 + i);
+      const opts: ck.ConvOptions = { padding: i % 5, stride: 1 + (i % 2), paddingMode: (['zeros', 'reflect', 'circular', 'replicate', 'symmetric'] as const)[i % 5] };
+      return { x, w, opts, expected: ck.conv2d(x, w, opts) };
+    });
+    const results = await Promise.all(jobs.map((j) => ck.conv2dAsync(j.x, j.w, j.opts)));
+    results.forEach((r, i) => expectBitIdentical(jobs[i].expected, r, `async call ${i}`));
+  });
+
+  it('mixed async ops in flight at once (conv, convTranspose, pad, interpolate, partialConv) are all correct', async () => {
+    const x = T([2, 4, 21, 19], 300);
+    const w = T([4, 4, 3, 3], 301);
+    const expected = [
+      ck.conv2d(x, w, { padding: 1 }), ck.convTranspose2d(x, w, { stride: 2 }), ck.pad(x, 3, { mode: 'reflect' }),
+      ck.interpolate(x, { scaleFactor: 2, mode: 'bilinear' }), ck.partialConv2d(x, w, { padding: 1 }).output,
+    ];
+    const got = await Promise.all([
+      ck.conv2dAsync(x, w, { padding: 1 }), ck.convTranspose2dAsync(x, w, { stride: 2 }), ck.padAsync(x, 3, { mode: 'reflect' }),
+      ck.interpolateAsync(x, { scaleFactor: 2, mode: 'bilinear' }), ck.partialConv2dAsync(x, w, { padding: 1 }).then((r) => r.output),
+    ]);
+    got.forEach((g, i) => expectBitIdentical(expected[i], g, `mixed async op ${i}`));
+  });
+
+  it('the event loop keeps ticking while a larger async conv runs', async () => {
+    const x = T([2, 32, 128, 128], 400);
+    const w = T([32, 32, 3, 3], 401);
+    let ticks = 0;
+    let done = false;
+    const tick = () => {
+      if (done) return;
+      ticks++;
+      setImmediate(tick);
+    };
+    const p = ck.conv2dAsync(x, w, { padding: 1 }).then((r) => {
+      done = true;
+      return r;
+    });
+    setImmediate(tick);
+    const y = await p;
+    expect(y.shape).toEqual([2, 32, 128, 128]);
+    expect(ticks).toBeGreaterThan(0);
+  });
+
+  it('an async call keeps its input alive: detaching the caller\'s buffer after the call does not change the result', async () => {
+    const shape = [2, 8, 40, 40];
+    const data = randomData(prod(shape), 500);
+    const w = T([8, 8, 3, 3], 501);
+    const expected = ck.conv2d(ck.tensor(new Float32Array(data), shape), w, { padding: 1 });
+    const x = ck.tensor(data, shape);
+    const p = ck.conv2dAsync(x, w, { padding: 1 });
+    // move the buffer away from the caller while the op may still be running
+    const moved = structuredClone(data.buffer, { transfer: [data.buffer as ArrayBuffer] });
+    expect(data.length).toBe(0);
+    expectBitIdentical(expected, await p, 'conv2dAsync after detaching its input');
+    expect(moved.byteLength).toBe(prod(shape) * 4);
+  });
+});
+
+describe('async calls from worker threads, thread-count changes in flight', () => {
+  const jobs = Array.from({ length: 8 }, (_, i) => {
+    const xs = [1, 4 + i, 20 + 3 * i, 17], ws = [6, 4 + i, 3, 3];
+    const o = { padding: 'same', stride: 1 + (i % 2), paddingMode: (['zeros', 'reflect', 'circular', 'symmetric'] as const)[i % 4] };
+    return { xs, ws, o, x: randomData(prod(xs), 800 + i), w: randomData(prod(ws), 900 + i) };
+  });
+  const expected = jobs.map((j) => ck.conv2d(ck.tensor(j.x, j.xs), ck.tensor(j.w, j.ws), j.o as ck.ConvOptions));
+
+  const workerSource = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const ck = require(workerData.dist);
+    (async () => {
+      const ys = await Promise.all(workerData.jobs.map((j) =>
+        ck.conv2dAsync(ck.tensor(j.x, j.xs), ck.tensor(j.w, j.ws), j.o)));
+      const sync = workerData.jobs.map((j) => ck.conv2d(ck.tensor(j.x, j.xs), ck.tensor(j.w, j.ws), j.o));
+      parentPort.postMessage({ async: ys.map((y) => y.data), sync: sync.map((y) => y.data) });
+    })().catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));`;
+
+  it.skipIf(!hasDist)('two workers and the main thread, all with async calls in flight, get the main thread\'s sync bits', async () => {
+    const run = () => new Promise<{ async: Float32Array[]; sync: Float32Array[]; error?: string }>((resolve, reject) => {
+      const w = new Worker(workerSource, { eval: true, workerData: { dist: distIndex, jobs } });
+      w.once('message', (m) => {
+        resolve(m);
+        void w.terminate();
+      });
+      w.once('error', reject);
+    });
+    const [a, b, mine] = await Promise.all([
+      run(), run(), Promise.all(jobs.map((j) => ck.conv2dAsync(ck.tensor(j.x, j.xs), ck.tensor(j.w, j.ws), j.o as ck.ConvOptions))),
+    ]);
+    for (const [who, r] of [['worker 1', a], ['worker 2', b]] as const) {
+      expect(r.error, who).toBeUndefined();
+      r.async.forEach((d, i) => expect(firstBitDiff(expected[i].data, d), `${who} async job ${i}`).toBe(-1));
+      r.sync.forEach((d, i) => expect(firstBitDiff(expected[i].data, d), `${who} sync job ${i}`).toBe(-1));
+    }
+    mine.forEach((y, i) => expectBitIdentical(expected[i], y, `main thread async job ${i}`));
+  });
+
+  // In a child process: if this aborts, it must not take the test runner down with it.
+  it.skipIf(!hasDist)('terminating a worker, or a worker exiting, while its async ops run leaves the process alive', () => {
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      const dist = ${JSON.stringify(distIndex)};
+      const body = (end) => \`
+        const { parentPort } = require('node:worker_threads');
+        const ck = require(\${JSON.stringify(dist)});
+        const x = ck.tensor(new Float32Array(2 * 32 * 96 * 96).fill(0.5), [2, 32, 96, 96]);
+        const w = ck.tensor(new Float32Array(32 * 32 * 9).fill(0.25), [32, 32, 3, 3]);
+        ck.conv2dAsync(x, w, { padding: 1 }); ck.convTranspose2dAsync(x, w, { stride: 2 });
+        ck.padAsync(x, 9, { mode: 'reflect' }); ck.interpolateAsync(x, { scaleFactor: 2 });
+        \${end}\`;
+      (async () => {
+        for (let round = 0; round < 3; round++) {
+          const w = new Worker(body("parentPort.postMessage('started');"), { eval: true });
+          await new Promise((r) => w.once('message', r));
+          await w.terminate();
+          const e = new Worker(body('process.exit(0);'), { eval: true });
+          await new Promise((r) => e.once('exit', r));
+        }
+        const ck = require(dist);
+        const y = await ck.conv2dAsync(ck.tensor(new Float32Array(4).fill(1), [1, 1, 2, 2]), ck.tensor(new Float32Array(1).fill(2), [1, 1, 1, 1]));
+        process.stdout.write('survived ' + Array.from(y.data).join(','));
+      })();`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect({ status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr.slice(0, 300) })
+      .toEqual({ status: 0, signal: null, stdout: 'survived 2,2,2,2', stderr: '' });
+  });
+
+  it('setNumThreads while async calls are in flight: every result still bit-identical', async () => {
+    try {
+      const ps = jobs.map((j) => ck.conv2dAsync(ck.tensor(j.x, j.xs), ck.tensor(j.w, j.ws), j.o as ck.ConvOptions));
+      ck.setNumThreads(1);
+      const more = jobs.map((j) => ck.conv2dAsync(ck.tensor(j.x, j.xs), ck.tensor(j.w, j.ws), j.o as ck.ConvOptions));
+      ck.setNumThreads(3);
+      const ys = await Promise.all([...ps, ...more]);
+      ys.forEach((y, i) => expectBitIdentical(expected[i % jobs.length], y, `job ${i}`));
+    } finally {
+      ck.setNumThreads(savedThreads);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
+describe('batch 0', () => {
+  const x0 = ck.tensor(new Float32Array(0), [0, 3, 8, 8]);
+  const w = T([4, 3, 3, 3], 600);
+  it.each([
+    ['conv2d', () => ck.conv2d(x0, w, { padding: 1 }), [0, 4, 8, 8]],
+    ['conv2d stride 2 reflect', () => ck.conv2d(x0, w, { stride: 2, paddingMode: 'reflect', padding: 'same' }), [0, 4, 4, 4]],
+    ['conv2d NHWC', () => ck.conv2d(x0.to('NHWC'), w), [0, 6, 6, 4]],
+    ['conv (generic)', () => ck.conv(x0, w), [0, 4, 6, 6]],
+    ['convTranspose2d', () => ck.convTranspose2d(x0, T([3, 2, 3, 3], 601), { stride: 2 }), [0, 2, 17, 17]],
+    ['partialConv2d', () => ck.partialConv2d(x0, w).output, [0, 4, 6, 6]],
+    ['partialConv2d mask', () => ck.partialConv2d(x0, w).mask, [0, 1, 6, 6]],
+    ['pad', () => ck.pad(x0, [[1, 2], [-1, 0]], { mode: 'circular' }), [0, 3, 11, 7]],
+    ['interpolate', () => ck.interpolate(x0, { scaleFactor: 2 }), [0, 3, 16, 16]],
+    ['to NHWC', () => x0.to('NHWC'), [0, 8, 8, 3]],
+    ['Conv2d layer', () => new ck.Conv2d({ weight: w }).forward(x0), [0, 4, 6, 6]],
+    ['conv1d', () => ck.conv1d(ck.tensor(new Float32Array(0), [0, 2, 5]), T([1, 2, 2], 602)), [0, 1, 4]],
+    ['conv3d', () => ck.conv3d(ck.tensor(new Float32Array(0), [0, 2, 3, 3, 3]), T([1, 2, 2, 2, 2], 603)), [0, 1, 2, 2, 2]],
+  ] as [string, () => ck.Tensor, number[]][])('%s gives an empty result of the right shape', (_n, f, shape) => {
+    const y = f();
+    expect(y.shape).toEqual(shape);
+    expect(y.data).toBeInstanceOf(Float32Array);
+    expect(y.data.length).toBe(0);
+  });
+
+  it('async forms too', async () => {
+    expect((await ck.conv2dAsync(x0, w, { padding: 1 })).shape).toEqual([0, 4, 8, 8]);
+    expect((await ck.padAsync(x0, 1)).shape).toEqual([0, 3, 10, 10]);
+    expect((await ck.interpolateAsync(x0, { size: [3, 3] })).shape).toEqual([0, 3, 3, 3]);
+    expect((await ck.convTranspose2dAsync(x0, T([3, 2, 3, 3], 604))).shape).toEqual([0, 2, 10, 10]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
+describe('NaN and Infinity in data propagate (not errors)', () => {
+  // 1 channel 7x7 input, all ones except one special value at (3, 3); 3x3 kernel of ones.
+  const make = (v: number) => {
+    const d = new Float32Array(49).fill(1);
+    d[3 * 7 + 3] = v;
+    return ck.tensor(d, [1, 1, 7, 7]);
+  };
+  const ones = ck.tensor(new Float32Array(9).fill(1), [1, 1, 3, 3]);
+  const inWindow = (r: number, c: number, pad: number) => Math.abs(r - pad - 3 + 1) <= 1 && Math.abs(c - pad - 3 + 1) <= 1;
+
+  it.each([
+    ['NaN', NaN, (v: number) => Number.isNaN(v)],
+    ['+Infinity', Infinity, (v: number) => v === Infinity],
+    ['-Infinity', -Infinity, (v: number) => v === -Infinity],
+  ] as [string, number, (v: number) => boolean][])('conv2d with %s in the input', async (_n, special, isSpecial) => {
+    for (const layout of ['NCHW', 'NHWC'] as const) {
+      const x = make(special).to(layout);
+      for (const y of [ck.conv2d(x, ones), await ck.conv2dAsync(x, ones), ck.conv2d(x, ones, { padding: 1, paddingMode: 'reflect' })]) {
+        const pad = y.shape[2] === 7 ? 1 : 0;
+        const n = y.shape[2];
+        for (let r = 0; r < n; r++)
+          for (let c = 0; c < n; c++) {
+            const v = y.data[r * n + c];
+            // with padding 1 and reflect, (3,3) is read only by windows around it (n = 7 > 2 + 3)
+            const expectSpecial = pad ? Math.abs(r - 3) <= 1 && Math.abs(c - 3) <= 1 : inWindow(r, c, 0);
+            if (expectSpecial) expect(isSpecial(v), `${layout} (${r}, ${c}) = ${v}`).toBe(true);
+            else expect(v, `${layout} (${r}, ${c})`).toBe(9);
+          }
+      }
+    }
+  });
+
+  it('Infinity times a zero weight gives NaN (IEEE), Infinity minus Infinity gives NaN', () => {
+    const x = make(Infinity);
+    const w = new Float32Array(9).fill(1);
+    w[4] = 0; // centre tap 0: the output at (2, 2) of a valid conv reads (3, 3) with weight 0
+    const y = ck.conv2d(x, ck.tensor(w, [1, 1, 3, 3]));
+    expect(Number.isNaN(y.data[2 * 5 + 2])).toBe(true);
+    expect(y.data[1 * 5 + 1]).toBe(Infinity);
+    const d = new Float32Array(49).fill(0);
+    d[0] = Infinity;
+    d[1] = -Infinity;
+    const y2 = ck.conv2d(ck.tensor(d, [1, 1, 7, 7]), ck.tensor(new Float32Array(4).fill(1), [1, 1, 2, 2]));
+    expect(Number.isNaN(y2.data[0])).toBe(true);
+  });
+
+  it('NaN in a weight, in a bias, in pad, interpolate and convTranspose', () => {
+    const x = ck.tensor(new Float32Array(49).fill(1), [1, 1, 7, 7]);
+    const w = new Float32Array(9).fill(1);
+    w[0] = NaN;
+    expect(Array.from(ck.conv2d(x, ck.tensor(w, [1, 1, 3, 3])).data).every(Number.isNaN)).toBe(true);
+    const yb = ck.conv2d(x, ones, { bias: new Float32Array([NaN]) });
+    expect(Array.from(yb.data).every(Number.isNaN)).toBe(true);
+    const p = ck.pad(make(NaN), 2, { mode: 'reflect' });
+    expect(Number.isNaN(p.data[5 * 11 + 5])).toBe(true);
+    expect(Array.from(p.data).filter(Number.isNaN).length).toBe(1); // a pad of 2 reflects rows 1, 2 and 4, 5, not 3
+    const ps = ck.pad(make(NaN), 4, { mode: 'symmetric' }); // 15x15: input row 3 at 7, and mirrored at 0 and 14
+    expect(Array.from(ps.data).filter(Number.isNaN).length).toBe(9);
+    expect(Number.isNaN(ps.data[0])).toBe(true);
+    expect(p.data[0]).toBe(1);
+    const i = ck.interpolate(make(Infinity), { scaleFactor: 2, mode: 'nearest' });
+    expect(i.data[6 * 14 + 6]).toBe(Infinity);
+    expect(i.data[0]).toBe(1);
+    const t = ck.convTranspose2d(make(NaN), ones);
+    expect(Number.isNaN(t.data[4 * 9 + 4])).toBe(true);
+    expect(t.data[0]).toBe(1);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
+describe('layers own their weights', () => {
+  it('mutating the weight and bias arrays after construction changes nothing', async () => {
+    const x = T([1, 3, 10, 10], 700);
+    const wd = randomData(4 * 3 * 9, 701), bd = randomData(4, 702);
+    const w = ck.tensor(wd, [4, 3, 3, 3]);
+    const expectedConv = ck.conv2d(x, ck.tensor(new Float32Array(wd), [4, 3, 3, 3]), { padding: 1, bias: new Float32Array(bd) });
+    const conv = new ck.Conv2d({ weight: w, padding: 1, bias: bd });
+    const wt = ck.tensor(wd, [3, 4, 3, 3]);
+    const xt = T([1, 3, 10, 10], 703);
+    const expectedT = ck.convTranspose2d(xt, ck.tensor(new Float32Array(wd), [3, 4, 3, 3]), { stride: 2, bias: new Float32Array(bd) });
+    const convT = new ck.ConvTranspose2d({ weight: wt, stride: 2, bias: bd });
+    const expectedP = ck.partialConv2d(x, ck.tensor(new Float32Array(wd), [4, 3, 3, 3]), { padding: 1, bias: new Float32Array(bd) });
+    const part = new ck.PartialConv2d({ weight: w, padding: 1, bias: bd });
+    // mutate everything the caller still holds
+    wd.fill(123);
+    bd.fill(-7);
+    expectBitIdentical(expectedConv, conv.forward(x), 'Conv2d after mutation');
+    expectBitIdentical(expectedConv, await conv.forwardAsync(x), 'Conv2d.forwardAsync after mutation');
+    expectBitIdentical(expectedT, convT.forward(xt), 'ConvTranspose2d after mutation');
+    expectBitIdentical(expectedP.output, part.forward(x).output, 'PartialConv2d after mutation');
+  });
+
+  it('mutating a plain-object weight\'s shape array after construction changes nothing', () => {
+    const x = T([1, 2, 6, 6], 710);
+    const shape = [3, 2, 3, 3];
+    const wd = randomData(54, 711);
+    const expected = ck.conv2d(x, ck.tensor(new Float32Array(wd), [3, 2, 3, 3]));
+    const layer = new ck.Conv2d({ weight: { data: wd, shape, layout: 'NCHW' } });
+    shape[0] = 1;
+    shape[2] = 1;
+    expectBitIdentical(expected, layer.forward(x), 'Conv2d after mutating the shape array');
+  });
+});

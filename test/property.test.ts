@@ -1,0 +1,780 @@
+// Property tests: random valid shapes and options against the float64 reference
+// (test/reference.ts), the adjoint identity of transposed convolution (SPEC §3.2), and
+// random invalid arguments (SPEC §4).
+//
+// Tolerance for convolutions: |got - exact| <= 1e-4 * (sum of |terms|) + 1e-6, a float32
+// recursive-summation bound ((n-1)·2^-24 relative to the sum of |terms|, n <= 384 here)
+// with a wide margin. pad copies values: exact equality.
+
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import * as ck from '../lib/index';
+import {
+  compare, convOutExtent, convPads, randomData, refConv, refConvTranspose, refPad, refPartialConv, prod,
+  RefMode, RefPadMode, RefPadding, RefResult,
+} from './reference';
+
+const CF = { 1: 'NCW', 2: 'NCHW', 3: 'NCDHW' } as const;
+const CL = { 1: 'NWC', 2: 'NHWC', 3: 'NDHWC' } as const;
+type Rank = 1 | 2 | 3;
+
+const CONV_MODES: RefMode[] = ['zeros', 'constant', 'reflect', 'replicate', 'circular', 'symmetric', 'partial'];
+const T_MODES = ['zeros', 'reflect', 'replicate', 'circular', 'symmetric'] as const;
+const PAD_MODES: RefPadMode[] = ['constant', 'reflect', 'replicate', 'circular', 'symmetric'];
+
+const convFn = { 1: ck.conv1d, 2: ck.conv2d, 3: ck.conv3d } as const;
+const convTFn = { 1: ck.convTranspose1d, 2: ck.convTranspose2d, 3: ck.convTranspose3d } as const;
+
+function expectClose(got: ck.Tensor, ref: RefResult, label: () => string, rtol = 1e-4, atol = 1e-6): void {
+  expect(got.shape, label()).toEqual(ref.shape);
+  const c = compare(got.data, ref, rtol, atol);
+  if (!c.ok)
+    expect.fail(`${label()}\n  worst element ${c.index}: got ${c.got}, expected ${c.expected} (tolerance ${c.tol})`);
+}
+
+function show(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (x instanceof Float32Array ? `Float32Array(${x.length})` : x));
+}
+
+// ---------------------------------------------------------------------------------------
+// Generators
+// ---------------------------------------------------------------------------------------
+
+const rankArb = fc.constantFrom<Rank>(1, 2, 3);
+const dims3 = (min: number, max: number) => fc.array(fc.integer({ min, max }), { minLength: 3, maxLength: 3 });
+const padInts = fc.array(fc.tuple(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 9 })), { minLength: 3, maxLength: 3 });
+
+const convCaseArb = fc.record({
+  rank: rankArb,
+  N: fc.integer({ min: 0, max: 2 }),
+  G: fc.integer({ min: 1, max: 6 }),
+  a: fc.integer({ min: 1, max: 6 }),
+  b: fc.integer({ min: 1, max: 6 }),
+  spatial: dims3(1, 7),
+  k: dims3(1, 4),
+  stride: dims3(1, 3),
+  dilation: dims3(1, 2),
+  spatialForm: fc.constantFrom('number', 'array'),
+  padForm: fc.constantFrom('omitted', 'number', 'perdim', 'pairs', 'same', 'valid', 'full'),
+  pads: padInts,
+  mode: fc.constantFrom(...CONV_MODES),
+  padValue: fc.double({ min: -4, max: 4, noNaN: true }).map(Math.fround),
+  bias: fc.boolean(),
+  generic: fc.boolean(),
+  weightFamily: fc.constantFrom(0, 0, 1, 2),
+  outFirst: fc.boolean(),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+});
+
+// The weight in another axis order: out[perm-ordered index] = w[canonical index].
+function transpose(data: Float32Array, shape: readonly number[], perm: readonly number[]): { data: Float32Array; shape: number[] } {
+  const outShape = perm.map((a) => shape[a]);
+  const inStrides = shape.map((_, i) => prod(shape.slice(i + 1)));
+  const out = new Float32Array(data.length);
+  const idx = new Array(outShape.length).fill(0);
+  for (let o = 0; o < out.length; o++) {
+    let src = 0;
+    for (let j = 0; j < perm.length; j++) src += idx[j] * inStrides[perm[j]];
+    out[o] = data[src];
+    for (let j = idx.length - 1; j >= 0; j--) {
+      if (++idx[j] < outShape[j]) break;
+      idx[j] = 0;
+    }
+  }
+  return { data: out, shape: outShape };
+}
+const SPATIAL_NAMES = { 1: 'W', 2: 'HW', 3: 'DHW' } as const;
+// weightLayout name and the axis permutation from [O, I, ...k] for families OI+k, k+IO, O+k+I
+function weightLayoutOf(rank: Rank, family: number): { name: string; perm: number[] } {
+  const k = Array.from({ length: rank }, (_, i) => i + 2);
+  const sp = SPATIAL_NAMES[rank];
+  if (family === 1) return { name: `${sp}IO`, perm: [...k, 1, 0] };
+  if (family === 2) return { name: `O${sp}I`, perm: [0, ...k, 1] };
+  return { name: `OI${sp}`, perm: [0, 1, ...k] };
+}
+
+interface ConvCase {
+  xShape: number[];
+  wShape: number[];
+  opts: Record<string, unknown>;
+  refOpts: Record<string, unknown>;
+  rank: Rank;
+  generic: boolean;
+  seed: number;
+}
+
+// Turns raw draws into a valid case: channels divisible by groups, and (for explicit
+// padding) kernels shrunk until the dilated kernel fits in the padded input.
+type ConvRaw = typeof convCaseArb extends fc.Arbitrary<infer T> ? T : never;
+function buildConvCase(r: ConvRaw): ConvCase {
+  const rank = r.rank;
+  const G = r.G, a = Math.min(r.a, Math.floor(6 / G)), b = Math.min(r.b, Math.floor(6 / G));
+  const C = G * a, Cout = G * b;
+  const spatial = r.spatial.slice(0, rank);
+  const k = r.k.slice(0, rank);
+  const stride = r.stride.slice(0, rank);
+  const dilation = r.dilation.slice(0, rank);
+  const uniform = r.spatialForm === 'number';
+  let padding: RefPadding | undefined;
+  switch (r.padForm) {
+    case 'omitted': padding = undefined; break;
+    case 'number': padding = r.pads[0][0]; break;
+    case 'perdim': padding = r.pads.slice(0, rank).map((p) => p[0]); break;
+    case 'pairs': padding = r.pads.slice(0, rank).map((p) => [p[0], p[1]] as [number, number]); break;
+    default: padding = r.padForm as RefPadding;
+  }
+  const sArr = uniform ? new Array(rank).fill(stride[0]) : stride;
+  const dArr = uniform ? new Array(rank).fill(dilation[0]) : dilation;
+  if (padding !== 'same' && padding !== 'full') {
+    const pads = convPads(padding, spatial, k, sArr, dArr);
+    for (let t = 0; t < rank; t++) {
+      const padded = spatial[t] + pads.before[t] + pads.after[t];
+      while (k[t] > 1 && dArr[t] * (k[t] - 1) + 1 > padded) k[t]--;
+    }
+  }
+  const opts: Record<string, unknown> = {
+    stride: uniform ? stride[0] : stride,
+    dilation: uniform ? dilation[0] : dilation,
+    paddingMode: r.mode,
+  };
+  if (G !== 1 || r.seed % 2 === 0) opts.groups = G;
+  if (padding !== undefined) opts.padding = padding;
+  if (r.mode === 'constant') opts.paddingValue = r.padValue;
+  if (r.bias) opts.bias = randomData(Cout, r.seed ^ 0x5bd1e995);
+  return {
+    xShape: [r.N, C, ...spatial], wShape: [Cout, a, ...k], opts, refOpts: { ...opts }, rank, generic: r.generic, seed: r.seed,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Convolution against the reference, channels-first and channels-last
+// ---------------------------------------------------------------------------------------
+
+describe('conv1d/conv2d/conv3d vs. float64 reference', () => {
+  it('random shapes, strides, dilations, groups, padding forms and padding modes', () => {
+    fc.assert(
+      fc.property(convCaseArb, (raw) => {
+        const c = buildConvCase(raw);
+        const xd = randomData(prod(c.xShape), c.seed);
+        const wd = randomData(prod(c.wShape), c.seed + 1);
+        const ref = refConv({ data: xd, shape: c.xShape }, { data: wd, shape: c.wShape }, c.refOpts);
+        const x = ck.tensor(xd, c.xShape);
+        // the same weights, in the axis order a weightLayout option names (default: none given)
+        const wl = weightLayoutOf(c.rank, raw.weightFamily);
+        const wt = transpose(wd, c.wShape, wl.perm);
+        const w = ck.tensor(wt.data, wt.shape, CF[c.rank]);
+        const opts = raw.weightFamily === 0 ? c.opts : { ...c.opts, weightLayout: wl.name };
+        const f = c.generic ? ck.conv : convFn[c.rank];
+        const label = (layout: string) => () => `${c.generic ? 'conv' : `conv${c.rank}d`} ${layout} x=${show(c.xShape)} w=${show(wt.shape)} ${show(opts)}`;
+        const y = f(x, w, opts as ck.ConvOptions);
+        expect(y.layout).toBe(CF[c.rank]);
+        expectClose(y, ref, label(CF[c.rank]));
+        // channels-last: same case, input converted, result converted back (or asked for
+        // channels-first directly with outputLayout)
+        if (raw.outFirst) {
+          const yl = f(x.to(CL[c.rank]), w, { ...opts, outputLayout: CF[c.rank] } as ck.ConvOptions);
+          expect(yl.layout).toBe(CF[c.rank]);
+          expectClose(yl, ref, label(`${CL[c.rank]} -> outputLayout ${CF[c.rank]}`));
+        } else {
+          const yl = f(x.to(CL[c.rank]), w, opts as ck.ConvOptions);
+          expect(yl.layout).toBe(CL[c.rank]);
+          expectClose(yl.to(CF[c.rank]), ref, label(CL[c.rank]));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+// Medium sizes: enough channels and pixels for the blocked SIMD kernels, their edge tiles
+// and the thread split to be exercised (the small cases above may all take simple paths).
+const mediumArb = fc.record({
+  N: fc.integer({ min: 1, max: 2 }),
+  G: fc.constantFrom(1, 1, 1, 2, 4),
+  cinPerG: fc.integer({ min: 1, max: 12 }),
+  coutPerG: fc.integer({ min: 1, max: 20 }),
+  H: fc.integer({ min: 6, max: 40 }),
+  W: fc.integer({ min: 6, max: 40 }),
+  k: fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 })),
+  stride: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+  dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+  padding: fc.constantFrom<RefPadding>('same', 'valid', 'full', 1, 2, [[0, 3], [2, 1]]),
+  mode: fc.constantFrom(...CONV_MODES),
+  bias: fc.boolean(),
+  layoutLast: fc.boolean(),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+});
+
+describe('conv2d, medium sizes, vs. float64 reference', () => {
+  it('16-40 pixels, up to 48 channels, every mode and layout', () => {
+    fc.assert(
+      fc.property(mediumArb, (r) => {
+        const C = r.G * r.cinPerG, Cout = r.G * r.coutPerG;
+        const k = [...r.k];
+        for (let t = 0; t < 2; t++) {
+          const i = t === 0 ? r.H : r.W;
+          const pads = convPads(r.padding, [r.H, r.W], k, [...r.stride], [...r.dilation]);
+          while (k[t] > 1 && r.dilation[t] * (k[t] - 1) + 1 > i + pads.before[t] + pads.after[t]) k[t]--;
+        }
+        const xShape = [r.N, C, r.H, r.W], wShape = [Cout, r.cinPerG, ...k];
+        const opts: ck.ConvOptions = {
+          groups: r.G, stride: [...r.stride], dilation: [...r.dilation], padding: r.padding as ck.Padding, paddingMode: r.mode,
+          bias: r.bias ? randomData(Cout, r.seed + 3) : undefined, paddingValue: r.mode === 'constant' ? 0.75 : undefined,
+        };
+        const xd = randomData(prod(xShape), r.seed), wd = randomData(prod(wShape), r.seed + 1);
+        const ref = refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>);
+        const x = ck.tensor(xd, xShape), w = ck.tensor(wd, wShape);
+        const y = r.layoutLast ? ck.conv2d(x.to('NHWC'), w, opts).to('NCHW') : ck.conv2d(x, w, opts);
+        expectClose(y, ref, () => `conv2d ${r.layoutLast ? 'NHWC' : 'NCHW'} x=${show(xShape)} w=${show(wShape)} ${show(opts)}`);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('convTranspose2d, medium sizes', () => {
+    fc.assert(
+      fc.property(mediumArb, fc.constantFrom(...T_MODES), (r, mode) => {
+        const C = r.G * r.cinPerG, Cout = r.G * r.coutPerG;
+        const H = Math.ceil(r.H / 2), W = Math.ceil(r.W / 2);
+        const xShape = [r.N, C, H, W], wShape = [C, r.coutPerG, ...r.k];
+        const op = r.stride.map((s, t) => Math.min(1, Math.max(s, r.dilation[t]) - 1));
+        const opts: ck.ConvTransposeOptions = {
+          groups: r.G, stride: [...r.stride], dilation: [...r.dilation], padding: [[0, 1], 1], outputPadding: op, paddingMode: mode,
+          bias: r.bias ? randomData(Cout, r.seed + 3) : undefined,
+        };
+        const full = [H, W].map((i, t) => (i - 1) * r.stride[t] + r.dilation[t] * (r.k[t] - 1) + 1 + op[t]);
+        if (full[0] < 3 || full[1] < 3) opts.padding = 0;
+        const xd = randomData(prod(xShape), r.seed), wd = randomData(prod(wShape), r.seed + 1);
+        const ref = refConvTranspose({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>);
+        const x = ck.tensor(xd, xShape), w = ck.tensor(wd, wShape);
+        const y = r.layoutLast ? ck.convTranspose2d(x.to('NHWC'), w, opts).to('NCHW') : ck.convTranspose2d(x, w, opts);
+        expectClose(y, ref, () => `convTranspose2d ${r.layoutLast ? 'NHWC' : 'NCHW'} x=${show(xShape)} w=${show(wShape)} ${show(opts)}`);
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
+
+// Extreme geometry on tiny inputs: pads hundreds of times wider than the input (the mode's
+// reflection / wrap repeating as numpy.pad does), huge dilations and strides.
+const extremeArb = fc.record({
+  rank: fc.constantFrom<1 | 2>(1, 2),
+  C: fc.integer({ min: 1, max: 3 }),
+  Cout: fc.integer({ min: 1, max: 3 }),
+  spatial: fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 })),
+  pads: fc.tuple(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 0, max: 3000 })),
+  k: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+  dilation: fc.tuple(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 1000 })),
+  outTarget: fc.tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 })),
+  mode: fc.constantFrom(...CONV_MODES),
+  layoutLast: fc.boolean(),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+});
+
+describe('conv1d/conv2d with pads far wider than the input, huge dilation and stride', () => {
+  it('matches the reference (numpy.pad repetition) in every mode', () => {
+    fc.assert(
+      fc.property(extremeArb, (r) => {
+        const rank = r.rank;
+        const spatial = r.spatial.slice(0, rank), k = r.k.slice(0, rank);
+        const padding = [0, 1].slice(0, rank).map((t) => [r.pads[2 * t], r.pads[2 * t + 1]] as [number, number]);
+        const dilation: number[] = [], stride: number[] = [];
+        for (let t = 0; t < rank; t++) {
+          const padded = spatial[t] + padding[t][0] + padding[t][1];
+          const d = k[t] > 1 ? Math.max(1, Math.min(r.dilation[t], Math.floor((padded - 1) / (k[t] - 1)))) : r.dilation[t];
+          dilation.push(d);
+          const span = d * (k[t] - 1) + 1;
+          stride.push(Math.max(1, Math.ceil((padded - span + 1) / r.outTarget[t])));
+        }
+        const xShape = [1, r.C, ...spatial], wShape = [r.Cout, r.C, ...k];
+        const opts = { padding, dilation, stride, paddingMode: r.mode, paddingValue: r.mode === 'constant' ? -1.5 : undefined };
+        const xd = randomData(prod(xShape), r.seed), wd = randomData(prod(wShape), r.seed + 1);
+        const ref = refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts);
+        const x = ck.tensor(xd, xShape), w = ck.tensor(wd, wShape);
+        const L = r.layoutLast ? CL[rank] : CF[rank];
+        const y = convFn[rank](x.to(L), w, opts as ck.ConvOptions).to(CF[rank]);
+        expectClose(y, ref, () => `conv${rank}d ${L} x=${show(xShape)} w=${show(wShape)} ${show(opts)}`);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Partial convolution (SPEC §3.3) against the reference
+// ---------------------------------------------------------------------------------------
+
+const partialArb = fc.record({
+  rank: fc.constantFrom<2 | 3>(2, 3),
+  N: fc.integer({ min: 1, max: 2 }),
+  G: fc.integer({ min: 1, max: 3 }),
+  a: fc.integer({ min: 1, max: 3 }),
+  b: fc.integer({ min: 1, max: 3 }),
+  spatial: dims3(1, 7),
+  k: dims3(1, 4),
+  stride: dims3(1, 3),
+  dilation: dims3(1, 2),
+  padForm: fc.constantFrom('number', 'pairs', 'same', 'valid', 'full'),
+  pads: padInts,
+  mask: fc.constantFrom('none', 'binary', 'quarters'),
+  multiChannel: fc.boolean(),
+  bias: fc.boolean(),
+  layoutLast: fc.boolean(),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+});
+
+describe('partialConv2d/3d vs. reference (NVIDIA formula)', () => {
+  it('random masks (binary and fractional), multiChannel, bias, padding, stride, dilation, groups', () => {
+    fc.assert(
+      fc.property(partialArb, (r) => {
+        const rank = r.rank;
+        // multiChannel with groups: NVIDIA's mask updater ignores groups; keep that out of the way
+        const G = r.multiChannel ? 1 : r.G;
+        const C = G * r.a, Cout = G * r.b;
+        const spatial = r.spatial.slice(0, rank), k = r.k.slice(0, rank);
+        const stride = r.stride.slice(0, rank), dilation = r.dilation.slice(0, rank);
+        const padding: RefPadding = r.padForm === 'number' ? r.pads[0][0] % 4
+          : r.padForm === 'pairs' ? r.pads.slice(0, rank).map(([p, q]) => [p % 4, q % 4] as [number, number]) : (r.padForm as RefPadding);
+        if (padding !== 'same' && padding !== 'full') {
+          const pads = convPads(padding, spatial, k, stride, dilation);
+          for (let t = 0; t < rank; t++)
+            while (k[t] > 1 && dilation[t] * (k[t] - 1) + 1 > spatial[t] + pads.before[t] + pads.after[t]) k[t]--;
+        }
+        const xShape = [r.N, C, ...spatial], wShape = [Cout, r.a, ...k];
+        const mShape = [r.N, r.multiChannel ? C : 1, ...spatial];
+        const xd = randomData(prod(xShape), r.seed), wd = randomData(prod(wShape), r.seed + 1);
+        let maskT: ck.Tensor | undefined;
+        if (r.mask !== 'none') {
+          const md = randomData(prod(mShape), r.seed + 2).map((v) =>
+            r.mask === 'binary' ? (v > -0.2 ? 1 : 0) : Math.floor((v + 1) * 2.5) / 4);
+          maskT = ck.tensor(md, mShape);
+        }
+        const opts = { stride, dilation, padding, groups: G, bias: r.bias ? randomData(Cout, r.seed + 3) : undefined, multiChannel: r.multiChannel };
+        const ref = refPartialConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, { ...opts, mask: maskT });
+        const L = r.layoutLast ? CL[rank] : CF[rank];
+        const x = ck.tensor(xd, xShape).to(L);
+        const f = rank === 2 ? ck.partialConv2d : ck.partialConv3d;
+        const res = f(x, ck.tensor(wd, wShape), { ...opts, padding: padding as ck.Padding, mask: maskT?.to(L) });
+        const label = () => `partialConv${rank}d ${L} x=${show(xShape)} w=${show(wShape)} mask=${r.mask} ${show(opts)}`;
+        expectClose(res.output.to(CF[rank]), ref.output, label);
+        expectClose(res.mask.to(CF[rank]), ref.mask, () => `${label()} (mask)`, 0, 1e-6);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("partialConv2d without a mask equals conv2d with paddingMode 'partial' (within rounding)", () => {
+    fc.assert(
+      fc.property(convCaseArb, (raw) => {
+        if (raw.rank !== 2) return;
+        const c = buildConvCase({ ...raw, mode: 'partial', padForm: raw.padForm === 'omitted' ? 'number' : raw.padForm });
+        const xd = randomData(prod(c.xShape), c.seed), wd = randomData(prod(c.wShape), c.seed + 1);
+        const x = ck.tensor(xd, c.xShape), w = ck.tensor(wd, c.wShape);
+        const { paddingMode: _m, paddingValue: _v, ...popts } = c.opts;
+        const p = ck.partialConv2d(x, w, popts as ck.PartialConvOptions).output;
+        const ref = refConv({ data: xd, shape: c.xShape }, { data: wd, shape: c.wShape }, c.refOpts);
+        expectClose(p, ref, () => `partialConv2d x=${show(c.xShape)} w=${show(c.wShape)} ${show(popts)}`);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Transposed convolution against the reference (scatter form) for every mode
+// ---------------------------------------------------------------------------------------
+
+const convTCaseArb = fc.record({
+  rank: rankArb,
+  N: fc.integer({ min: 0, max: 2 }),
+  G: fc.integer({ min: 1, max: 6 }),
+  a: fc.integer({ min: 1, max: 6 }),
+  b: fc.integer({ min: 1, max: 6 }),
+  spatial: dims3(1, 5),
+  k: dims3(1, 4),
+  stride: dims3(1, 3),
+  dilation: dims3(1, 2),
+  pads: padInts,
+  outPad: dims3(0, 2),
+  mode: fc.constantFrom(...T_MODES),
+  bias: fc.boolean(),
+  layoutLast: fc.boolean(),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+});
+
+describe('convTranspose1d/2d/3d vs. float64 reference', () => {
+  it('random geometry, asymmetric padding, outputPadding, every mode', () => {
+    fc.assert(
+      fc.property(convTCaseArb, (r) => {
+        const rank = r.rank;
+        const G = r.G, a = Math.min(r.a, Math.floor(6 / G)), b = Math.min(r.b, Math.floor(6 / G));
+        const C = G * a;
+        const spatial = r.spatial.slice(0, rank), k = r.k.slice(0, rank);
+        const stride = r.stride.slice(0, rank), dilation = r.dilation.slice(0, rank);
+        const outputPadding = r.outPad.slice(0, rank).map((p, t) => Math.min(p, Math.max(stride[t], dilation[t]) - 1));
+        const pads = r.pads.slice(0, rank).map(([pb, pa], t) => {
+          // keep the output at least 1 wide
+          const full = (spatial[t] - 1) * stride[t] + dilation[t] * (k[t] - 1) + outputPadding[t] + 1;
+          const over = pb + pa - (full - 1);
+          if (over > 0) return [Math.max(0, pb - over), pa - Math.max(0, over - pb)] as [number, number];
+          return [pb, pa] as [number, number];
+        });
+        const opts = { stride, dilation, groups: G, padding: pads, outputPadding, paddingMode: r.mode,
+          bias: r.bias ? randomData(b * G, r.seed + 7) : undefined };
+        const xShape = [r.N, C, ...spatial], wShape = [C, b, ...k];
+        const xd = randomData(prod(xShape), r.seed), wd = randomData(prod(wShape), r.seed + 1);
+        const ref = refConvTranspose({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts);
+        const x = ck.tensor(xd, xShape);
+        const label = () => `convTranspose${rank}d ${r.layoutLast ? 'channels-last' : ''} x=${show(xShape)} w=${show(wShape)} ${show(opts)}`;
+        const y = r.layoutLast
+          ? convTFn[rank](x.to(CL[rank]), ck.tensor(wd, wShape), opts).to(CF[rank])
+          : convTFn[rank](x, ck.tensor(wd, wShape), opts);
+        expectClose(y, ref, label);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Adjoint identity: <conv(x, W), y> = <x, convTranspose(y, W)> for every mode
+// ---------------------------------------------------------------------------------------
+
+const adjointArb = fc.record({
+  rank: rankArb,
+  N: fc.integer({ min: 1, max: 2 }),
+  G: fc.integer({ min: 1, max: 4 }),
+  a: fc.integer({ min: 1, max: 4 }),
+  b: fc.integer({ min: 1, max: 4 }),
+  spatial: dims3(1, 7),
+  k: dims3(1, 4),
+  stride: dims3(1, 3),
+  dilation: dims3(1, 2),
+  pads: fc.array(fc.tuple(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 12 })), { minLength: 3, maxLength: 3 }),
+  mode: fc.constantFrom(...T_MODES),
+  layoutLast: fc.boolean(),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+});
+
+describe('transposed convolution is the adjoint of convolution (SPEC §3.2)', () => {
+  it('<conv(x, W, opts), y> = <x, convTranspose(y, W, opts, outputSize = x)> for zeros/reflect/replicate/circular/symmetric', () => {
+    fc.assert(
+      fc.property(adjointArb, (r) => {
+        const rank = r.rank;
+        const G = r.G, a = Math.min(r.a, Math.floor(6 / G)), b = Math.min(r.b, Math.floor(6 / G));
+        const Cin = G * a, Cout = G * b;
+        const spatial = r.spatial.slice(0, rank), k = r.k.slice(0, rank);
+        const stride = r.stride.slice(0, rank), dilation = r.dilation.slice(0, rank);
+        const pads = r.pads.slice(0, rank).map(([pb, pa]) => [pb, pa] as [number, number]);
+        for (let t = 0; t < rank; t++)
+          while (k[t] > 1 && dilation[t] * (k[t] - 1) + 1 > spatial[t] + pads[t][0] + pads[t][1]) k[t]--;
+        const outS = spatial.map((i, t) => convOutExtent(i, k[t], stride[t], dilation[t], pads[t][0], pads[t][1]));
+        const xShape = [r.N, Cin, ...spatial], wShape = [Cout, a, ...k], yShape = [r.N, Cout, ...outS];
+        const xd = randomData(prod(xShape), r.seed), wd = randomData(prod(wShape), r.seed + 1), yd = randomData(prod(yShape), r.seed + 2);
+        const geom = { stride, dilation, padding: pads, groups: G, paddingMode: r.mode };
+        const label = `rank ${rank} x=${show(xShape)} w=${show(wShape)} y=${show(yShape)} ${show(geom)}`;
+        const L = r.layoutLast ? CL[rank] : CF[rank];
+        const x = ck.tensor(xd, xShape).to(L), w = ck.tensor(wd, wShape), y = ck.tensor(yd, yShape).to(L);
+        const cx = convFn[rank](x, w, geom).to(CF[rank]);
+        expect(cx.shape, label).toEqual(yShape);
+        const ty = convTFn[rank](y, w, { ...geom, outputSize: spatial }).to(CF[rank]);
+        expect(ty.shape, label).toEqual(xShape);
+        let lhs = 0, rhs = 0;
+        for (let i = 0; i < yd.length; i++) lhs += cx.data[i] * yd[i];
+        for (let i = 0; i < xd.length; i++) rhs += xd[i] * ty.data[i];
+        // bound on the sum of |products| of both sides, from the reference's term magnitudes
+        const ref = refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, geom);
+        let mag = 0;
+        for (let i = 0; i < yd.length; i++) mag += ref.mag[i] * Math.abs(yd[i]);
+        let exact = 0;
+        for (let i = 0; i < yd.length; i++) exact += ref.data[i] * yd[i];
+        const tol = 1e-4 * mag + 1e-6;
+        if (!(Math.abs(lhs - exact) <= tol)) expect.fail(`${label}: <conv(x), y> = ${lhs}, reference ${exact} (tol ${tol})`);
+        if (!(Math.abs(rhs - exact) <= tol)) expect.fail(`${label}: <x, convT(y)> = ${rhs}, <conv(x), y> reference ${exact} (tol ${tol})`);
+      }),
+      { numRuns: 250 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// pad against the reference
+// ---------------------------------------------------------------------------------------
+
+const padCaseArb = fc.record({
+  rank: rankArb,
+  N: fc.integer({ min: 0, max: 2 }),
+  C: fc.integer({ min: 1, max: 6 }),
+  spatial: dims3(1, 7),
+  pads: fc.array(fc.tuple(fc.integer({ min: -7, max: 12 }), fc.integer({ min: -7, max: 12 })), { minLength: 3, maxLength: 3 }),
+  form: fc.constantFrom('number', 'perdim', 'pairs'),
+  mode: fc.constantFrom(...PAD_MODES),
+  value: fc.double({ min: -4, max: 4, noNaN: true }).map(Math.fround),
+  layoutLast: fc.boolean(),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+});
+
+describe('pad vs. reference (PyTorch crops, numpy.pad wide pads)', () => {
+  it('every mode, negative and wide pads, channels-first and channels-last', () => {
+    fc.assert(
+      fc.property(padCaseArb, (r) => {
+        const rank = r.rank;
+        const spatial = r.spatial.slice(0, rank);
+        let pairs = r.pads.slice(0, rank).map(([b, a]) => [b, a] as [number, number]);
+        if (r.form === 'number') pairs = pairs.map(() => [pairs[0][0], pairs[0][0]]);
+        if (r.form === 'perdim') pairs = pairs.map(([b]) => [b, b]);
+        // crops must leave at least one element (and, for circular, at least one to wrap)
+        pairs = pairs.map(([b, a], t) => {
+          const ok = (bb: number, aa: number) => spatial[t] + bb + aa >= 1 && spatial[t] + Math.min(bb, 0) + Math.min(aa, 0) >= 1;
+          if (ok(b, a)) return [b, a];
+          if (ok(Math.max(b, 0), a)) return [Math.max(b, 0), a];
+          return [Math.max(b, 0), Math.max(a, 0)];
+        });
+        // the repairs may have made a 'number' or 'perdim' form asymmetric: send pairs then
+        const symmetric = pairs.every(([b, a]) => b === a);
+        const uniform = symmetric && pairs.every(([b]) => b === pairs[0][0]);
+        const padding = r.form === 'number' && uniform ? pairs[0][0] : r.form === 'perdim' && symmetric ? pairs.map(([b]) => b) : pairs;
+        const xShape = [r.N, r.C, ...spatial];
+        const xd = randomData(prod(xShape), r.seed);
+        const opts = r.mode === 'constant' ? { mode: r.mode, value: r.value } : { mode: r.mode };
+        const ref = refPad({ data: xd, shape: xShape }, padding, opts);
+        const x = ck.tensor(xd, xShape);
+        const label = () => `pad ${r.layoutLast ? CL[rank] : CF[rank]} x=${show(xShape)} padding=${show(padding)} ${show(opts)}`;
+        const y = r.layoutLast ? ck.pad(x.to(CL[rank]), padding, opts).to(CF[rank]) : ck.pad(x, padding, opts);
+        expectClose(y, ref, label, 0, 0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Invalid arguments: TypeError for a wrong JavaScript type, RangeError for a wrong value
+// ---------------------------------------------------------------------------------------
+
+type Kind = 'type' | 'range';
+interface Bad { arg: string; value: unknown; kind: Kind }
+
+const wrongTypeScalar = fc.oneof(
+  fc.string({ maxLength: 4 }).filter((s) => !['valid', 'same', 'full'].includes(s)),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant({}),
+  fc.constant(() => 1),
+  fc.constant(Symbol('x')),
+  fc.constant(2n),
+  fc.constant(new Float64Array([1, 1])),
+);
+const notPositiveInt = fc.oneof(
+  fc.integer({ min: -1000, max: 0 }),
+  fc.double({ min: -100, max: 100, noNaN: true }).filter((v) => !Number.isInteger(v)),
+  fc.constantFrom(NaN, Infinity, -Infinity, -0.5, 1.5),
+);
+const notNonNegInt = fc.oneof(
+  fc.integer({ min: -1000, max: -1 }),
+  fc.double({ min: -100, max: 100, noNaN: true }).filter((v) => !Number.isInteger(v)),
+  fc.constantFrom(NaN, Infinity, -Infinity),
+);
+const notFinite = fc.constantFrom(NaN, Infinity, -Infinity);
+
+// Spatial option for rank 2 (stride, dilation: integers >= 1; padding >= 0).
+function spatialBad(arg: string, badNum: fc.Arbitrary<number>, typeArb: fc.Arbitrary<unknown> = wrongTypeScalar): fc.Arbitrary<Bad> {
+  return fc.oneof(
+    typeArb.map((value) => ({ arg, value, kind: 'type' as Kind })),
+    fc.constant({ arg, value: [1, '2'], kind: 'type' as Kind }),
+    fc.constant({ arg, value: [null, 1], kind: 'type' as Kind }),
+    badNum.map((value) => ({ arg, value, kind: 'range' as Kind })),
+    badNum.map((value) => ({ arg, value: [1, value], kind: 'range' as Kind })),
+    fc.integer({ min: 0, max: 5 }).filter((n) => n !== 2).map((n) => ({ arg, value: new Array(n).fill(1), kind: 'range' as Kind })),
+  );
+}
+
+const convBadArb: fc.Arbitrary<Bad> = fc.oneof(
+  spatialBad('stride', notPositiveInt),
+  spatialBad('dilation', notPositiveInt),
+  spatialBad('padding', notNonNegInt, wrongTypeScalar.filter((v) => typeof v !== 'string')),
+  fc.constant({ arg: 'padding', value: [[1, 2, 3], 1], kind: 'range' as Kind }),
+  fc.constantFrom('SAME', 'same ', 'causal', '').map((value) => ({ arg: 'padding', value, kind: 'range' as Kind })),
+  wrongTypeScalar.filter((v) => typeof v !== 'string').map((value) => ({ arg: 'groups', value, kind: 'type' as Kind })),
+  fc.oneof(notPositiveInt, fc.constantFrom(3, 4, 5, 7)).map((value) => ({ arg: 'groups', value, kind: 'range' as Kind })),
+  wrongTypeScalar.filter((v) => typeof v !== 'string').map((value) => ({ arg: 'paddingMode', value, kind: 'type' as Kind })),
+  fc.string({ maxLength: 8 }).filter((s) => !CONV_MODES.includes(s as RefMode)).map((value) => ({ arg: 'paddingMode', value, kind: 'range' as Kind })),
+  wrongTypeScalar.map((value) => ({ arg: 'paddingValue', value, kind: 'type' as Kind })),
+  notFinite.map((value) => ({ arg: 'paddingValue', value, kind: 'range' as Kind })),
+  wrongTypeScalar.filter((v) => v !== null).map((value) => ({ arg: 'bias', value, kind: 'type' as Kind })),
+  fc.constant({ arg: 'bias', value: [0, 0, 0, 0], kind: 'type' as Kind }),
+  fc.integer({ min: 0, max: 9 }).filter((n) => n !== 4).map((n) => ({ arg: 'bias', value: new Float32Array(n), kind: 'range' as Kind })),
+  wrongTypeScalar.filter((v) => typeof v !== 'string').map((value) => ({ arg: 'outputLayout', value, kind: 'type' as Kind })),
+  fc.constantFrom('NCW', 'NDHWC', 'nchw', 'CHW').map((value) => ({ arg: 'outputLayout', value, kind: 'range' as Kind })),
+  fc.constantFrom('stides', 'pad', 'padding_mode', 'Groups').map((key) => ({ arg: `unknown:${key}`, value: 1, kind: 'range' as Kind })),
+  fc.oneof(fc.constant(null), fc.string(), fc.integer(), fc.constant([1, 2]), fc.constant(new Float32Array(2))).map((value) => ({ arg: 'options', value, kind: 'type' as Kind })),
+  fc.oneof(fc.constant(null), fc.constant(undefined), fc.integer(), fc.string(), fc.constant(new Float32Array(50)), fc.constant([1, 2, 3]))
+    .map((value) => ({ arg: 'input', value, kind: 'type' as Kind })),
+  fc.constantFrom(
+    { data: new Float32Array(49), shape: [1, 2, 5, 5], layout: 'NCHW' },
+    { data: new Float32Array(50), shape: [1, 2, 5, 5], layout: 'NCWH' },
+    { data: new Float32Array(50), shape: [1, 2, 25], layout: 'NCW' },
+    { data: new Float32Array(75), shape: [1, 3, 5, 5], layout: 'NCHW' },
+    { data: new Float32Array(50), shape: [1, 2, 5, 5.5], layout: 'NCHW' },
+    { data: new Float32Array(2), shape: [1, 2, 1, 1], layout: 'NCHW' },
+  ).map((value) => ({ arg: 'input', value, kind: 'range' as Kind })),
+  fc.constantFrom(
+    { data: new Float64Array(50), shape: [1, 2, 5, 5], layout: 'NCHW' },
+    { data: Array.from({ length: 50 }, () => 0), shape: [1, 2, 5, 5], layout: 'NCHW' },
+    { data: new Float32Array(50), shape: '1,2,5,5', layout: 'NCHW' },
+    { data: new Float32Array(50), shape: [1, 2, 5, 5], layout: 4 },
+  ).map((value) => ({ arg: 'input', value, kind: 'type' as Kind })),
+  fc.oneof(fc.constant(null), fc.integer(), fc.constant(new Float32Array(72)), fc.constant({ data: new Float64Array(72), shape: [4, 2, 3, 3] }))
+    .map((value) => ({ arg: 'weight', value, kind: 'type' as Kind })),
+  fc.constantFrom(
+    { data: new Float32Array(24), shape: [4, 2, 3] },
+    { data: new Float32Array(71), shape: [4, 2, 3, 3] },
+    { data: new Float32Array(108), shape: [4, 3, 3, 3] },
+    { data: new Float32Array(0), shape: [4, 0, 3, 3] },
+    { data: new Float32Array(4 * 2 * 9 * 9), shape: [4, 2, 9, 9] },
+  ).map((value) => ({ arg: 'weight', value, kind: 'range' as Kind })),
+);
+
+function applyBad(bad: Bad): { input: unknown; weight: unknown; options: unknown } {
+  let input: unknown = ck.tensor(randomData(50, 1), [1, 2, 5, 5]);
+  let weight: unknown = ck.tensor(randomData(72, 2), [4, 2, 3, 3]);
+  let options: unknown = { stride: 1, padding: 0 };
+  if (bad.arg === 'input') input = bad.value;
+  else if (bad.arg === 'weight') weight = bad.value;
+  else if (bad.arg === 'options') options = bad.value;
+  else if (bad.arg.startsWith('unknown:')) options = { [bad.arg.slice(8)]: bad.value };
+  else if (bad.arg === 'paddingValue') options = { paddingMode: 'constant', paddingValue: bad.value };
+  else options = { [bad.arg]: bad.value };
+  return { input, weight, options };
+}
+
+function errorClassOf(f: () => unknown): string {
+  try {
+    f();
+    return 'no error';
+  } catch (e) {
+    return e instanceof RangeError ? 'RangeError' : e instanceof TypeError ? 'TypeError' : `other: ${String(e)}`;
+  }
+}
+
+async function rejectionClassOf(f: () => Promise<unknown>): Promise<string> {
+  let p: Promise<unknown>;
+  try {
+    p = f();
+  } catch (e) {
+    return `threw synchronously: ${String(e)}`;
+  }
+  try {
+    await p;
+    return 'no error';
+  } catch (e) {
+    return e instanceof RangeError ? 'RangeError' : e instanceof TypeError ? 'TypeError' : `other: ${String(e)}`;
+  }
+}
+
+const cls = (k: Kind) => (k === 'type' ? 'TypeError' : 'RangeError');
+
+describe('invalid arguments throw the SPEC §4 class (sync) and reject with it (async)', () => {
+  it('conv2d / conv2dAsync', async () => {
+    await fc.assert(
+      fc.asyncProperty(convBadArb, async (bad) => {
+        const { input, weight, options } = applyBad(bad);
+        const label = `conv2d ${bad.arg} = ${describeValue(bad.value)}`;
+        expect(errorClassOf(() => ck.conv2d(input as ck.Tensor, weight as ck.Tensor, options as ck.ConvOptions)), label).toBe(cls(bad.kind));
+        expect(await rejectionClassOf(() => ck.conv2dAsync(input as ck.Tensor, weight as ck.Tensor, options as ck.ConvOptions)), label).toBe(cls(bad.kind));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  const tBadArb: fc.Arbitrary<Bad> = fc.oneof(
+    spatialBad('stride', notPositiveInt),
+    spatialBad('outputPadding', notNonNegInt),
+    spatialBad('outputSize', notPositiveInt),
+    fc.constantFrom([4, 4], [5, 7], [13, 13], 4).map((value) => ({ arg: 'outputSize', value, kind: 'range' as Kind })),
+    fc.constantFrom(2, [0, 2], 3).map((value) => ({ arg: 'outputPadding', value, kind: 'range' as Kind })),
+    fc.constantFrom('constant', 'partial', 'wrap', 'Zeros').map((value) => ({ arg: 'paddingMode', value, kind: 'range' as Kind })),
+    fc.constantFrom('full', 'SAME').map((value) => ({ arg: 'padding', value, kind: 'range' as Kind })),
+    fc.constantFrom('paddingValue', 'output_padding').map((key) => ({ arg: `unknown:${key}`, value: 0, kind: 'range' as Kind })),
+  );
+  it('convTranspose2d / convTranspose2dAsync', async () => {
+    await fc.assert(
+      fc.asyncProperty(tBadArb, async (bad) => {
+        // input [1, 2, 5, 5], weight [2, 3, 3, 3], stride 2: output 11 (12 with outputPadding 1)
+        const input = ck.tensor(randomData(50, 1), [1, 2, 5, 5]);
+        const weight = ck.tensor(randomData(54, 2), [2, 3, 3, 3]);
+        const options = bad.arg.startsWith('unknown:') ? { [bad.arg.slice(8)]: bad.value }
+          : bad.arg === 'stride' ? { stride: bad.value } : { stride: 2, [bad.arg]: bad.value };
+        const label = `convTranspose2d ${bad.arg} = ${describeValue(bad.value)}`;
+        expect(errorClassOf(() => ck.convTranspose2d(input, weight, options as ck.ConvTransposeOptions)), label).toBe(cls(bad.kind));
+        expect(await rejectionClassOf(() => ck.convTranspose2dAsync(input, weight, options as ck.ConvTransposeOptions)), label).toBe(cls(bad.kind));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  const padBadArb: fc.Arbitrary<Bad> = fc.oneof(
+    wrongTypeScalar.filter((v) => typeof v !== 'string').map((value) => ({ arg: 'padding', value, kind: 'type' as Kind })),
+    fc.constantFrom(NaN, Infinity, 1.5, [1, 0.5], [[1, NaN], 0], [1, 2, 3], [[1, 2, 3], 1], -5, [-3, 0], [[-2, -3], 0])
+      .map((value) => ({ arg: 'padding', value, kind: 'range' as Kind })),
+    wrongTypeScalar.filter((v) => typeof v !== 'string').map((value) => ({ arg: 'mode', value, kind: 'type' as Kind })),
+    fc.constantFrom('zeros', 'partial', 'wrap', 'edge', 'Reflect').map((value) => ({ arg: 'mode', value, kind: 'range' as Kind })),
+    wrongTypeScalar.map((value) => ({ arg: 'value', value, kind: 'type' as Kind })),
+    notFinite.map((value) => ({ arg: 'value', value, kind: 'range' as Kind })),
+  );
+  it('pad / padAsync', async () => {
+    await fc.assert(
+      fc.asyncProperty(padBadArb, async (bad) => {
+        const input = ck.tensor(randomData(2 * 5 * 3, 1), [1, 2, 5, 3]);
+        const padding = bad.arg === 'padding' ? bad.value : 1;
+        const options = bad.arg === 'padding' ? undefined : { [bad.arg]: bad.value };
+        const label = `pad ${bad.arg} = ${describeValue(bad.value)}`;
+        expect(errorClassOf(() => ck.pad(input, padding as number, options as ck.PadOptions)), label).toBe(cls(bad.kind));
+        expect(await rejectionClassOf(() => ck.padAsync(input, padding as number, options as ck.PadOptions)), label).toBe(cls(bad.kind));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  const interpBadArb: fc.Arbitrary<Bad> = fc.oneof(
+    spatialBad('size', notPositiveInt),
+    wrongTypeScalar.map((value) => ({ arg: 'scaleFactor', value, kind: 'type' as Kind })),
+    fc.constantFrom(0, -1, NaN, Infinity, [2], [2, 0], 0.1).map((value) => ({ arg: 'scaleFactor', value, kind: 'range' as Kind })),
+    wrongTypeScalar.filter((v) => typeof v !== 'string').map((value) => ({ arg: 'mode', value, kind: 'type' as Kind })),
+    fc.constantFrom('cubic', 'linear', 'trilinear', 'Nearest').map((value) => ({ arg: 'mode', value, kind: 'range' as Kind })),
+    fc.constantFrom(1, 'true', null).map((value) => ({ arg: 'alignCorners', value, kind: 'type' as Kind })),
+  );
+  it('interpolate / interpolateAsync', async () => {
+    await fc.assert(
+      fc.asyncProperty(interpBadArb, async (bad) => {
+        const input = ck.tensor(randomData(2 * 5 * 3, 1), [1, 2, 5, 3]);
+        const options: Record<string, unknown> =
+          bad.arg === 'size' ? { size: bad.value } : bad.arg === 'scaleFactor' ? { scaleFactor: bad.value } : { size: [4, 4], [bad.arg]: bad.value };
+        if (bad.arg === 'alignCorners') options.mode = 'bilinear';
+        const label = `interpolate ${bad.arg} = ${describeValue(bad.value)}`;
+        expect(errorClassOf(() => ck.interpolate(input, options as ck.InterpolateOptions)), label).toBe(cls(bad.kind));
+        expect(await rejectionClassOf(() => ck.interpolateAsync(input, options as ck.InterpolateOptions)), label).toBe(cls(bad.kind));
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('the process survives all of the above and still computes correctly', () => {
+    const x = ck.tensor(new Float32Array([1, 2, 3, 4]), [1, 1, 2, 2]);
+    const w = ck.tensor(new Float32Array([1]), [1, 1, 1, 1]);
+    expect(Array.from(ck.conv2d(x, w).data)).toEqual([1, 2, 3, 4]);
+  });
+});
+
+function describeValue(v: unknown): string {
+  if (typeof v === 'symbol') return v.toString();
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'function') return 'a function';
+  if (typeof v === 'number') return String(v);
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as Float32Array).length})`;
+  try {
+    return JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : ArrayBuffer.isView(x) ? `${x.constructor.name}(${(x as Float32Array).length})` : x));
+  } catch {
+    return String(v);
+  }
+}
