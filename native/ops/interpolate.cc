@@ -3,6 +3,7 @@
 // kernels compute them (float index arithmetic included), and one loop applies the tables.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "../core/common.h"
@@ -96,62 +97,170 @@ Taps make_taps(InterpMode mode, int64_t in, int64_t out, double scale, bool alig
   return t;
 }
 
+// One separable pass along an axis of a [outer][n_in][inner] view:
+//   out[o][j][i] = sum_t wt[j,t] * in[o][src[j,t]][i]   (first term t*w, then += t*w: torch's order)
+void resample_axis(const Taps& t, const float* in, float* out, int64_t outer, int64_t n_in, int64_t n_out, int64_t inner) {
+  parallel_for(outer * n_out, inner == 1 ? 64 : 4, [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const int64_t o = r / n_out, j = r % n_out;
+      const float* src = in + o * n_in * inner;
+      float* dst = out + r * inner;
+      const int64_t f = t.first[static_cast<size_t>(j)], c = t.count[static_cast<size_t>(j)];
+      const int64_t* sx = t.src.data() + f;
+      const float* wx = t.wt.data() + f;
+      if (inner == 1) {
+        float acc = src[sx[0]] * wx[0];
+        for (int64_t k = 1; k < c; ++k) acc = acc + src[sx[k]] * wx[k];
+        dst[0] = acc;
+        continue;
+      }
+      const float* s0 = src + sx[0] * inner;
+      const float w0 = wx[0];
+      if (c == 1 && w0 == 1.f) {  // nearest: x * 1 is x
+        std::memcpy(dst, s0, static_cast<size_t>(inner) * sizeof(float));
+        continue;
+      }
+      for (int64_t i = 0; i < inner; ++i) dst[i] = s0[i] * w0;
+      for (int64_t k = 1; k < c; ++k) {
+        const float* sk = src + sx[k] * inner;
+        const float wk = wx[k];
+        for (int64_t i = 0; i < inner; ++i) dst[i] = dst[i] + sk[i] * wk;
+      }
+    }
+  });
+}
+
+// The innermost axis of a channels-first plane: out[o][j] over rows of n_in, vectorised
+// across the rows' outputs by precomputed taps (a gather).
+void resample_last(const Taps& t, const float* in, float* out, int64_t rows, int64_t n_in, int64_t n_out) {
+  // Nearest at exactly 2x (source j/2): each input duplicated, a vectorisable copy.
+  bool dup2 = n_out == 2 * n_in;
+  for (int64_t j = 0; dup2 && j < n_out; ++j)
+    dup2 = t.count[static_cast<size_t>(j)] == 1 && t.src[static_cast<size_t>(t.first[static_cast<size_t>(j)])] == j / 2 &&
+           t.wt[static_cast<size_t>(t.first[static_cast<size_t>(j)])] == 1.f;
+  if (dup2) {
+    parallel_for(rows, 16, [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) {
+        const float* src = in + r * n_in;
+        float* dst = out + r * n_out;
+        for (int64_t j = 0; j < n_in; ++j) {
+          dst[2 * j] = src[j];
+          dst[2 * j + 1] = src[j];
+        }
+      }
+    });
+    return;
+  }
+  // Two taps (linear): flat index and weight arrays instead of the general tap lists.
+  bool two = true;
+  for (int64_t j = 0; two && j < n_out; ++j) two = t.count[static_cast<size_t>(j)] == 2 && t.first[static_cast<size_t>(j)] == 2 * j;
+  if (two) {
+    const int64_t* sx = t.src.data();
+    const float* wx = t.wt.data();
+    parallel_for(rows, 16, [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) {
+        const float* src = in + r * n_in;
+        float* dst = out + r * n_out;
+        for (int64_t j = 0; j < n_out; ++j) dst[j] = src[sx[2 * j]] * wx[2 * j] + src[sx[2 * j + 1]] * wx[2 * j + 1];
+      }
+    });
+    return;
+  }
+  parallel_for(rows, 16, [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const float* src = in + r * n_in;
+      float* dst = out + r * n_out;
+      for (int64_t j = 0; j < n_out; ++j) {
+        const int64_t f = t.first[static_cast<size_t>(j)], c = t.count[static_cast<size_t>(j)];
+        float acc = src[t.src[static_cast<size_t>(f)]] * t.wt[static_cast<size_t>(f)];
+        for (int64_t k = 1; k < c; ++k) acc = acc + src[t.src[static_cast<size_t>(f + k)]] * t.wt[static_cast<size_t>(f + k)];
+        dst[j] = acc;
+      }
+    }
+  });
+}
+
+bool is_identity(const Taps& t, int64_t in, int64_t out) {
+  if (in != out) return false;
+  for (int64_t j = 0; j < out; ++j)
+    if (t.count[static_cast<size_t>(j)] != 1 || t.src[static_cast<size_t>(t.first[static_cast<size_t>(j)])] != j ||
+        t.wt[static_cast<size_t>(t.first[static_cast<size_t>(j)])] != 1.f)
+      return false;
+  return true;
+}
+
 }  // namespace
 
+// Separable: W, then H, then D — the nesting of torch's kernels (innermost dim summed first),
+// so each pass computes exactly the partial sums torch does. Works in the input's layout.
 void interpolate_forward(const InterpDesc& d) {
   const std::string f = std::string(d.fn) + ": ";
   for (int i = 0; i < 3; ++i)
     if (d.in[i] < 1 || d.out[i] < 1) range_error(f + "extents must be positive");
   if (d.N == 0) return;
-  // Dimensions beyond the op's rank are left alone: one tap of weight 1.
   Taps taps[3];
   for (int i = 0; i < 3; ++i) {
     const bool active = i >= 3 - d.rank;
     if (!active && d.in[i] != d.out[i]) range_error(f + "inactive dimension changed extent");
-    taps[i] = active ? make_taps(d.mode, d.in[i], d.out[i], d.scale[i], d.align_corners)
-                     : make_taps(InterpMode::kNearest, 1, 1, 0., false);
+    if (active) taps[i] = make_taps(d.mode, d.in[i], d.out[i], d.scale[i], d.align_corners);
   }
   const bool area = d.mode == InterpMode::kArea;
-  const int64_t outer = d.in_cl ? d.N : d.N * d.C, inner = d.in_cl ? d.C : 1;
-  const int64_t in_plane = prod3(d.in) * inner, OD = d.out[0], OH = d.out[1], OW = d.out[2];
-  const int64_t IH = d.in[1], IW = d.in[2];
-  std::vector<float> tmp;
-  const bool relayout = d.in_cl != d.out_cl && d.C > 1 && prod3(d.out) > 1;
-  if (relayout) tmp = scratch(checked_mul(d.N * d.C, prod3(d.out), d.fn), d.fn, "the resampled result");
-  float* y = relayout ? tmp.data() : d.y;
-  const Taps &td = taps[0], &th = taps[1], &tw = taps[2];
-  parallel_for(outer * OD * OH, 8, [&](int64_t b, int64_t e) {
-    for (int64_t r = b; r < e; ++r) {
-      const int64_t o = r / (OD * OH), z = (r / OH) % OD, h = r % OH;
-      const float* xo = d.x + o * in_plane;
-      float* yr = y + r * OW * inner;
-      const int64_t fd = td.first[static_cast<size_t>(z)], nd = td.count[static_cast<size_t>(z)];
-      const int64_t fh = th.first[static_cast<size_t>(h)], nh = th.count[static_cast<size_t>(h)];
-      for (int64_t w = 0; w < OW; ++w) {
-        const int64_t fw = tw.first[static_cast<size_t>(w)], nw = tw.count[static_cast<size_t>(w)];
-        for (int64_t c = 0; c < inner; ++c) {
-          float acc_d = 0.f;
-          for (int64_t a = 0; a < nd; ++a) {
-            const float* xd = xo + td.src[static_cast<size_t>(fd + a)] * IH * IW * inner + c;
-            float acc_h = 0.f;
-            for (int64_t bb = 0; bb < nh; ++bb) {
-              const float* xh = xd + th.src[static_cast<size_t>(fh + bb)] * IW * inner;
-              float acc_w = 0.f;
-              for (int64_t cc = 0; cc < nw; ++cc) {
-                const float v = xh[tw.src[static_cast<size_t>(fw + cc)] * inner];
-                acc_w = cc == 0 ? v * tw.wt[static_cast<size_t>(fw + cc)] : acc_w + v * tw.wt[static_cast<size_t>(fw + cc)];
-              }
-              acc_h = bb == 0 ? acc_w * th.wt[static_cast<size_t>(fh + bb)] : acc_h + acc_w * th.wt[static_cast<size_t>(fh + bb)];
-            }
-            acc_d = a == 0 ? acc_h * td.wt[static_cast<size_t>(fd + a)] : acc_d + acc_h * td.wt[static_cast<size_t>(fd + a)];
-          }
-          if (area) acc_d /= static_cast<float>(nd * nh * nw);
-          yr[w * inner + c] = acc_d;
-        }
-      }
+  const bool cl = d.in_cl;
+  const int64_t C = d.C;
+  // Current extents, updated after each pass.
+  int64_t ext[3] = {d.in[0], d.in[1], d.in[2]};
+  const float* cur = d.x;
+  int slot = 1;
+  float* last_buf = nullptr;
+  const bool same_layout = d.in_cl == d.out_cl || C == 1 || prod3(d.out) == 1;
+  int last_axis = -1;  // the final pass writes straight into y when no relayout follows
+  for (int axis = 0; axis < 3; ++axis)
+    if (axis >= 3 - d.rank && (area || !is_identity(taps[axis], d.in[axis], d.out[axis]))) { last_axis = axis; break; }
+  for (int axis = 2; axis >= 0; --axis) {
+    if (axis < 3 - d.rank || (!area && is_identity(taps[axis], d.in[axis], d.out[axis]))) continue;
+    int64_t outer, inner;
+    if (cl) {  // [N][D][H][W][C]
+      outer = d.N;
+      for (int i = 0; i < axis; ++i) outer *= ext[i];
+      inner = C;
+      for (int i = axis + 1; i < 3; ++i) inner *= ext[i];
+    } else {  // [N][C][D][H][W]
+      outer = d.N * C;
+      for (int i = 0; i < axis; ++i) outer *= ext[i];
+      inner = 1;
+      for (int i = axis + 1; i < 3; ++i) inner *= ext[i];
     }
-  });
-  if (relayout) transpose_layout(tmp.data(), d.y, d.N, d.C, prod3(d.out), d.out_cl);
+    const int64_t count = checked_mul(checked_mul(outer, d.out[axis], d.fn), inner, d.fn);
+    float* nxt = (axis == last_axis && same_layout) ? d.y : arena(slot, count, d.fn, "an interpolation pass");
+    slot = slot == 1 ? 2 : 1;
+    if (inner == 1) resample_last(taps[axis], cur, nxt, outer, ext[axis], d.out[axis]);
+    else resample_axis(taps[axis], cur, nxt, outer, ext[axis], d.out[axis], inner);
+    ext[axis] = d.out[axis];
+    cur = nxt;
+    last_buf = nxt;
+  }
+  const int64_t S = prod3(d.out), total = d.N * C * S;
+  float* res = last_buf;
+  if (area) {  // sums -> means: divide by the window size (product of the per-dim counts)
+    float* r = res;
+    auto cnt = [&](int i, int64_t j) { return taps[i].count.empty() ? int64_t{1} : taps[i].count[static_cast<size_t>(j)]; };
+    parallel_for(d.N * (cl ? 1 : C) * S, 256, [&](int64_t b, int64_t e) {
+      for (int64_t p = b; p < e; ++p) {
+        const int64_t sp = p % S, w = sp % d.out[2], h = (sp / d.out[2]) % d.out[1], z = sp / (d.out[2] * d.out[1]);
+        const float div = static_cast<float>(cnt(0, z) * cnt(1, h) * cnt(2, w));
+        if (cl) for (int64_t c = 0; c < C; ++c) r[p * C + c] /= div;
+        else r[p] /= div;
+      }
+    });
+  }
+  if (!res) {  // every pass was the identity
+    if (d.in_cl == d.out_cl || C == 1 || S == 1) std::memcpy(d.y, d.x, static_cast<size_t>(total) * sizeof(float));
+    else transpose_layout(d.x, d.y, d.N, C, S, d.out_cl);
+    return;
+  }
+  if (res == d.y) return;
+  if (same_layout) std::memcpy(d.y, res, static_cast<size_t>(total) * sizeof(float));
+  else transpose_layout(res, d.y, d.N, C, S, d.out_cl);
 }
 
 }  // namespace convkit
