@@ -1,0 +1,56 @@
+'use strict';
+// convkit's side of each workload: the public functional API, NCHW in and out (W16: NHWC
+// out), exactly what a user calls. Tensors are built outside the timed region.
+// `runAsync` is the Promise form (measured with --async).
+
+const ck = require('../dist');
+
+function setup(w, inputs) {
+  const x = ck.tensor(inputs.x, w.inputShape);
+  const wt = inputs.w ? ck.tensor(inputs.w, w.weightShape) : null;
+  switch (w.kind) {
+    case 'conv': {
+      const opts = { stride: w.stride, dilation: w.dil, padding: w.pad, groups: w.groups };
+      if (w.paddingMode !== 'zeros') opts.paddingMode = w.paddingMode;
+      const f = w.rank === 1 ? ck.conv1d : w.rank === 3 ? ck.conv3d : ck.conv2d;
+      const fa = w.rank === 1 ? ck.conv1dAsync : w.rank === 3 ? ck.conv3dAsync : ck.conv2dAsync;
+      return { run: () => f(x, wt, opts), runAsync: () => fa(x, wt, opts), output: (t) => t.data };
+    }
+    case 'partial': {
+      const mask = ck.tensor(inputs.mask, inputs.maskShape);
+      const opts = { stride: w.stride, dilation: w.dil, padding: w.pad, groups: w.groups, mask };
+      const plain = { stride: w.stride, dilation: w.dil, padding: w.pad, groups: w.groups };
+      return {
+        run: () => ck.partialConv2d(x, wt, opts),
+        runAsync: () => ck.partialConv2dAsync(x, wt, opts),
+        output: (r) => r.output.data,
+        // The same convolution without a mask: the issue's "partial ≤ 1.15× plain" figure.
+        baseline: { name: 'conv2d, no mask', run: () => ck.conv2d(x, wt, plain) },
+      };
+    }
+    case 'convT': {
+      const opts = { stride: w.stride, dilation: w.dil, padding: w.pad, groups: w.groups, outputPadding: w.outputPadding };
+      const f = w.rank === 1 ? ck.convTranspose1d : w.rank === 3 ? ck.convTranspose3d : ck.convTranspose2d;
+      const fa = w.rank === 1 ? ck.convTranspose1dAsync : w.rank === 3 ? ck.convTranspose3dAsync : ck.convTranspose2dAsync;
+      return { run: () => f(x, wt, opts), runAsync: () => fa(x, wt, opts), output: (t) => t.data };
+    }
+    case 'pad':
+      return {
+        run: () => ck.pad(x, w.padBy, { mode: w.padMode }),
+        runAsync: () => ck.padAsync(x, w.padBy, { mode: w.padMode }),
+        output: (t) => t.data,
+      };
+    case 'interp': {
+      const o = w.mode === 'bilinear'
+        ? { scaleFactor: w.scale, mode: 'bilinear', alignCorners: false }
+        : { scaleFactor: w.scale, mode: 'nearest' };
+      return { run: () => ck.interpolate(x, o), runAsync: () => ck.interpolateAsync(x, o), output: (t) => t.data };
+    }
+    case 'layout': // no async form of Tensor.to()
+      return { run: () => x.to('NHWC'), output: (t) => t.data };
+    default:
+      throw new Error(`unknown workload kind ${w.kind}`);
+  }
+}
+
+module.exports = { ck, setup };

@@ -1,0 +1,487 @@
+#!/usr/bin/env node
+'use strict';
+// `npm run bench`: convkit and its peers on the workloads of bench/workloads.cjs, in one run,
+// one after the other, for 1 thread and for all threads; prints one table and writes
+// bench/results/latest.json. See bench/README.md for the columns and the method.
+//
+//   node bench/run.cjs [--filter W1,W9] [--threads 1,2] [--quick] [--json] [--async]
+//                      [--peers onnxruntime,tfjs-wasm,sharp,js] [--out file.json]
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { WORKLOADS, makeInputs } = require('./workloads.cjs');
+const { monitorEventLoopDelay } = require('perf_hooks');
+const { maxAbs, maxAbsDiff, measure: measureRaw, errorMessage, nowMs, cpuSnapshot, foreignCores } = require('./util.cjs');
+
+// measure() plus how much CPU other processes took meanwhile (see util.foreignCores).
+const BUSY = 0.25; // cores: above this, a cell is marked "~" (measured while the machine was busy)
+async function measure(fn, reps, hooks) {
+  const a = cpuSnapshot();
+  const m = await measureRaw(fn, reps, hooks);
+  const f = foreignCores(a, cpuSnapshot());
+  m.foreignCores = f === null ? null : +f.toFixed(2);
+  return m;
+}
+
+// ---------------------------------------------------------------- arguments
+function parseArgs(argv) {
+  const a = { filter: null, threads: null, quick: false, json: false, peers: null, out: null, budget: 540 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, null];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${name} needs a value`);
+      return v;
+    };
+    switch (name) {
+      case '--filter': a.filter = value().split(',').map((s) => s.trim().toUpperCase()).filter(Boolean); break;
+      case '--threads': a.threads = value().split(',').map((s) => Number(s.trim())); break;
+      case '--peers': a.peers = value().split(',').map((s) => s.trim()).filter(Boolean); break;
+      case '--out': a.out = value(); break;
+      case '--budget': a.budget = Number(value()); break;
+      case '--quick': a.quick = true; break;
+      case '--json': a.json = true; break;
+      case '--async': a.async = true; break;
+      case '-h': case '--help': a.help = true; break;
+      default: throw new Error(`unknown argument ${arg} (try --help)`);
+    }
+  }
+  if (a.threads && a.threads.some((t) => !Number.isInteger(t) || t < 1 || t > 256))
+    throw new Error('--threads expects positive integers, e.g. --threads 1,2');
+  return a;
+}
+
+const HELP = `usage: node bench/run.cjs [options]
+  --filter W1,W9      only these workloads (an id like W13 selects its variants; W13-nearest one)
+  --threads 1,2       thread counts to test (default: 1 and all = ${os.availableParallelism()})
+  --quick             few repetitions: a smoke test, not a measurement
+  --json              print the results as JSON instead of the table
+  --async             also time convkit's async form (nameAsync) and the event-loop p99 delay
+  --peers a,b         only these peers (onnxruntime, tfjs-wasm, sharp, js)
+  --out file          where to write the JSON (default bench/results/latest.json)
+  --budget seconds    soft time limit: past it, remaining cells use short repetition caps (default 540)`;
+
+// ---------------------------------------------------------------- small formatting helpers
+const fmtMs = (ms) => (!Number.isFinite(ms) ? '—' : ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3));
+const fmtRate = (v) => (!Number.isFinite(v) ? '—' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const fmtErr = (e) => (e === 0 ? '0' : !Number.isFinite(e) ? String(e) : e.toExponential(1));
+function pad(s, n, right = false) {
+  s = String(s);
+  return right ? s.padEnd(n) : s.padStart(n);
+}
+
+function machineInfo() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0] ? cpus[0].model.trim() : 'unknown',
+    logicalCpus: cpus.length,
+    availableParallelism: os.availableParallelism(),
+    memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    platform: `${os.platform()} ${os.release()}`,
+    arch: os.arch(),
+    node: process.version,
+    hostname: os.hostname(),
+    loadavg: os.loadavg().map((v) => +v.toFixed(2)), // other load on a shared machine skews timings
+  };
+}
+
+// Garbage collection between cells, outside every timed region, so one cell's garbage does
+// not land in the next cell's timings.
+let gc = () => {};
+try {
+  require('v8').setFlagsFromString('--expose-gc');
+  gc = require('vm').runInNewContext('gc');
+} catch {
+  /* no gc: fine */
+}
+
+const PEER_MODULES = ['onnxruntime', 'tfjs', 'sharp', 'js'];
+const COPY_PROBE_MB = 256;
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.help) {
+    console.log(HELP);
+    return;
+  }
+  const log = (...m) => process.stderr.write(m.join(' ') + '\n');
+  const started = nowMs();
+  const loadavgStart = os.loadavg().map((v) => +v.toFixed(2));
+  const cpuStart = cpuSnapshot();
+  const REPS = args.quick
+    ? { minTime: 0.05, capTime: 0.3, minReps: 2, maxReps: 10, warmTime: 0 }
+    : { minTime: 0.5, capTime: 3, minReps: 5, maxReps: 500, warmTime: 0.2 };
+  const OVER_BUDGET_REPS = { minTime: 0.1, capTime: 0.5, minReps: 2, maxReps: 20, warmTime: 0 };
+  const probeSeconds = args.quick ? 0.05 : 0.3;
+
+  // ---- convkit and the machine probes
+  const convkit = require('./convkit.cjs');
+  const ck = convkit.ck;
+  const native = require('../dist/native').native;
+  const all = os.availableParallelism();
+  const threadList = [...new Set(args.threads ?? [1, all])];
+
+  const workloads = WORKLOADS.filter((w) => !args.filter || args.filter.includes(w.id.toUpperCase()) || args.filter.includes(w.key.toUpperCase()));
+  if (workloads.length === 0) throw new Error(`--filter ${args.filter.join(',')} matches no workload (ids: ${WORKLOADS.map((w) => w.key).join(', ')})`);
+
+  const probes = {};
+  const runProbes = (phase) => {
+    for (const t of threadList) {
+      ck.setNumThreads(t);
+      const fma = native.probeFma(probeSeconds);
+      // 256 MB (split over the threads, source and destination each): well beyond the caches,
+      // so this is the DRAM copy rate (64 MB over 2 threads still ran partly from L3 here).
+      const copy = native.probeCopy(COPY_PROBE_MB, probeSeconds);
+      const p = (probes[t] = probes[t] || { fmaGflops: 0, copyGBs: 0, samples: [] });
+      p.samples.push({ phase, fmaGflops: +fma.toFixed(2), copyGBs: +copy.toFixed(2) });
+      p.fmaGflops = Math.max(p.fmaGflops, fma); // the peak: best of the samples
+      p.copyGBs = Math.max(p.copyGBs, copy);
+      log(`probe ${phase} ${t} thread${t > 1 ? 's' : ''}: FMA ${fma.toFixed(1)} GFLOP/s, copy ${copy.toFixed(1)} GB/s`);
+    }
+  };
+  runProbes('start');
+
+  // ---- peers
+  const peers = [];
+  for (const file of PEER_MODULES) {
+    const mod = require(`./peers/${file}.cjs`);
+    if (args.peers && !args.peers.includes(mod.name) && !args.peers.includes(file)) continue;
+    const entry = { name: mod.name, mod, ok: false, version: null, notes: [], error: null };
+    try {
+      const info = await mod.load();
+      entry.ok = true;
+      entry.version = info.version;
+      entry.notes = info.notes || [];
+    } catch (e) {
+      entry.error = `failed to load: ${errorMessage(e)}`;
+    }
+    log(`peer ${mod.name}: ${entry.ok ? entry.version : entry.error}${entry.notes.length ? ' — ' + entry.notes.join('; ') : ''}`);
+    peers.push(entry);
+  }
+
+  // ---- the cells, workload by workload, thread count by thread count, one at a time
+  const cells = [];
+  const rows = [];
+  for (const w of workloads) {
+    const inputs = makeInputs(w);
+    const impl = convkit.setup(w, inputs);
+    let firstRef = null, firstRefThreads = null;
+    for (const t of threadList) {
+      const overBudget = (nowMs() - started) / 1000 > args.budget;
+      const reps = overBudget ? OVER_BUDGET_REPS : REPS;
+      ck.setNumThreads(t);
+      gc();
+      // convkit
+      let ref = null;
+      const ckCell = { key: w.key, id: w.id, threads: t, impl: 'convkit', threadsUsed: t, status: 'ok' };
+      try {
+        const m = await measure(impl.run, reps, {
+          onFirst: (out) => {
+            ref = impl.output(out);
+          },
+        });
+        Object.assign(ckCell, m);
+        if (firstRef === null) {
+          firstRef = ref;
+          firstRefThreads = t;
+        } else {
+          ckCell.vsThreads = firstRefThreads;
+          ckCell.maxAbsDiffVsThreads = maxAbsDiff(ref, firstRef); // SPEC §5: bit-identical
+        }
+        if (args.async && impl.runAsync) {
+          // The Promise form, with the event loop's delay sampled meanwhile (it should stay
+          // free: the work runs off the JavaScript thread).
+          gc();
+          const h = monitorEventLoopDelay({ resolution: 1 });
+          h.enable();
+          const a = await measure(impl.runAsync, reps);
+          h.disable();
+          ckCell.async = {
+            median: a.median, min: a.min, max: a.max, reps: a.reps,
+            vsSync: a.median / ckCell.median, eventLoopP99Ms: h.percentile(99) / 1e6, eventLoopMaxMs: h.max / 1e6,
+          };
+        }
+        if (impl.baseline) {
+          gc();
+          const b = await measure(impl.baseline.run, reps);
+          ckCell.baseline = { name: impl.baseline.name, median: b.median, min: b.min, max: b.max, reps: b.reps };
+        }
+      } catch (e) {
+        ckCell.status = 'error';
+        ckCell.reason = errorMessage(e);
+      }
+      if (ckCell.status === 'ok') {
+        ckCell.rate = w.metric === 'flop' ? w.flops / (ckCell.median * 1e6) : w.bytes / (ckCell.median * 1e6);
+        ckCell.unit = w.metric === 'flop' ? 'GFLOP/s' : 'GB/s';
+      }
+      cells.push(ckCell);
+      log(`${w.key} t=${t} convkit ${ckCell.status === 'ok' ? `${fmtMs(ckCell.median)} ms (${ckCell.reps} reps)` : 'ERROR ' + ckCell.reason}`);
+      const refScale = ref ? Math.max(1, maxAbs(ref)) : 1;
+
+      // peers
+      const peerCells = [];
+      for (const p of peers) {
+        const cell = { key: w.key, id: w.id, threads: t, impl: p.name, status: 'n/a' };
+        peerCells.push(cell);
+        cells.push(cell);
+        if (!p.ok) { cell.reason = p.error; continue; }
+        const why = p.mod.supports(w);
+        if (why) { cell.reason = why; continue; }
+        if (p.mod.oneThreadOnly && t !== 1) { cell.reason = 'single-threaded: 1-thread rows only'; continue; }
+        cell.threadsUsed = p.mod.threadsUsed(t);
+        let prepared = null;
+        gc();
+        try {
+          prepared = await p.mod.prepare(w, inputs, t);
+          cell.note = prepared.note;
+          const m = await measure(prepared.run, reps, {
+            release: prepared.release,
+            onFirst: (out) => {
+              if (!ref) { cell.check = 'no convkit output to compare'; return; }
+              const got = prepared.output(out);
+              if (prepared.check) {
+                const c = prepared.check(got, ref);
+                cell.maxAbsErr = c.err;
+                cell.tol = c.tol;
+                cell.errUnit = c.unit;
+                cell.check = c.note;
+              } else {
+                cell.maxAbsErr = maxAbsDiff(got, ref);
+                cell.tol = 1e-3 * refScale;
+              }
+              cell.checkOk = cell.maxAbsErr <= cell.tol;
+            },
+          });
+          Object.assign(cell, m);
+          cell.status = 'ok';
+          cell.rate = w.metric === 'flop' ? w.flops / (cell.median * 1e6) : w.bytes / (cell.median * 1e6);
+          cell.unit = w.metric === 'flop' ? 'GFLOP/s' : 'GB/s';
+        } catch (e) {
+          cell.status = 'error';
+          cell.reason = errorMessage(e);
+        } finally {
+          try {
+            if (prepared && prepared.dispose) prepared.dispose();
+          } catch {
+            /* ignore */
+          }
+        }
+        log(`${w.key} t=${t} ${p.name} ${cell.status === 'ok' ? `${fmtMs(cell.median)} ms (${cell.reps} reps), max abs err ${fmtErr(cell.maxAbsErr)}${cell.checkOk === false ? ' MISMATCH' : ''}` : cell.status + ': ' + cell.reason}`);
+      }
+
+      // the row: best peer among those that ran and passed the check
+      const ok = peerCells.filter((c) => c.status === 'ok' && c.checkOk !== false);
+      const best = ok.reduce((b, c) => (!b || c.median < b.median ? c : b), null);
+      rows.push({
+        key: w.key, id: w.id, what: w.what, threads: t, overBudget,
+        convkit: ckCell, peers: peerCells,
+        best: best ? { impl: best.impl, median: best.median } : null,
+        speedVsBest: best && ckCell.status === 'ok' ? best.median / ckCell.median : null,
+      });
+    }
+  }
+  runProbes('end');
+
+  // % of peak, once the peaks (best of the start and end probes) are known. A peer is
+  // compared with the peak at the thread count it really used, when that was probed.
+  for (const c of cells) {
+    if (c.status !== 'ok' || !Number.isFinite(c.rate)) continue;
+    const w = workloads.find((x) => x.key === c.key);
+    const p = probes[c.threadsUsed] || probes[c.threads];
+    c.pctPeak = (100 * c.rate) / (w.metric === 'flop' ? p.fmaGflops : p.copyGBs);
+  }
+
+  // ---- results
+  const peakFor = (t) => probes[t];
+  const result = {
+    schema: 1,
+    date: new Date().toISOString(),
+    machine: { ...machineInfo(), loadavgStart },
+    runtimeInfo: ck.runtimeInfo(),
+    options: { threads: threadList, quick: args.quick, filter: args.filter, async: !!args.async, reps: REPS, budgetSeconds: args.budget },
+    probes: Object.fromEntries(threadList.map((t) => [t, {
+      probeSeconds, copyMegabytes: COPY_PROBE_MB,
+      fmaGflops: +peakFor(t).fmaGflops.toFixed(2), copyGBs: +peakFor(t).copyGBs.toFixed(2), samples: peakFor(t).samples,
+    }])),
+    peers: peers.map((p) => ({ name: p.name, loaded: p.ok, version: p.version, notes: p.notes, error: p.error })),
+    workloads: workloads.map((w) => ({
+      key: w.key, id: w.id, what: w.what, canonical: w.canonical, metric: w.metric, flops: w.flops, bytes: w.bytes,
+      inputShape: w.inputShape, outputShape: w.outputShape, outputLayout: w.outputLayout,
+    })),
+    cells,
+    rows: rows.map((r) => ({
+      key: r.key, threads: r.threads, convkitMs: r.convkit.median ?? null, rate: r.convkit.rate ?? null, unit: r.convkit.unit ?? null,
+      pctPeak: r.convkit.pctPeak ?? null, bestPeer: r.best ? r.best.impl : null, bestPeerMs: r.best ? r.best.median : null,
+      speedVsBest: r.speedVsBest, overBudget: r.overBudget,
+    })),
+    durationSeconds: +((nowMs() - started) / 1000).toFixed(1),
+    foreignCores: (() => { const f = foreignCores(cpuStart, cpuSnapshot()); return f === null ? null : +f.toFixed(2); })(),
+    warnings: [],
+  };
+  // Signs that the machine was not ours: the table says so rather than hide it.
+  if (result.foreignCores !== null && result.foreignCores > 0.1)
+    result.warnings.push(`other processes used ${result.foreignCores.toFixed(2)} cores on average during the run: timings are noisy ("~" marks the cells where they used > ${BUSY} core)`);
+  for (const t of threadList) {
+    if (t <= 1 || !probes[1] || t > all) continue;
+    const ratio = probes[t].fmaGflops / probes[1].fmaGflops;
+    if (ratio < 0.75 * t)
+      result.warnings.push(`the ${t}-thread FMA probe is only ${ratio.toFixed(2)}× the 1-thread one: the cores were not all free when probed, so ${t}-thread "% peak" is overstated`);
+  }
+  const outFile = args.out ? path.resolve(args.out) : path.join(__dirname, 'results', 'latest.json');
+  fs.mkdirSync(path.dirname(outFile), { recursive: true });
+  fs.writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
+
+  if (args.json) {
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  } else {
+    process.stdout.write(renderTable(result, rows, peers, workloads, threadList, outFile));
+  }
+}
+
+// ---------------------------------------------------------------- the table
+function renderTable(result, rows, peers, workloads, threadList, outFile) {
+  const L = [];
+  const m = result.machine, ri = result.runtimeInfo;
+  L.push(`convkit bench — ${result.date}${result.options.quick ? '  (--quick: smoke test, not a measurement)' : ''}`);
+  L.push(`machine: ${m.cpu}, ${m.logicalCpus} logical CPUs, ${m.memoryGiB} GiB, ${m.platform} ${m.arch}, node ${m.node}`);
+  L.push(`load average (1/5/15 min) at start ${m.loadavgStart.join(' ')}, at end ${m.loadavg.join(' ')}`);
+  L.push(`convkit ${ri.version}: isa ${ri.isa} (detected ${ri.detectedIsa})`);
+  for (const t of threadList) {
+    const p = result.probes[t];
+    L.push(`peak, ${t} thread${t > 1 ? 's' : ' '}: FMA ${p.fmaGflops.toFixed(1)} GFLOP/s, DRAM copy ${p.copyGBs.toFixed(1)} GB/s (best of start/end probes)`);
+  }
+  for (const p of peers) L.push(`peer ${p.name}: ${p.ok ? p.version : '— ' + p.error}${p.notes.length ? ' [' + p.notes.join('; ') + ']' : ''}`);
+  L.push('');
+
+  const peerNames = peers.map((p) => p.name);
+  const cols = [
+    ['id', 12, true], ['thr', 3], ['convkit ms', 10], ['min–max', 15], ['n', 4], ['rate', 12], ['% peak', 6],
+    ...peerNames.map((n) => [n === 'onnxruntime' ? 'ORT ms' : n === 'tfjs-wasm' ? 'tfjs ms' : n + ' ms', 9]),
+    ['best peer', 20, true], ['speed', 7],
+  ];
+  const line = (vals) => vals.map((v, i) => pad(v, cols[i][1], cols[i][2])).join('  ');
+  L.push(line(cols.map((c) => c[0])));
+  L.push(cols.map((c) => '-'.repeat(c[1])).join('  '));
+  for (const r of rows) {
+    const c = r.convkit;
+    const ok = c.status === 'ok';
+    const unit = ok ? (c.unit === 'GFLOP/s' ? 'GFLOP/s' : 'GB/s') : '';
+    const busy = (x) => (x.foreignCores != null && x.foreignCores > BUSY ? '~' : '');
+    const peerVals = r.peers.map((pc) => (pc.status === 'ok' ? busy(pc) + fmtMs(pc.median) + (pc.checkOk === false ? '!' : '') : '—'));
+    L.push(line([
+      r.key, r.threads,
+      ok ? busy(c) + fmtMs(c.median) : 'ERROR',
+      ok ? `${fmtMs(c.min)}–${fmtMs(c.max)}` : '',
+      ok ? c.reps : '',
+      ok ? `${fmtRate(c.rate)} ${unit}` : '',
+      ok ? c.pctPeak.toFixed(0) + '%' : '',
+      ...peerVals,
+      r.best ? `${r.best.impl} ${fmtMs(r.best.median)}` : '—',
+      r.speedVsBest != null ? r.speedVsBest.toFixed(2) + '×' : '—',
+    ]));
+  }
+  L.push('');
+  L.push('speed = best peer ms ÷ convkit ms (> 1: convkit faster). % peak: of the FMA probe (GFLOP/s rows) or the copy probe (GB/s rows)');
+  L.push('at the same thread count. "!" = output check failed (excluded from best). n = timed repetitions.');
+  L.push(`"~" = other processes used > ${BUSY} core while this cell ran (noisy).`);
+  for (const wmsg of result.warnings) L.push(`WARNING: ${wmsg}`);
+
+  // checks
+  L.push('');
+  L.push('checks (max abs error against convkit on the first run; convkit N threads vs 1):');
+  for (const w of workloads) {
+    const parts = [];
+    for (const t of threadList) {
+      const cs = result.cells.filter((c) => c.key === w.key && c.threads === t);
+      for (const c of cs) {
+        if (c.impl === 'convkit') {
+          if (c.status !== 'ok') parts.push(`t${t} convkit ERROR ${c.reason}`);
+          else if (c.maxAbsDiffVsThreads !== undefined)
+            parts.push(`t${t} convkit vs t${c.vsThreads} ${c.maxAbsDiffVsThreads === 0 ? 'identical' : fmtErr(c.maxAbsDiffVsThreads) + ' (NOT bit-identical)'}`);
+          continue;
+        }
+        if (c.status !== 'ok' || c.maxAbsErr === undefined) continue;
+        if (t !== threadList[0] && c.checkOk !== false) continue; // print failures at every t, passes once
+        parts.push(`t${t} ${c.impl} ${fmtErr(c.maxAbsErr)}${c.errUnit ? ' ' + c.errUnit : ''}${c.checkOk === false ? ' MISMATCH' : ''}${c.check ? ' (' + c.check + ')' : ''}`);
+      }
+    }
+    L.push(`  ${pad(w.key, 12, true)} ${parts.join('; ') || '—'}`);
+  }
+
+  // W10 partial vs plain
+  const partialRows = rows.filter((r) => r.convkit.baseline);
+  if (partialRows.length) {
+    L.push('');
+    for (const r of partialRows) {
+      const b = r.convkit.baseline;
+      L.push(`${r.key} t${r.threads}: partial conv ${fmtMs(r.convkit.median)} ms vs ${b.name} ${fmtMs(b.median)} ms = ${(r.convkit.median / b.median).toFixed(2)}× (target ≤ 1.15×)`);
+    }
+  }
+
+  // page faults: a fresh output buffer is first touched inside the call
+  const faulty = rows.filter((r) => r.convkit.status === 'ok' && r.convkit.pageFaultsPerCall >= 256);
+  if (faulty.length) {
+    L.push('');
+    L.push('minor page faults per convkit call (median; first touches of the freshly allocated output):');
+    L.push('  ' + faulty.map((r) => `${r.key}/t${r.threads} ${r.convkit.pageFaultsPerCall}`).join(', '));
+  }
+
+  // async form
+  const asyncRows = rows.filter((r) => r.convkit.async);
+  if (asyncRows.length) {
+    L.push('');
+    L.push('async form (convkit nameAsync; event loop sampled every 1 ms meanwhile):');
+    for (const r of asyncRows) {
+      const a = r.convkit.async;
+      L.push(`  ${pad(r.key, 12, true)} t${r.threads}: ${fmtMs(a.median)} ms = ${a.vsSync.toFixed(3)}× sync; event-loop delay p99 ${a.eventLoopP99Ms.toFixed(2)} ms, max ${a.eventLoopMaxMs.toFixed(2)} ms`);
+    }
+  }
+
+  // why a peer is missing
+  // Grouped by (peer, reason); a workload is listed once when every thread count shares the
+  // reason, with /tN otherwise; "all but ..." when that is shorter.
+  const reasons = new Map();
+  for (const c of result.cells) {
+    if (c.impl === 'convkit' || c.status === 'ok') continue;
+    const k = `${c.impl} — ${c.status === 'error' ? 'error: ' : ''}${c.reason}`;
+    if (!reasons.has(k)) reasons.set(k, new Map());
+    const m = reasons.get(k);
+    if (!m.has(c.key)) m.set(c.key, []);
+    m.get(c.key).push(c.threads);
+  }
+  if (reasons.size) {
+    L.push('');
+    L.push('"—" in a peer column:');
+    const allKeys = workloads.map((w) => w.key);
+    for (const [k, m] of reasons) {
+      const full = [...m].filter(([, ts]) => ts.length === threadList.length).map(([key]) => key);
+      const part = [...m].filter(([, ts]) => ts.length !== threadList.length).map(([key, ts]) => ts.map((t) => `${key}/t${t}`).join(' '));
+      let list = [...full, ...part].join(' ');
+      const missing = allKeys.filter((key) => !full.includes(key));
+      if (part.length === 0 && full.length > 3 && missing.length < full.length) list = missing.length ? `all but ${missing.join(' ')}` : 'every workload of this run';
+      L.push(`  ${k}: ${list}`);
+    }
+  }
+  const tf = peers.find((p) => p.name === 'tfjs-wasm' && p.ok);
+  if (tf && tf.mod.threadsUsed() === 1 && threadList.some((t) => t > 1))
+    L.push('  note: tfjs-wasm runs on 1 thread in Node (no WebAssembly threads); its multi-thread rows are single-threaded.');
+  const overs = rows.filter((r) => r.overBudget);
+  if (overs.length) L.push(`  note: past the ${result.options.budgetSeconds} s budget, ${overs.length} rows used short repetition caps.`);
+
+  L.push('');
+  L.push('workloads:');
+  for (const w of workloads) L.push(`  ${pad(w.key, 12, true)} ${pad(w.what, 26, true)} ${w.canonical}`);
+  L.push('');
+  L.push(`${result.durationSeconds} s; JSON: ${path.relative(process.cwd(), outFile)}`);
+  return L.join('\n') + '\n';
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(`bench: ${process.env.BENCH_DEBUG && e && e.stack ? e.stack : errorMessage(e)}\n`);
+    process.exit(1);
+  },
+);
