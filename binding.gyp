@@ -10,8 +10,17 @@
       "cflags_cc!": ["-std=gnu++17", "-O2"]
     },
     {
+      "target_name": "convkit_avx512",
+      "type": "static_library",
+      "sources": ["native/kernels/f32-igemm-8x48-avx512.cc"],
+      "cflags": ["-O3", "-Wall", "-Wextra", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma", "-fPIC"],
+      "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma", "-fPIC"],
+      "cflags!": ["-O2"],
+      "cflags_cc!": ["-std=gnu++17", "-O2"]
+    },
+    {
       "target_name": "convkit",
-      "dependencies": ["convkit_avx2"],
+      "dependencies": ["convkit_avx2", "convkit_avx512"],
       "sources": [
         "native/binding/addon.cc",
         "native/core/common.cc",

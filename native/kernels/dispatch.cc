@@ -12,6 +12,7 @@ const KernelTable& kernels() {
 #if defined(__x86_64__)
     const Isa isa = active_isa();
     if (isa == Isa::kAvx2 || isa == Isa::kAvx512f) register_avx2_kernels(t);
+    if (isa == Isa::kAvx512f) register_avx512_kernels(t);  // overrides the AVX2 entries
 #endif
     return t;
   }();

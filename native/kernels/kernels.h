@@ -41,7 +41,8 @@ struct KernelTable {
   DwconvFn dwconv = nullptr;
 };
 
-void register_avx2_kernels(KernelTable& t);  // f32-*-avx2.cc
+void register_avx2_kernels(KernelTable& t);    // f32-*-avx2.cc
+void register_avx512_kernels(KernelTable& t);  // f32-*-avx512.cc
 
 const KernelTable& kernels();             // chosen once from active_isa()
 const KernelTable& scalar_kernels();      // the reference path every other is tested against

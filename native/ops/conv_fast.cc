@@ -314,7 +314,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
       }
       // 2. Indirect GEMM over the band's flat pixels, in tile groups and reduction chunks
       //    small enough for the rows of a chunk to stay in L1 across channel blocks.
-      constexpr int64_t kTiles = 4, kChunk = 96;
+      constexpr int64_t kTiles = 2, kChunk = 256;
       for (int64_t t0 = 0; t0 < P; t0 += kTiles * NR) {
         const int64_t t1 = std::min(P, t0 + kTiles * NR);
         for (int64_t k0 = 0; k0 < K; k0 += kChunk) {

@@ -1,0 +1,112 @@
+// f32 indirect GEMM microkernel, 8 output channels x 48 pixels, AVX-512F.
+//   c[m][0..nr) (+)= sum_k a[m*lda + k] * rows[k][p0 + 0..nr)
+// 24 zmm accumulators, 3 loads and 8 broadcasts per k: FMA-bound on two 512-bit FMA pipes.
+// Remainders use k-masks (no separate tail kernel).
+#include <immintrin.h>
+
+#include "kernels.h"
+
+namespace convkit {
+
+namespace {
+
+inline __mmask16 mask_of(int64_t n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
+
+inline void store3(float* cr, __m512 v0, __m512 v1, __m512 v2, bool accumulate) {
+  if (accumulate) {
+    v0 = _mm512_add_ps(_mm512_loadu_ps(cr), v0);
+    v1 = _mm512_add_ps(_mm512_loadu_ps(cr + 16), v1);
+    v2 = _mm512_add_ps(_mm512_loadu_ps(cr + 32), v2);
+  }
+  _mm512_storeu_ps(cr, v0);
+  _mm512_storeu_ps(cr + 16, v1);
+  _mm512_storeu_ps(cr + 32, v2);
+}
+
+// Accumulators as named variables: an array of them gets spilled by GCC.
+template <bool kFull>
+void igemm_8x48(int64_t K, const float* a, int64_t lda, const float* const* rows, int64_t p0, int64_t nr, float* c,
+                int64_t ldc, bool accumulate) {
+  __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c02 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps(), c12 = _mm512_setzero_ps(), c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c22 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps(), c32 = _mm512_setzero_ps(), c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c42 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps(), c52 = _mm512_setzero_ps(), c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c62 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps(), c72 = _mm512_setzero_ps();
+  const float *a0p = a + 0 * lda, *a1p = a + 1 * lda, *a2p = a + 2 * lda, *a3p = a + 3 * lda, *a4p = a + 4 * lda, *a5p = a + 5 * lda, *a6p = a + 6 * lda, *a7p = a + 7 * lda;
+  const __mmask16 k0 = mask_of(nr), k1 = mask_of(nr - 16), k2 = mask_of(nr - 32);
+  (void)k0; (void)k1; (void)k2;
+  for (int64_t k = 0; k < K; ++k) {
+    const float* b = rows[k] + p0;
+    if (kFull) {
+      const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16), b2 = _mm512_loadu_ps(b + 32);
+      { const __m512 av = _mm512_set1_ps(a0p[k]); c00 = _mm512_fmadd_ps(av, b0, c00); c01 = _mm512_fmadd_ps(av, b1, c01); c02 = _mm512_fmadd_ps(av, b2, c02); }
+      { const __m512 av = _mm512_set1_ps(a1p[k]); c10 = _mm512_fmadd_ps(av, b0, c10); c11 = _mm512_fmadd_ps(av, b1, c11); c12 = _mm512_fmadd_ps(av, b2, c12); }
+      { const __m512 av = _mm512_set1_ps(a2p[k]); c20 = _mm512_fmadd_ps(av, b0, c20); c21 = _mm512_fmadd_ps(av, b1, c21); c22 = _mm512_fmadd_ps(av, b2, c22); }
+      { const __m512 av = _mm512_set1_ps(a3p[k]); c30 = _mm512_fmadd_ps(av, b0, c30); c31 = _mm512_fmadd_ps(av, b1, c31); c32 = _mm512_fmadd_ps(av, b2, c32); }
+      { const __m512 av = _mm512_set1_ps(a4p[k]); c40 = _mm512_fmadd_ps(av, b0, c40); c41 = _mm512_fmadd_ps(av, b1, c41); c42 = _mm512_fmadd_ps(av, b2, c42); }
+      { const __m512 av = _mm512_set1_ps(a5p[k]); c50 = _mm512_fmadd_ps(av, b0, c50); c51 = _mm512_fmadd_ps(av, b1, c51); c52 = _mm512_fmadd_ps(av, b2, c52); }
+      { const __m512 av = _mm512_set1_ps(a6p[k]); c60 = _mm512_fmadd_ps(av, b0, c60); c61 = _mm512_fmadd_ps(av, b1, c61); c62 = _mm512_fmadd_ps(av, b2, c62); }
+      { const __m512 av = _mm512_set1_ps(a7p[k]); c70 = _mm512_fmadd_ps(av, b0, c70); c71 = _mm512_fmadd_ps(av, b1, c71); c72 = _mm512_fmadd_ps(av, b2, c72); }
+    } else {
+      const __m512 b0 = _mm512_maskz_loadu_ps(k0, b), b1 = _mm512_maskz_loadu_ps(k1, b + 16), b2 = _mm512_maskz_loadu_ps(k2, b + 32);
+      { const __m512 av = _mm512_set1_ps(a0p[k]); c00 = _mm512_fmadd_ps(av, b0, c00); c01 = _mm512_fmadd_ps(av, b1, c01); c02 = _mm512_fmadd_ps(av, b2, c02); }
+      { const __m512 av = _mm512_set1_ps(a1p[k]); c10 = _mm512_fmadd_ps(av, b0, c10); c11 = _mm512_fmadd_ps(av, b1, c11); c12 = _mm512_fmadd_ps(av, b2, c12); }
+      { const __m512 av = _mm512_set1_ps(a2p[k]); c20 = _mm512_fmadd_ps(av, b0, c20); c21 = _mm512_fmadd_ps(av, b1, c21); c22 = _mm512_fmadd_ps(av, b2, c22); }
+      { const __m512 av = _mm512_set1_ps(a3p[k]); c30 = _mm512_fmadd_ps(av, b0, c30); c31 = _mm512_fmadd_ps(av, b1, c31); c32 = _mm512_fmadd_ps(av, b2, c32); }
+      { const __m512 av = _mm512_set1_ps(a4p[k]); c40 = _mm512_fmadd_ps(av, b0, c40); c41 = _mm512_fmadd_ps(av, b1, c41); c42 = _mm512_fmadd_ps(av, b2, c42); }
+      { const __m512 av = _mm512_set1_ps(a5p[k]); c50 = _mm512_fmadd_ps(av, b0, c50); c51 = _mm512_fmadd_ps(av, b1, c51); c52 = _mm512_fmadd_ps(av, b2, c52); }
+      { const __m512 av = _mm512_set1_ps(a6p[k]); c60 = _mm512_fmadd_ps(av, b0, c60); c61 = _mm512_fmadd_ps(av, b1, c61); c62 = _mm512_fmadd_ps(av, b2, c62); }
+      { const __m512 av = _mm512_set1_ps(a7p[k]); c70 = _mm512_fmadd_ps(av, b0, c70); c71 = _mm512_fmadd_ps(av, b1, c71); c72 = _mm512_fmadd_ps(av, b2, c72); }
+    }
+  }
+  // c rows are padded past every tile, so full-width stores are in bounds.
+  store3(c + 0 * ldc, c00, c01, c02, accumulate);
+  store3(c + 1 * ldc, c10, c11, c12, accumulate);
+  store3(c + 2 * ldc, c20, c21, c22, accumulate);
+  store3(c + 3 * ldc, c30, c31, c32, accumulate);
+  store3(c + 4 * ldc, c40, c41, c42, accumulate);
+  store3(c + 5 * ldc, c50, c51, c52, accumulate);
+  store3(c + 6 * ldc, c60, c61, c62, accumulate);
+  store3(c + 7 * ldc, c70, c71, c72, accumulate);
+}
+
+void f32_igemm_8x48_avx512(int64_t K, const float* a, int64_t lda, const float* const* rows, int64_t p0, int64_t nr,
+                           float* c, int64_t ldc, bool accumulate) {
+  if (nr == 48) igemm_8x48<true>(K, a, lda, rows, p0, nr, c, ldc, accumulate);
+  else igemm_8x48<false>(K, a, lda, rows, p0, nr, c, ldc, accumulate);
+}
+
+// Depthwise: out[i] = sum_t w[t] * rows[t][p0 + i], i < n. 64 pixels per step (4 zmm).
+void f32_dwconv_avx512(int64_t T, const float* w, const float* const* rows, int64_t p0, int64_t n, float* out) {
+  int64_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    for (int64_t t = 0; t < T; ++t) {
+      const float* r = rows[t] + p0 + i;
+      const __m512 wv = _mm512_set1_ps(w[t]);
+      a0 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(r), a0);
+      a1 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(r + 16), a1);
+      a2 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(r + 32), a2);
+      a3 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(r + 48), a3);
+    }
+    _mm512_storeu_ps(out + i, a0);
+    _mm512_storeu_ps(out + i + 16, a1);
+    _mm512_storeu_ps(out + i + 32, a2);
+    _mm512_storeu_ps(out + i + 48, a3);
+  }
+  for (; i < n; i += 16) {
+    const __mmask16 m = mask_of(n - i);
+    __m512 a0 = _mm512_setzero_ps();
+    for (int64_t t = 0; t < T; ++t)
+      a0 = _mm512_fmadd_ps(_mm512_set1_ps(w[t]), _mm512_maskz_loadu_ps(m, rows[t] + p0 + i), a0);
+    _mm512_mask_storeu_ps(out + i, m, a0);
+  }
+}
+
+}  // namespace
+
+void register_avx512_kernels(KernelTable& t) {
+  t.isa = "avx512f";
+  t.igemm = f32_igemm_8x48_avx512;
+  t.igemm_mr = 8;
+  t.igemm_nr = 48;
+  t.dwconv = f32_dwconv_avx512;
+}
+
+}  // namespace convkit
