@@ -54,10 +54,15 @@ void f32_scatter_plane_scalar(const PlaneGeom& g, const float* x, const float* w
   }
 }
 
+void f32_transpose_scalar(const float* src, int64_t src_ld, float* dst, int64_t dst_ld, int64_t rows, int64_t cols) {
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) dst[j * dst_ld + i] = src[i * src_ld + j];
+}
+
 }  // namespace
 
 const KernelTable& scalar_kernels() {
-  static const KernelTable t{"scalar", f32_conv_plane_scalar, f32_scatter_plane_scalar};
+  static const KernelTable t{"scalar", f32_conv_plane_scalar, f32_scatter_plane_scalar, f32_transpose_scalar};
   return t;
 }
 

@@ -31,10 +31,14 @@ using IgemmFn = void (*)(int64_t K, const float* a, int64_t lda, const float* co
 // Depthwise: out[i] = sum_t w[t] * rows[t][p0 + i] for i < n.
 using DwconvFn = void (*)(int64_t T, const float* w, const float* const* rows, int64_t p0, int64_t n, float* out);
 
+// dst[j*dst_ld + i] = src[i*src_ld + j] for a rows x cols tile (layout conversion).
+using TransposeFn = void (*)(const float* src, int64_t src_ld, float* dst, int64_t dst_ld, int64_t rows, int64_t cols);
+
 struct KernelTable {
   const char* isa;
   ConvPlaneFn conv_plane;
   ScatterPlaneFn scatter_plane;
+  TransposeFn transpose;
   // SIMD paths; null in the scalar table, whose ops use the plane kernels above.
   IgemmFn igemm = nullptr;
   int igemm_mr = 0, igemm_nr = 0;

@@ -2,6 +2,7 @@
 
 #include "../core/common.h"
 #include "../core/threadpool.h"
+#include "../kernels/kernels.h"
 #include "internal.h"
 #include "ops.h"
 
@@ -10,6 +11,7 @@ namespace convkit {
 void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_t S, bool to_cl) {
   // Split each image into row bands so both cores work on a single large image.
   const int64_t rows = to_cl ? C : S, cols = to_cl ? S : C;
+  const TransposeFn tr = kernels().transpose;
   constexpr int64_t kBand = 64;
   const int64_t bands = (rows + kBand - 1) / kBand;
   parallel_for(N * bands, 1, [&](int64_t b, int64_t e) {
@@ -18,11 +20,10 @@ void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_
       const int64_t r1 = r0 + kBand < rows ? r0 + kBand : rows;
       const float* s = src + n * C * S;
       float* d = dst + n * C * S;
-      // band of rows [r0, r1): dst[j*rows + i] = src[i*cols + j]
+      // band of rows [r0, r1): dst[j*rows + i] = src[i*cols + j], tile by tile
       for (int64_t j0 = 0; j0 < cols; j0 += kBand) {
         const int64_t j1 = j0 + kBand < cols ? j0 + kBand : cols;
-        for (int64_t i = r0; i < r1; ++i)
-          for (int64_t j = j0; j < j1; ++j) d[j * rows + i] = s[i * cols + j];
+        tr(s + r0 * cols + j0, cols, d + j0 * rows + r0, rows, r1 - r0, j1 - j0);
       }
     }
   });
