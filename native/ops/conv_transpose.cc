@@ -105,7 +105,7 @@ bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
         }
         const int64_t Ks = prod3(c.k), Sz = prod3(c.out);
         // Sub-kernel [Cout, Cin/g, k'...] from the transposed weight [Cin, Cout/g, k...].
-        wsub.assign(static_cast<size_t>(d.Cout * cig * Ks), 0.f);
+        wsub.resize(static_cast<size_t>(d.Cout * cig * Ks));
         for (int64_t oc = 0; oc < d.Cout; ++oc) {
           const int64_t g = oc / cog, j = oc % cog;
           for (int64_t i = 0; i < cig; ++i) {
@@ -141,12 +141,11 @@ bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
                 float* yr = yp + (o0 * d.out[1] + o1) * d.out[2];
                 const int64_t* m2 = map[2].data();
                 const int64_t s2 = d.stride[2], r2 = p2.r;
-                if (covered) {
-                  for (int64_t z2 = 0; z2 < c.out[2]; ++z2) {
-                    const int64_t f2 = z2 * s2 + r2;
-                    const int64_t o2 = f2 < full[2] ? m2[f2] : -1;
-                    if (o2 >= 0) yr[o2] = sr[z2] + bv;
-                  }
+                if (covered) {  // zeros: o2 = z2*s2 + r2 - pb2 where it lands inside the output
+                  const int64_t shift = r2 - d.pb[2];
+                  const int64_t zlo = shift >= 0 ? 0 : (-shift + s2 - 1) / s2;
+                  const int64_t zhi = std::min<int64_t>(c.out[2], (d.out[2] - 1 - shift) / s2 + 1);
+                  for (int64_t z2 = zlo; z2 < zhi; ++z2) yr[z2 * s2 + shift] = sr[z2] + bv;
                 } else {
                   for (int64_t z2 = 0; z2 < c.out[2]; ++z2) {
                     const int64_t f2 = z2 * s2 + r2;
