@@ -10,6 +10,19 @@ import { isPlainObject } from './validate';
 
 type Kind = 'conv' | 'convTranspose' | 'partialConv';
 
+// [k..., Cin/g, Cout] (SIO, e.g. HWIO) or [Cout, k..., Cin/g] (OSI, e.g. OHWI) -> [Cout, Cin/g, k...].
+function toOIS(w: Tensor, family: 'SIO' | 'OSI', rank: number): Tensor {
+  const s = w.shape;
+  const [cout, cig, k] = family === 'SIO' ? [s[rank + 1], s[rank], s.slice(0, rank)] : [s[0], s[rank + 1], s.slice(1, rank + 1)];
+  const K = k.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(w.data.length);
+  for (let o = 0; o < cout; o++)
+    for (let i = 0; i < cig; i++)
+      for (let t = 0; t < K; t++)
+        out[(o * cig + i) * K + t] = w.data[family === 'SIO' ? (t * cig + i) * cout + o : (o * K + t) * cig + i];
+  return new Tensor(out, [cout, cig, ...k], w.layout);
+}
+
 abstract class Layer<O extends object, R> {
   protected weight: Tensor | null;
   protected readonly options: O;
@@ -42,6 +55,13 @@ abstract class Layer<O extends object, R> {
     const b = (this.options as { bias?: Float32Array }).bias;
     if (b !== undefined && b.length !== out[1])
       throw rangeErrorText(name, 'bias', `${out[1]} elements (Cout)`, `Float32Array(${b.length})`);
+    // Prepare once: weights in [Cout, Cin/groups, k...], the order the kernels read, so no
+    // call reorders them again.
+    const wl = (this.options as { weightLayout?: string }).weightLayout;
+    if (wl !== undefined && !wl.startsWith('OI')) {
+      this.weight = toOIS(this.weight, wl.startsWith('O') ? 'OSI' : 'SIO', rank);
+      delete (this.options as { weightLayout?: string }).weightLayout;
+    }
   }
 
   private probeShape(wshape: readonly number[]): number[] {

@@ -144,7 +144,8 @@ bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
                 if (covered) {  // zeros: o2 = z2*s2 + r2 - pb2 where it lands inside the output
                   const int64_t shift = r2 - d.pb[2];
                   const int64_t zlo = shift >= 0 ? 0 : (-shift + s2 - 1) / s2;
-                  const int64_t zhi = std::min<int64_t>(c.out[2], (d.out[2] - 1 - shift) / s2 + 1);
+                  const int64_t last = d.out[2] - 1 - shift;  // largest z2*s2 that lands inside
+                  const int64_t zhi = last < 0 ? 0 : std::min<int64_t>(c.out[2], last / s2 + 1);
                   for (int64_t z2 = zlo; z2 < zhi; ++z2) yr[z2 * s2 + shift] = sr[z2] + bv;
                 } else {
                   for (int64_t z2 = 0; z2 < c.out[2]; ++z2) {

@@ -290,6 +290,19 @@ static void test_threads(std::mt19937& r) {
   CHECK(std::memcmp(y1.data(), y2.data(), y1.size() * 4) == 0, "thread counts differ");
 }
 
+// A phase whose every pixel lands past the cropped end (found by the property tests).
+static void test_transpose_crop() {
+  ConvTransposeDesc t;
+  t.fn = "native_test";
+  t.rank = 1; t.N = 1; t.Cin = 1; t.Cout = 1;
+  t.in[2] = 1; t.k[2] = 3; t.stride[2] = 3; t.pb[2] = 0; t.pa[2] = 1; t.out[2] = 2;
+  const float x[1] = {2.f}, w[3] = {1.f, 10.f, 100.f};
+  std::vector<float> y(3, -1.f);  // one guard element past the output
+  t.x = x; t.w = w; t.y = y.data();
+  conv_transpose_forward(t);
+  CHECK(y[0] == 2.f && y[1] == 20.f && y[2] == -1.f, "crop: got %g %g guard %g", y[0], y[1], y[2]);
+}
+
 static void test_errors() {
   ConvDesc d;
   d.fn = "native_test";
@@ -311,6 +324,7 @@ int main() {
   test_adjoint(r);
   test_interpolate_and_pad(r);
   test_threads(r);
+  test_transpose_crop();
   test_errors();
   if (failures) {
     std::fprintf(stderr, "%d failures\n", failures);
