@@ -25,7 +25,14 @@ class Pool {
     stop_workers();
     threads_ = std::max(1, n);
     stopping_ = false;
-    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+    // A new worker has seen every job so far: it must wait for the next one, not rerun an
+    // old generation (that pass would decrement active_ once too often).
+    uint64_t gen;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      gen = generation_;
+    }
+    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, i, gen] { worker_loop(i, gen); });
   }
 
   int threads() const { return threads_; }
@@ -66,8 +73,7 @@ class Pool {
     }
   }
 
-  void worker_loop(int tid) {
-    uint64_t seen = 0;
+  void worker_loop(int tid, uint64_t seen) {
     for (;;) {
       {
         std::unique_lock<std::mutex> lk(mu_);

@@ -11,8 +11,14 @@ const KernelTable& kernels() {
     KernelTable t = scalar_kernels();
 #if defined(__x86_64__)
     const Isa isa = active_isa();
-    if (isa == Isa::kAvx2 || isa == Isa::kAvx512f) register_avx2_kernels(t);
-    if (isa == Isa::kAvx512f) register_avx512_kernels(t);  // overrides the AVX2 entries
+    if (isa == Isa::kAvx2 || isa == Isa::kAvx512f) {
+      register_avx2_kernels(t);
+      t.resize = resize_kernels_avx2();
+    }
+    if (isa == Isa::kAvx512f) {  // overrides the AVX2 entries
+      register_avx512_kernels(t);
+      t.resize = resize_kernels_avx512();
+    }
 #endif
     return t;
   }();

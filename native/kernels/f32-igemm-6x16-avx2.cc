@@ -152,7 +152,7 @@ void register_avx2_kernels(KernelTable& t) {
   t.igemm = f32_igemm_6x16_avx2;
   t.igemm_mr = 6;
   t.igemm_nr = 16;
-  t.dwconv = f32_dwconv_avx2;
+  t.dwconv = DwconvFn(f32_dwconv_avx2, f32_dwconv_block_avx2);
 }
 
 }  // namespace convkit

@@ -106,7 +106,7 @@ void register_avx512_kernels(KernelTable& t) {
   t.igemm = f32_igemm_8x48_avx512;
   t.igemm_mr = 8;
   t.igemm_nr = 48;
-  t.dwconv = f32_dwconv_avx512;
+  t.dwconv = DwconvFn(f32_dwconv_avx512, f32_dwconv_block_avx512);
 }
 
 }  // namespace convkit

@@ -28,11 +28,89 @@ using ScatterPlaneFn = void (*)(const PlaneGeom& g, const float* x, const float*
 using IgemmFn = void (*)(int64_t K, const float* a, int64_t lda, const float* const* rows, int64_t p0, int64_t nr,
                          float* c, int64_t ldc, bool accumulate);
 
-// Depthwise: out[i] = sum_t w[t] * rows[t][p0 + i] for i < n.
-using DwconvFn = void (*)(int64_t T, const float* w, const float* const* rows, int64_t p0, int64_t n, float* out);
+// Depthwise, a block of output rows with unit stride along the row, from padded input rows
+// (the caller resolves the padding): depth slices s < depth of rows + kh - 1 rows each,
+// in[s * (rows + kh - 1) + i] holding the padded columns 0 .. width + (kw - 1) * dil, and
+//   out[r * ldo + c] = bias + sum_{s, t1, t2} w[(s * kh + t1) * kw + t2] * in[s * (rows + kh - 1) + r + t1][c + t2 * dil]
+// for r < rows, c < width. A slice's rows may be any pointers (rows = 1 serves any row stride
+// or dilation: in[s * kh + t1] is tap t1's row). One FMA chain per pixel in tap order
+// (s, t1, t2) from zero, then + bias: the same bits however a plane is cut into blocks.
+// stream: non-temporal stores where aligned (for outputs far larger than the caches; the
+// kernel fences them). Prefetched along the sweep, for the next block: pf, npf rows of pf_len
+// floats it reads, and the next_rows output rows after this block (out + (rows + j) * ldo).
+struct DwBlock {
+  const float* const* in;
+  const float* w;
+  float bias;
+  float* out;
+  int64_t ldo, rows, width, depth, kh, kw, dil;
+  bool stream;
+  const float* const* pf;
+  int64_t npf, pf_len, next_rows;
+};
+
+// Depthwise kernels of one ISA. row: out[i] = sum_t w[t] * rows[t][p0 + i] for i < n, any
+// tap geometry (called as dwconv(T, w, rows, p0, n, out)). block: the blocks above.
+struct DwconvFn {
+  using RowFn = void (*)(int64_t T, const float* w, const float* const* rows, int64_t p0, int64_t n, float* out);
+  using BlockFn = void (*)(const DwBlock& b);
+  RowFn row = nullptr;
+  BlockFn block = nullptr;
+  constexpr DwconvFn() = default;
+  constexpr DwconvFn(decltype(nullptr)) {}  // "no kernels", as for the other entries
+  constexpr DwconvFn(RowFn r, BlockFn b) : row(r), block(b) {}
+  constexpr explicit operator bool() const { return row != nullptr && block != nullptr; }
+  void operator()(int64_t T, const float* w, const float* const* rows, int64_t p0, int64_t n, float* out) const {
+    row(T, w, rows, p0, n, out);
+  }
+};
+void f32_dwconv_block_avx2(const DwBlock& b);    // f32-dwconv-avx2.cc
+void f32_dwconv_block_avx512(const DwBlock& b);  // f32-dwconv-avx512.cc
 
 // dst[j*dst_ld + i] = src[i*src_ld + j] for a rows x cols tile (layout conversion).
 using TransposeFn = void (*)(const float* src, int64_t src_ld, float* dst, int64_t dst_ld, int64_t rows, int64_t cols);
+
+// Resampling (interpolate), one row at a time.
+// A row plan resamples a row of n_in floats into n_out: y[j] = sum_t wt[j,t] * x[src[j,t]],
+// summed in tap order (x0*w0 + x1*w1, then + x2*w2 ...; no FMA, so every ISA gives the same
+// bits); with taps == 1 it is a plain gather (nearest: no multiply). Outputs come in blocks of
+// `lanes`; block b reads a window x[base[b] .. base[b] + 2*lanes) and gathers from it by the
+// relative indices idx[b][t][lane] (kind[b] == 0), the same from a window that runs past the
+// row's end (kind 1: masked loads of the n_in - base[b] valid floats), or gathers x[idx]
+// from the whole row (kind 2, idx absolute). Lanes past n_out carry index 0 and weight 0.
+// run[b] > 1: blocks b .. b + run[b] - 1 are full, of kind 0 and share block b's idx and wt
+// (a periodic pattern, e.g. any integer factor: kernels keep it in registers).
+struct ResizeRowPlan {
+  int taps = 0;
+  int64_t n_in = 0, n_out = 0, blocks = 0;
+  const int32_t* base = nullptr;  // [blocks]
+  const int32_t* kind = nullptr;  // [blocks]
+  const int32_t* run = nullptr;   // [blocks]
+  const int32_t* idx = nullptr;   // [blocks][taps][lanes]
+  const float* wt = nullptr;      // [blocks][taps][lanes]
+};
+
+// Output rows written in order into one contiguous run, with non-temporal stores: whole
+// 64-byte lines are streamed as soon as they are complete; a line shared with what lies
+// outside the run gets plain stores of the run's part only (other threads may own the rest).
+struct ResizeStream {
+  float* begin = nullptr;         // the run's first float
+  alignas(64) float line[16]{};   // values of the incomplete line at the run's current end
+};
+
+struct ResizeKernels {
+  int lanes;  // outputs per block of a ResizeRowPlan
+  // y[0..n_out) from the row x (n_in floats).
+  void (*row)(const ResizeRowPlan& p, const float* x, float* y);
+  // y[i] = rows[0][i]*w[0] + rows[1][i]*w[1] + ... for i < n (a copy when taps == 1 and
+  // w[0] == 1). With st, y continues st's run (y is where the previous call's row ended).
+  void (*combine)(int taps, const float* const* rows, const float* w, int64_t n, float* y, ResizeStream* st);
+  // Ends st's run at `end`: stores its incomplete last line, then fences the streaming stores.
+  void (*finish)(ResizeStream* st, float* end);
+};
+
+const ResizeKernels* resize_kernels_avx2();    // f32-resize-avx2.cc
+const ResizeKernels* resize_kernels_avx512();  // f32-resize-avx512.cc
 
 struct KernelTable {
   const char* isa;
@@ -43,6 +121,7 @@ struct KernelTable {
   IgemmFn igemm = nullptr;
   int igemm_mr = 0, igemm_nr = 0;
   DwconvFn dwconv = nullptr;
+  const ResizeKernels* resize = nullptr;  // interpolate; null: the portable loops in ops/interpolate.cc
 };
 
 void register_avx2_kernels(KernelTable& t);    // f32-*-avx2.cc

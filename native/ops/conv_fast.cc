@@ -66,64 +66,138 @@ inline void finish_row(const float* raw, float* y, int64_t n, float b, const flo
 
 namespace {
 
-// Depthwise with unit stride along the last dim: taps read rows straight from the input
-// through the padding maps (a padding row points at a row of the fill value); only the edge
-// columns, where a tap leaves the input, are summed apart. No gather, no copy.
+// Depthwise with unit stride along the last dim. Blocks of output rows go to the ISA's
+// block kernel (register tiles of rows x pixels, each input vector loaded once per tile for
+// every output row it feeds), which reads padded rows: the input rows themselves where no
+// padded column is read; otherwise a padded copy of each row, made once in a small
+// per-thread ring (its interior copied whole, the few edge columns through the padding map)
+// and reused by every block that reads it. (Copying measured faster than masked edge loads
+// from the input when the input is not in cache.) A row of padding (constant modes) is a
+// shared row of the fill value. Every pixel is one FMA chain in tap order whatever the block
+// or work split, so the results are bit-identical for any thread count.
 void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale,
                    const float* post, PadMode mode, float fill) {
-  const KernelTable& kt = kernels();
+  const DwconvFn::BlockFn block = kernels().dwconv.block;
   const int64_t K = prod3(d.k), Cog = d.Cout / d.groups, Sin = prod3(d.in), Sout = prod3(d.out);
   const std::vector<int64_t> m0 = pad_index_map(mode, d.in[0], d.pb[0], d.pa[0]);
   const std::vector<int64_t> m1 = pad_index_map(mode, d.in[1], d.pb[1], d.pa[1]);
   const std::vector<int64_t> m2 = pad_index_map(mode, d.in[2], d.pb[2], d.pa[2]);
-  const int64_t W = d.out[2], d2 = d.dil[2], pb2 = d.pb[2];
-  const int64_t lo = std::min(W, pb2);
-  const int64_t hi = std::max(lo, std::min(W, d.in[2] + pb2 - (d.k[2] - 1) * d2));
-  const std::vector<float> fill_row(static_cast<size_t>(W + 8), fill);
-  constexpr int64_t kRowBlock = 32;
-  const int64_t rblocks = (d.out[1] + kRowBlock - 1) / kRowBlock;
+  const int64_t kd = d.k[0], kh = d.k[1], kw = d.k[2], D = d.out[0], H = d.out[1], W = d.out[2];
+  const int64_t Hin = d.in[1], Win = d.in[2], pb2 = d.pb[2], Cin = d.Cin, Cout = d.Cout;
+  const int64_t s0st = d.stride[0], s0dl = d.dil[0], s1st = d.stride[1], s1dl = d.dil[1], dil2 = d.dil[2];
+  const int64_t Wp = W + (kw - 1) * dil2;  // padded columns the taps read
+  // Padded columns [clo, chi) are input columns c - pb2; the rest come through the map.
+  const int64_t clo = std::min(Wp, pb2), chi = std::max(clo, std::min(Wp, pb2 + Win));
+  const bool in_place = clo == 0 && chi == Wp;  // no padded column read: the input rows as they are
+  // Unit stride and dilation along rows: a block of R output rows reads R + kh - 1 rows.
+  // Otherwise one output row per block, reading rows o1 * stride + t1 * dil.
+  const bool shared = s1st == 1 && s1dl == 1;
+  constexpr int64_t kBlockRows = 8;
+  const int64_t R = shared ? kBlockRows : 1;
+  // Ring slots per depth slice: the padded rows one block reads are distinct mod span.
+  const int64_t span = shared ? R + kh - 1 : (kh - 1) * s1dl + 1;
+  bool need_fill = false;
+  for (int64_t v : m0) need_fill = need_fill || v < 0;
+  for (int64_t v : m1) need_fill = need_fill || v < 0;
+  const std::vector<float> fill_row(static_cast<size_t>(need_fill ? Wp : 0), fill);
+
+  // Outputs far beyond the caches are written around them (streaming stores: no read for
+  // ownership) unless read back here (scale, post); the padded rows then start at the output
+  // rows' alignment, so that the kernel's whole tiles load and store whole cache lines. Large
+  // inputs are prefetched a block ahead.
+  const bool fuse_bias = !scale && !post;
+  const bool stream = fuse_bias && checked_mul(d.N * Cout, Sout, d.fn) >= (int64_t{4} << 20);
+  const bool align_rows = stream && W % 16 == 0;
+  const bool prefetch_in = checked_mul(d.N * Cin, Sin, d.fn) >= (int64_t{1} << 20);
+  const int64_t ld = (Wp + 15) / 16 * 16 + (align_rows ? 16 : 0);
+
+  // Work items: (image, channel, depth index, band of rows); bands only to feed the threads.
   const int threads = get_num_threads();
-  std::vector<const float*> rows_all(static_cast<size_t>(threads * K));
-  parallel_for_tid(d.N * d.Cout * d.out[0] * rblocks, 1, threads, [&](int tid, int64_t b, int64_t e) {
-    const float** rows = rows_all.data() + tid * K;
+  const int64_t planes = d.N * Cout * D;
+  int64_t band = H;
+  if (threads > 1) {
+    const int64_t want = (8 * threads + planes - 1) / planes;
+    band = std::max<int64_t>(kBlockRows, (H + want - 1) / want);
+    band = (band + kBlockRows - 1) / kBlockRows * kBlockRows;
+  }
+  const int64_t nbands = (H + band - 1) / band;
+
+  // Per-thread scratch: the ring (64-byte aligned slots) and, a whole number of cache lines
+  // apart, the ring tags, the kernel's row table and the next block's rows to prefetch.
+  const int64_t slots = kd * span;
+  const int64_t ring_floats = in_place ? 0 : checked_mul(slots, ld, d.fn);
+  float* rings = arena(0, checked_mul(threads, ring_floats, d.fn) + 16, d.fn, "the per-thread row rings");
+  rings += (16 - reinterpret_cast<uintptr_t>(rings) / sizeof(float) % 16) % 16;
+  const int64_t pstride = (slots + 7) / 8 * 8 + 8;
+  std::vector<int64_t> tags_all(static_cast<size_t>(threads * pstride));
+  std::vector<const float*> ptrs_all(static_cast<size_t>(2 * threads * pstride));
+
+  parallel_for_tid(planes * nbands, 1, threads, [&](int tid, int64_t b, int64_t e) {
+    float* ring = rings + tid * ring_floats;
+    int64_t* tag = tags_all.data() + tid * pstride;
+    const float** ptr = ptrs_all.data() + 2 * tid * pstride;
+    const float** pf = ptr + pstride;
     for (int64_t it = b; it < e; ++it) {
-      const int64_t rb = it % rblocks, plane = it / rblocks;
-      const int64_t o0 = plane % d.out[0], nc = plane / d.out[0], oc = nc % d.Cout, n = nc / d.Cout;
-      const float* xp = x + (n * d.Cin + oc / Cog) * Sin;
-      const float* wk = w + oc * K;
+      const int64_t bi = it % nbands, plane = it / nbands;
+      const int64_t o0 = plane % D, nc = plane / D, oc = nc % Cout, n = nc / Cout;
+      const float* xp = x + (n * Cin + oc / Cog) * Sin;
       const float bv = d.bias ? d.bias[oc] : 0.f;
-      for (int64_t o1 = rb * kRowBlock; o1 < std::min(d.out[1], (rb + 1) * kRowBlock); ++o1) {
-        int64_t t = 0;
-        for (int64_t t0 = 0; t0 < d.k[0]; ++t0) {
-          const int64_t s0 = m0[static_cast<size_t>(o0 * d.stride[0] + t0 * d.dil[0])];
-          for (int64_t t1 = 0; t1 < d.k[1]; ++t1) {
-            const int64_t s1 = m1[static_cast<size_t>(o1 * d.stride[1] + t1 * d.dil[1])];
-            for (int64_t t2 = 0; t2 < d.k[2]; ++t2, ++t)
-              rows[t] = (s0 < 0 || s1 < 0) ? fill_row.data() : xp + (s0 * d.in[1] + s1) * d.in[2] + (lo - pb2 + t2 * d2);
-          }
-        }
-        const int64_t ys = (o0 * d.out[1] + o1) * W;
-        float* yr = y + (n * d.Cout + oc) * Sout + ys;
-        if (hi > lo) kt.dwconv(K, wk, rows, 0, hi - lo, yr + lo);
-        for (int64_t ow = 0; ow < W; ++ow) {
-          if (ow == lo) ow = hi;
-          if (ow >= W) break;
-          float acc = 0.f;
-          int64_t tt = 0;
-          for (int64_t t0 = 0; t0 < d.k[0]; ++t0) {
-            const int64_t s0 = m0[static_cast<size_t>(o0 * d.stride[0] + t0 * d.dil[0])];
-            for (int64_t t1 = 0; t1 < d.k[1]; ++t1) {
-              const int64_t s1 = m1[static_cast<size_t>(o1 * d.stride[1] + t1 * d.dil[1])];
-              for (int64_t t2 = 0; t2 < d.k[2]; ++t2, ++tt) {
-                const int64_t s2 = m2[static_cast<size_t>(ow + t2 * d2)];
-                const float v = (s0 < 0 || s1 < 0 || s2 < 0) ? fill : xp[(s0 * d.in[1] + s1) * d.in[2] + s2];
-                acc += wk[tt] * v;
+      float* yp = y + (n * Cout + oc) * Sout + o0 * H * W;
+      const int64_t roff = align_rows ? static_cast<int64_t>(reinterpret_cast<uintptr_t>(yp) / sizeof(float) % 16) : 0;
+      std::fill(tag, tag + slots, int64_t{-1});
+      const int64_t o_end = std::min(H, (bi + 1) * band);
+      // Input row of depth tap t0 and padded row p (null: a row of padding).
+      auto src_row = [&](int64_t t0, int64_t p) -> const float* {
+        const int64_t s0 = m0[static_cast<size_t>(o0 * s0st + t0 * s0dl)], s1 = m1[static_cast<size_t>(p)];
+        return s0 < 0 || s1 < 0 ? nullptr : xp + (s0 * Hin + s1) * Win;
+      };
+      for (int64_t o1 = bi * band; o1 < o_end; o1 += R) {
+        const int64_t r = std::min(R, o_end - o1), nrow = shared ? r + kh - 1 : kh;
+        for (int64_t t0 = 0; t0 < kd; ++t0)
+          for (int64_t i = 0; i < nrow; ++i) {
+            const int64_t p = shared ? o1 + i : o1 * s1st + i * s1dl;
+            const float* xr = src_row(t0, p);
+            const float* src = xr;
+            if (!xr) {
+              src = fill_row.data();
+            } else if (!in_place) {
+              const int64_t slot = t0 * span + p % span;
+              float* dst = ring + slot * ld + roff;
+              if (tag[slot] != p) {
+                tag[slot] = p;
+                for (int64_t c = 0; c < clo; ++c) {
+                  const int64_t s2 = m2[static_cast<size_t>(c)];
+                  dst[c] = s2 < 0 ? fill : xr[s2];
+                }
+                if (chi > clo) std::memcpy(dst + clo, xr + (clo - pb2), static_cast<size_t>(chi - clo) * sizeof(float));
+                for (int64_t c = chi; c < Wp; ++c) {
+                  const int64_t s2 = m2[static_cast<size_t>(c)];
+                  dst[c] = s2 < 0 ? fill : xr[s2];
+                }
               }
+              src = dst;
+            }
+            ptr[t0 * nrow + i] = src;
+          }
+        // The input rows the next block reads first (not yet in the ring) are prefetched
+        // during this one, as are the output rows it writes.
+        const int64_t o1n = o1 + r, rn = std::max<int64_t>(0, std::min(R, o_end - o1n));
+        int64_t npf = 0;
+        if (prefetch_in && rn > 0)
+          for (int64_t t0 = 0; t0 < kd; ++t0) {
+            const int64_t i0 = shared ? r + kh - 1 : 0, i1 = shared ? rn + r + kh - 1 : kh;
+            for (int64_t i = i0; i < i1; ++i) {
+              const float* xr = src_row(t0, shared ? o1 + i : o1n * s1st + (i - i0) * s1dl);
+              if (xr) pf[npf++] = xr;
             }
           }
-          yr[ow] = acc;
-        }
-        if (bv != 0.f || scale || post) finish_row(yr, yr, W, bv, scale ? scale + ys : nullptr, post ? post + ys : nullptr);
+        float* yr = yp + o1 * W;
+        block(DwBlock{ptr, w + oc * K, fuse_bias ? bv : 0.f, yr, W, r, W, kd, kh, kw, dil2, stream, pf, npf, Win, rn});
+        if (!fuse_bias)
+          for (int64_t rr = 0; rr < r; ++rr) {
+            const int64_t ys = (o0 * H + o1 + rr) * W;
+            finish_row(yr + rr * W, yr + rr * W, W, bv, scale ? scale + ys : nullptr, post ? post + ys : nullptr);
+          }
       }
     }
   });
