@@ -333,15 +333,19 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                     }
                     const float* xr = xc + (s0 * d.in[1] + s1) * d.in[2];
                     const int64_t base2 = base[2];
-                    // interior (identity) run copied whole when the last dim has stride 1
-                    int64_t lo = E[2], hi = E[2];
-                    if (dim[2].s == 1) {
-                      lo = std::min<int64_t>(E[2], std::max<int64_t>(0, dim[2].pb - base2 - r2));
-                      hi = std::max<int64_t>(lo, std::min<int64_t>(E[2], dim[2].pb + dim[2].in - base2 - r2));
-                      if (hi > lo) std::memcpy(row + lo, xr + (lo + base2 + r2 - dim[2].pb), static_cast<size_t>(hi - lo) * sizeof(float));
+                    // interior run (source = padded coordinate - pb, inside the input) copied
+                    // whole at stride 1, by a plain strided loop otherwise; edges via the map
+                    const int64_t s2s = dim[2].s, off2 = r2 - dim[2].pb;  // source = (z+base2)*s + off2
+                    auto ceil_div = [](int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); };
+                    const int64_t lo = std::min<int64_t>(E[2], std::max<int64_t>(0, ceil_div(-off2, s2s) - base2));
+                    const int64_t hi = std::max<int64_t>(lo, std::min<int64_t>(E[2], ceil_div(dim[2].in - off2, s2s) - base2));
+                    if (hi > lo) {
+                      const float* xs = xr + (lo + base2) * s2s + off2;
+                      if (s2s == 1) std::memcpy(row + lo, xs, static_cast<size_t>(hi - lo) * sizeof(float));
+                      else for (int64_t z2 = 0; z2 < hi - lo; ++z2) row[lo + z2] = xs[z2 * s2s];
                     }
                     for (int64_t z2 = 0; z2 < E[2]; ++z2) {
-                      if (z2 == lo) { z2 = hi - 1; continue; }
+                      if (z2 == lo && hi > lo) { z2 = hi - 1; continue; }  // the interior is done
                       const int64_t s2 = src_of(2, r2, z2 + base2);
                       row[z2] = s2 >= 0 ? xr[s2] : (s2 == -1 ? fill : 0.f);
                     }

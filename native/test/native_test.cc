@@ -303,6 +303,29 @@ static void test_transpose_crop() {
   CHECK(y[0] == 2.f && y[1] == 20.f && y[2] == -1.f, "crop: got %g %g guard %g", y[0], y[1], y[2]);
 }
 
+// 1-D output bands that start past the input's end (a wide reflect pad): the gather of a
+// band with no interior run once looped forever.
+static void test_band_past_input() {
+  Geo g{};
+  g.N = 1; g.Cin = 1; g.Cout = 1; g.G = 1;
+  for (int i = 0; i < 3; ++i) { g.in[i] = 1; g.k[i] = 1; g.s[i] = 1; g.d[i] = 1; g.pb[i] = 0; g.pa[i] = 0; }
+  g.in[2] = 3; g.k[2] = 2; g.s[2] = 2; g.pb[2] = 1; g.pa[2] = 3000;
+  g.out[2] = conv_out_size(g.in[2], g.k[2], g.s[2], g.d[2], g.pb[2], g.pa[2]);
+  const std::vector<float> x = {1.f, 2.f, 3.f}, w = {0.5f, 0.25f};
+  std::vector<float> y(static_cast<size_t>(g.out[2]));
+  ConvDesc d;
+  d.fn = "native_test"; d.rank = 1; d.N = 1; d.Cin = 1; d.Cout = 1;
+  d.in[2] = g.in[2]; d.k[2] = g.k[2]; d.stride[2] = g.s[2]; d.pb[2] = g.pb[2]; d.pa[2] = g.pa[2]; d.out[2] = g.out[2];
+  d.mode = PadMode::kReflect;
+  d.x = x.data(); d.w = w.data(); d.y = y.data();
+  conv_forward(d);
+  for (int64_t o = 0; o < g.out[2]; ++o) {
+    const int64_t oo[3] = {0, 0, o};
+    const double want = ref_conv_at(g, PadMode::kReflect, 0.f, x, w, 0, 0, oo);
+    CHECK(std::fabs(y[static_cast<size_t>(o)] - want) < 1e-6, "band past input o=%ld got %g want %g", (long)o, y[static_cast<size_t>(o)], want);
+  }
+}
+
 static void test_errors() {
   ConvDesc d;
   d.fn = "native_test";
@@ -325,6 +348,7 @@ int main() {
   test_interpolate_and_pad(r);
   test_threads(r);
   test_transpose_crop();
+  test_band_past_input();
   test_errors();
   if (failures) {
     std::fprintf(stderr, "%d failures\n", failures);
