@@ -14,6 +14,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "../core/common.h"
 #include "../core/threadpool.h"
 #include "../kernels/kernels.h"
@@ -52,7 +56,22 @@ DimPlan plan_dim(const ConvDesc& d, int i, PadMode mode) {
 }
 
 // y = (raw * scale + b) * post, over one output row.
-inline void finish_row(const float* raw, float* y, int64_t n, float b, const float* scale, const float* post) {
+inline void finish_row(const float* raw, float* y, int64_t n, float b, const float* scale, const float* post,
+                       bool stream = false) {
+#if defined(__SSE2__)
+  if (stream && !scale && !post) {
+    // Non-temporal stores: a large fresh output is in no cache, and a plain store would
+    // first read every line it overwrites. (Fenced by the caller before the result is used.)
+    int64_t i = 0;
+    for (; i < n && (reinterpret_cast<uintptr_t>(y + i) & 15) != 0; ++i) y[i] = raw[i] + b;
+    const __m128 bv = _mm_set1_ps(b);
+    for (; i + 4 <= n; i += 4) _mm_stream_ps(y + i, _mm_add_ps(_mm_loadu_ps(raw + i), bv));
+    for (; i < n; ++i) y[i] = raw[i] + b;
+    return;
+  }
+#else
+  (void)stream;
+#endif
   if (!scale && !post) {
     for (int64_t i = 0; i < n; ++i) y[i] = raw[i] + b;
   } else if (!post) {
@@ -296,6 +315,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   };
 
   const int64_t items = d.N * d.groups * nbands * nsplit;
+  const bool stream = checked_mul(d.N * d.Cout, Sout, d.fn) * 4 >= (int64_t{4} << 20);  // >= 4 MiB out
   parallel_for_tid(items, 1, threads, [&](int tid, int64_t b0, int64_t b1) {
     float* buf = bufs + tid * per_thread;
     float* flat = buf + buf_floats;
@@ -412,10 +432,13 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
         float* yp = y + (n * d.Cout + oc) * Sout;
         const float bv = d.bias ? d.bias[oc] : 0.f;
         for_rows([&](int64_t p, int64_t ys, int64_t len) {
-          finish_row(fr + p, yp + ys, len, bv, scale ? scale + ys : nullptr, post ? post + ys : nullptr);
+          finish_row(fr + p, yp + ys, len, bv, scale ? scale + ys : nullptr, post ? post + ys : nullptr, stream);
         });
       }
     }
+#if defined(__SSE2__)
+    if (stream) _mm_sfence();  // the streamed rows are visible before the pool reports done
+#endif
   });
   return true;
 }
