@@ -88,8 +88,52 @@ bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
         std::fill(y + t * Sout, y + (t + 1) * Sout, d.mode == PadMode::kZeros && d.bias ? d.bias[t % d.Cout] : 0.f);
     });
   }
+  // Every phase's sub-kernel [Cout, Cin/g, k'...] in one pass over the transposed weight
+  // [Cin, Cout/g, k...]: each weight row (all taps of one (ic, oc)) is read once and its taps
+  // are dealt to their phases; per output channel, so the writes run contiguously.
+  std::vector<int64_t> phase_of(static_cast<size_t>(K), -1), pos_of(static_cast<size_t>(K), 0), phase_off, phase_ks;
+  {
+    int64_t off = 0;
+    for (const Phase& p0 : ph[0])
+      for (const Phase& p1 : ph[1])
+        for (const Phase& p2 : ph[2]) {
+          if (!p0.k || !p1.k || !p2.k) continue;
+          for (int64_t a = 0; a < p0.k; ++a)
+            for (int64_t b = 0; b < p1.k; ++b)
+              for (int64_t e = 0; e < p2.k; ++e) {
+                const size_t t = static_cast<size_t>((p0.tap[static_cast<size_t>(a)] * d.k[1] + p1.tap[static_cast<size_t>(b)]) * d.k[2] +
+                                                     p2.tap[static_cast<size_t>(e)]);
+                phase_of[t] = static_cast<int64_t>(phase_off.size());
+                pos_of[t] = (a * p1.k + b) * p2.k + e;
+              }
+          phase_off.push_back(off);
+          phase_ks.push_back(p0.k * p1.k * p2.k);
+          off += d.Cout * cig * phase_ks.back();
+        }
+  }
+  std::vector<float> wsub = scratch(phase_off.empty() ? 0 : phase_off.back() + d.Cout * cig * phase_ks.back(), d.fn, "the phase sub-kernels");
+  // Tap t of row r = oc*cig + i lands at base[t] + r * ks[t].
+  std::vector<int64_t> tbase(static_cast<size_t>(K), -1), tks(static_cast<size_t>(K), 0);
+  for (size_t t = 0; t < static_cast<size_t>(K); ++t)
+    if (phase_of[t] >= 0) {
+      tbase[t] = phase_off[static_cast<size_t>(phase_of[t])] + pos_of[t];
+      tks[t] = phase_ks[static_cast<size_t>(phase_of[t])];
+    }
+  parallel_for(d.Cout, 4, [&](int64_t ob, int64_t oe) {
+    float* ws = wsub.data();
+    for (int64_t oc = ob; oc < oe; ++oc) {
+      const int64_t g = oc / cog, j = oc % cog;
+      for (int64_t i = 0; i < cig; ++i) {
+        const float* wt = d.w + ((g * cig + i) * cog + j) * K;
+        const int64_t r = oc * cig + i;
+        for (int64_t t = 0; t < K; ++t)
+          if (tbase[static_cast<size_t>(t)] >= 0) ws[tbase[static_cast<size_t>(t)] + r * tks[static_cast<size_t>(t)]] = wt[t];
+      }
+    }
+  });
   bool ok = true;
-  std::vector<float> wsub, buf;
+  int64_t phase_i = 0;
+  std::vector<float> buf;
   for (const Phase& p0 : ph[0])
     for (const Phase& p1 : ph[1])
       for (const Phase& p2 : ph[2]) {
@@ -103,23 +147,11 @@ bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
           c.in[i] = d.in[i]; c.k[i] = p[i]->k; c.stride[i] = 1; c.dil[i] = p[i]->dil;
           c.pb[i] = p[i]->umax; c.pa[i] = p[i]->Z - d.in[i] - p[i]->u0; c.out[i] = p[i]->Z;
         }
-        const int64_t Ks = prod3(c.k), Sz = prod3(c.out);
+        const int64_t Sz = prod3(c.out);
         // Sub-kernel [Cout, Cin/g, k'...] from the transposed weight [Cin, Cout/g, k...].
-        wsub.resize(static_cast<size_t>(d.Cout * cig * Ks));
-        for (int64_t oc = 0; oc < d.Cout; ++oc) {
-          const int64_t g = oc / cog, j = oc % cog;
-          for (int64_t i = 0; i < cig; ++i) {
-            const float* wt = d.w + ((g * cig + i) * cog + j) * K;
-            float* ws = wsub.data() + (oc * cig + i) * Ks;
-            for (int64_t a = 0; a < c.k[0]; ++a)
-              for (int64_t b = 0; b < c.k[1]; ++b)
-                for (int64_t e = 0; e < c.k[2]; ++e)
-                  ws[(a * c.k[1] + b) * c.k[2] + e] =
-                      wt[(p0.tap[static_cast<size_t>(a)] * d.k[1] + p1.tap[static_cast<size_t>(b)]) * d.k[2] + p2.tap[static_cast<size_t>(e)]];
-          }
-        }
+        const float* wphase = wsub.data() + phase_off[static_cast<size_t>(phase_i++)];
         buf.resize(static_cast<size_t>(checked_mul(d.N * d.Cout, Sz, d.fn)));
-        if (!conv_fast(c, x, wsub.data(), buf.data(), nullptr, nullptr)) {
+        if (!conv_fast(c, x, wphase, buf.data(), nullptr, nullptr)) {
           ok = false;
           break;
         }
