@@ -2,6 +2,7 @@
 // partial convolution. Padding is resolved by the shared padding model (core/padmap),
 // the sums by the dispatch table's plane kernel.
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -169,6 +170,19 @@ void partial_conv_forward(const ConvDesc& d) {
   std::vector<float> xt, wt, mt, xm, ms, pt, mp, cnt, yt;
   const float* x = channels_first(d.x, d.in_cl, d.N, d.Cin, Sin, xt, d.fn);
   const float* w = weight_ois(d, wt);
+  if (d.mask) {  // values in [0, 1] (NaN passes: data propagates, SPEC §4); checked in parallel
+    const int64_t total = d.N * mc * Sin;
+    std::atomic<bool> bad{false};
+    parallel_for(total, 1 << 16, [&](int64_t b, int64_t e) {
+      bool out = false;
+      for (int64_t i = b; i < e; ++i) out |= d.mask[i] < 0.f || d.mask[i] > 1.f;
+      if (out) bad.store(true);
+    });
+    if (bad.load())
+      for (int64_t i = 0; i < total; ++i)
+        if (d.mask[i] < 0.f || d.mask[i] > 1.f)
+          range_error(fn_of(d.fn) + "mask expects values in [0, 1], got " + std::to_string(d.mask[i]) + " at index " + std::to_string(i));
+  }
   const float* m = d.mask ? channels_first(d.mask, d.in_cl, d.N, mc, Sin, mt, d.fn) : nullptr;
 
   // x ⊙ mask, and the mask summed over its channels (what conv(mask, ones) reduces).
@@ -195,17 +209,23 @@ void partial_conv_forward(const ConvDesc& d) {
       for (int64_t s = 0; s < Sin; ++s) o[s] += m[(n * mc + c) * Sin + s];
   }
 
-  // count = window sum of the mask sum, with the conv's geometry and zero padding.
-  const float* msp = padded_input(ms.data(), d.N, d.in, d.pb, d.pa, PadMode::kZeros, 0.f, mp, d.fn);
+  // count = window sum of the mask sum, with the conv's geometry and zero padding: a
+  // one-channel convolution with a kernel of ones (integer sums, exact for binary masks).
   cnt = scratch(checked_mul(d.N, Sout, d.fn), d.fn, "the mask count");
   {
-    const PlaneGeom g = plane_geom(d, 1);
     const std::vector<float> ones(static_cast<size_t>(K), 1.f);
-    const int64_t xplane = g.xd * g.xh * g.xw;
-    const ConvPlaneFn kern = scalar_kernels().conv_plane;  // exact for binary masks on any path
-    parallel_for(d.N, 1, [&](int64_t b, int64_t e) {
-      for (int64_t n = b; n < e; ++n) kern(g, msp + n * xplane, ones.data(), cnt.data() + n * Sout);
-    });
+    ConvDesc one = d;
+    one.Cin = 1; one.Cout = 1; one.groups = 1; one.mode = PadMode::kZeros; one.bias = nullptr;
+    one.in_cl = one.out_cl = false;
+    if (!conv_fast(one, ms.data(), ones.data(), cnt.data(), nullptr, nullptr)) {
+      const float* msp = padded_input(ms.data(), d.N, d.in, d.pb, d.pa, PadMode::kZeros, 0.f, mp, d.fn);
+      const PlaneGeom g = plane_geom(d, 1);
+      const int64_t xplane = g.xd * g.xh * g.xw;
+      const ConvPlaneFn kern = scalar_kernels().conv_plane;
+      parallel_for(d.N, 1, [&](int64_t b, int64_t e) {
+        for (int64_t n = b; n < e; ++n) kern(g, msp + n * xplane, ones.data(), cnt.data() + n * Sout);
+      });
+    }
   }
   const float slide = static_cast<float>((d.multi_channel ? d.Cin : 1) * K);
   // cnt becomes the new mask, ms (reused, [N, Sout]) the ratio.
