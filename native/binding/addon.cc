@@ -231,7 +231,9 @@ struct Named {
 
 PadMode read_mode(const Reader& r) { return static_cast<PadMode>(r.i64("mode", 0, 6)); }
 
-void read_conv_common(const Reader& r, ConvDesc& d) {
+// The geometry both convolution descriptors share (ConvDesc, ConvTransposeDesc).
+template <typename Desc>
+void read_conv_common(const Reader& r, Desc& d) {
   d.rank = static_cast<int>(r.i64("rank", 1, 3));
   d.N = r.i64("N", 0, kMaxDim);
   d.Cin = r.i64("Cin", 1, kMaxDim);
@@ -306,21 +308,8 @@ Napi::Value ConvTranspose(const Napi::CallbackInfo& info) {
     auto d = std::make_shared<ConvTransposeDesc>();
     d->fn = nm.name->c_str();
     Reader r(o, d->fn);
-    d->rank = static_cast<int>(r.i64("rank", 1, 3));
-    d->N = r.i64("N", 0, kMaxDim);
-    d->Cin = r.i64("Cin", 1, kMaxDim);
-    d->Cout = r.i64("Cout", 1, kMaxDim);
-    d->groups = r.i64("groups", 1, kMaxDim);
-    r.arr3("in", d->in, 1, kMaxDim);
-    r.arr3("k", d->k, 1, kMaxDim);
-    r.arr3("stride", d->stride, 1, kMaxDim);
-    r.arr3("dilation", d->dil, 1, kMaxDim);
-    r.arr3("padBefore", d->pb, 0, kMaxDim);
-    r.arr3("padAfter", d->pa, 0, kMaxDim);
+    read_conv_common(r, *d);
     r.arr3("outputPadding", d->opad, 0, kMaxDim);
-    r.arr3("out", d->out, 1, kMaxDim);
-    d->in_cl = r.flag("inChannelsLast");
-    d->out_cl = r.flag("outChannelsLast");
     d->mode = read_mode(r);
     check_conv_transpose(*d);
     d->x = r.f32("x", total(d->N, d->Cin, d->in, d->fn));
