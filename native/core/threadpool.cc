@@ -30,7 +30,7 @@ class Pool {
     uint64_t gen;
     {
       std::lock_guard<std::mutex> lk(mu_);
-      gen = generation_;
+      gen = generation_.load();
     }
     for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, i, gen] { worker_loop(i, gen); });
   }
@@ -53,13 +53,16 @@ class Pool {
       grain_ = grain;
       next_.store(0);
       max_threads_ = std::max(1, max_threads);
-      active_ = static_cast<int>(workers_.size());
-      ++generation_;
+      active_.store(static_cast<int>(workers_.size()));
+      generation_.fetch_add(1);
     }
     cv_.notify_all();
     work(0);
+    // Spin briefly before sleeping: on a VM a futex wake-up costs tens of microseconds,
+    // which is a tenth of a millisecond-sized convolution.
+    for (int i = 0; i < kSpin && active_.load(std::memory_order_acquire) != 0; ++i) cpu_relax();
     std::unique_lock<std::mutex> lk(mu_);
-    done_cv_.wait(lk, [this] { return active_ == 0; });
+    done_cv_.wait(lk, [this] { return active_.load() == 0; });
     fn_ = nullptr;
   }
 
@@ -75,19 +78,30 @@ class Pool {
 
   void worker_loop(int tid, uint64_t seen) {
     for (;;) {
+      // Spin a little for the next job (jobs come in bursts: one op runs several), then sleep.
+      for (int i = 0; i < kSpin && generation_.load(std::memory_order_acquire) == seen; ++i) cpu_relax();
       {
         std::unique_lock<std::mutex> lk(mu_);
-        cv_.wait(lk, [&] { return stopping_ || generation_ != seen; });
+        cv_.wait(lk, [&] { return stopping_ || generation_.load() != seen; });
         if (stopping_) return;
-        seen = generation_;
+        seen = generation_.load();
       }
       work(tid);
-      {
+      if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         std::lock_guard<std::mutex> lk(mu_);
-        if (--active_ == 0) done_cv_.notify_one();
+        done_cv_.notify_one();
       }
     }
   }
+
+  static void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+  }
+  static constexpr int kSpin = 20000;  // ~50-100 us of pause instructions
 
   void stop_workers() {
     {
@@ -107,8 +121,8 @@ class Pool {
   int64_t count_ = 0, grain_ = 1;
   int max_threads_ = 1;
   std::atomic<int64_t> next_{0};
-  int active_ = 0;
-  uint64_t generation_ = 0;
+  std::atomic<int> active_{0};
+  std::atomic<uint64_t> generation_{0};
   bool stopping_ = false;
   int threads_ = 1;
 };
