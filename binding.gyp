@@ -21,6 +21,7 @@
     {
       "target_name": "convkit",
       "dependencies": ["convkit_avx2", "convkit_avx512"],
+      "ldflags": ["-Wl,-z,nodelete"],
       "sources": [
         "native/binding/addon.cc",
         "native/core/common.cc",
