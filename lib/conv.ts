@@ -3,7 +3,7 @@
 // prepared-layer forms all run that plan, so they give bit-identical results.
 import { rangeErrorText, typeError } from './errors';
 import {
-  ConvPlan, ConvTransposePlan, PAD_MODE_CODE, Padding, PaddingMode, planConv, planConvTranspose, WeightLayout,
+  ConvGeometry, PAD_MODE_CODE, Padding, PaddingMode, planConv, planConvTranspose, WeightLayout,
 } from './geometry';
 import { isChannelsLast, Layout } from './layout';
 import { native } from './native';
@@ -75,7 +75,7 @@ export interface Job {
   finish: () => Tensor | PartialConvResult;
 }
 
-function convDesc(p: ConvPlan | ConvTransposePlan, x: CheckedTensor, w: Float32Array, bias: Float32Array | undefined, y: Float32Array) {
+function convDesc(p: ConvGeometry, x: CheckedTensor, w: Float32Array, bias: Float32Array | undefined, y: Float32Array) {
   return {
     fn: p.fn, rank: p.rank, N: p.N, Cin: p.Cin, Cout: p.Cout, groups: p.groups,
     in: pad3(p.in, 1), k: pad3(p.k, 1), stride: pad3(p.stride, 1), dilation: pad3(p.dilation, 1),

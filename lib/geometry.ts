@@ -84,7 +84,7 @@ export function samePadding(i: number, k: number, s: number, d: number): [number
 
 export type WeightFamily = 0 | 1 | 2; // OIS, SIO, OSI (native WeightLayout)
 
-function weightFamily(fn: string, v: unknown, rank: number): WeightFamily {
+export function weightFamily(fn: string, v: unknown, rank: number): WeightFamily {
   if (v === undefined) return 0;
   const sp = DIM_NAMES[rank].join('');
   const names: Record<string, WeightFamily> = { [`OI${sp}`]: 0, [`${sp}IO`]: 1, [`O${sp}I`]: 2, OIHW: 0, HWIO: 1, OHWI: 2 };
@@ -92,6 +92,13 @@ function weightFamily(fn: string, v: unknown, rank: number): WeightFamily {
   if (typeof v !== 'string') throw typeError(fn, 'weightLayout', `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, v);
   if (!(v in names)) throw rangeError(fn, 'weightLayout', `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, v);
   return names[v];
+}
+
+// Cout, Cin/groups and the kernel extents of a convolution weight in a weight-layout family.
+export function splitWeightShape(shape: readonly number[], family: WeightFamily, rank: number): { cout: number; cig: number; k: number[] } {
+  if (family === 0) return { cout: shape[0], cig: shape[1], k: shape.slice(2) };
+  if (family === 1) return { cout: shape[rank + 1], cig: shape[rank], k: shape.slice(0, rank) };
+  return { cout: shape[0], cig: shape[rank + 1], k: shape.slice(1, rank + 1) };
 }
 
 function weightDims(rank: number, family: WeightFamily, transposed: boolean): string {
@@ -108,7 +115,8 @@ export interface InputDesc {
   layout: Layout;
 }
 
-export interface ConvPlan {
+// The geometry every convolution plan has (spatial arrays in D, H, W order of the rank).
+export interface ConvGeometry {
   fn: string;
   rank: number;
   N: number;
@@ -123,11 +131,14 @@ export interface ConvPlan {
   padAfter: number[];
   out: number[];
   mode: PaddingMode;
-  padValue: number;
-  weightFamily: WeightFamily;
   inputLayout: Layout;
   outputLayout: Layout;
   outputShape: number[];
+}
+
+export interface ConvPlan extends ConvGeometry {
+  padValue: number;
+  weightFamily: WeightFamily;
 }
 
 export const CONV_OPTIONS = ['bias', 'stride', 'dilation', 'groups', 'padding', 'paddingMode', 'paddingValue', 'weightLayout', 'outputLayout'] as const;
@@ -142,10 +153,7 @@ export function planConv(fn: string, input: InputDesc, weightShape: readonly num
   const o = checkOptions(fn, options, partial ? PARTIAL_CONV_OPTIONS : CONV_OPTIONS);
   const family = weightFamily(fn, o.weightLayout, rank);
   if (weightShape.length !== rank + 2) throw rangeErrorText(fn, 'weight', `${weightDims(rank, family, false)}`, describe(weightShape));
-  const [Cout, Cig, k] =
-    family === 0 ? [weightShape[0], weightShape[1], weightShape.slice(2)]
-      : family === 1 ? [weightShape[rank + 1], weightShape[rank], weightShape.slice(0, rank)]
-        : [weightShape[0], weightShape[rank + 1], weightShape.slice(1, rank + 1)];
+  const { cout: Cout, cig: Cig, k } = splitWeightShape(weightShape, family, rank);
   const groups = o.groups === undefined ? 1 : checkInteger(fn, 'groups', o.groups, 1);
   if (input.C % groups !== 0)
     throw rangeErrorText(fn, 'groups', `a divisor of the input's ${input.C} channels`, `${groups}`);
@@ -193,25 +201,8 @@ export function resolveConvPadding(fn: string, v: unknown, rank: number, input: 
   return explicitPadding(fn, v, rank, false);
 }
 
-export interface ConvTransposePlan {
-  fn: string;
-  rank: number;
-  N: number;
-  Cin: number;
-  Cout: number;
-  groups: number;
-  in: number[];
-  k: number[];
-  stride: number[];
-  dilation: number[];
-  padBefore: number[];
-  padAfter: number[];
+export interface ConvTransposePlan extends ConvGeometry {
   outputPadding: number[];
-  out: number[];
-  mode: PaddingMode;
-  inputLayout: Layout;
-  outputLayout: Layout;
-  outputShape: number[];
 }
 
 export const CONV_TRANSPOSE_OPTIONS = ['bias', 'stride', 'dilation', 'groups', 'padding', 'outputPadding', 'outputSize', 'paddingMode', 'outputLayout'] as const;

@@ -3,23 +3,22 @@
 // identical to it.
 import { rangeErrorText, typeError } from './errors';
 import { ConvOptions, ConvTransposeOptions, PartialConvOptions, PartialConvResult, planConvJob, planConvTransposeJob, planPartialConvJob, runAsync, runSync } from './conv';
-import { convOutputShape, convTransposeOutputShape } from './geometry';
+import { convOutputShape, convTransposeOutputShape, splitWeightShape, weightFamily, WeightFamily } from './geometry';
 import { channelsFirst, Layout } from './layout';
 import { Tensor, TensorLike } from './tensor';
 import { isPlainObject } from './validate';
 
 type Kind = 'conv' | 'convTranspose' | 'partialConv';
 
-// [k..., Cin/g, Cout] (SIO, e.g. HWIO) or [Cout, k..., Cin/g] (OSI, e.g. OHWI) -> [Cout, Cin/g, k...].
-function toOIS(w: Tensor, family: 'SIO' | 'OSI', rank: number): Tensor {
-  const s = w.shape;
-  const [cout, cig, k] = family === 'SIO' ? [s[rank + 1], s[rank], s.slice(0, rank)] : [s[0], s[rank + 1], s.slice(1, rank + 1)];
+// A weight in any layout family -> [Cout, Cin/g, k...], the order the kernels read.
+function toOIS(w: Tensor, family: WeightFamily, rank: number): Tensor {
+  const { cout, cig, k } = splitWeightShape(w.shape, family, rank);
   const K = k.reduce((a, b) => a * b, 1);
   const out = new Float32Array(w.data.length);
   for (let o = 0; o < cout; o++)
     for (let i = 0; i < cig; i++)
       for (let t = 0; t < K; t++)
-        out[(o * cig + i) * K + t] = w.data[family === 'SIO' ? (t * cig + i) * cout + o : (o * K + t) * cig + i];
+        out[(o * cig + i) * K + t] = w.data[family === 1 ? (t * cig + i) * cout + o : (o * K + t) * cig + i];
   return new Tensor(out, [cout, cig, ...k], w.layout);
 }
 
@@ -57,27 +56,21 @@ abstract class Layer<O extends object, R> {
       throw rangeErrorText(name, 'bias', `${out[1]} elements (Cout)`, `Float32Array(${b.length})`);
     // Prepare once: weights in [Cout, Cin/groups, k...], the order the kernels read, so no
     // call reorders them again.
-    const wl = (this.options as { weightLayout?: string }).weightLayout;
-    if (wl !== undefined && !wl.startsWith('OI')) {
-      this.weight = toOIS(this.weight, wl.startsWith('O') ? 'OSI' : 'SIO', rank);
+    if (kind !== 'convTranspose') {
+      const family = weightFamily(name, (this.options as { weightLayout?: unknown }).weightLayout, rank);
+      if (family !== 0) this.weight = toOIS(this.weight, family, rank);
       delete (this.options as { weightLayout?: string }).weightLayout;
     }
   }
 
   private probeShape(wshape: readonly number[]): number[] {
-    const o = this.options as { groups?: number; weightLayout?: string };
+    const o = this.options as { groups?: number; weightLayout?: unknown };
     const g = typeof o.groups === 'number' ? o.groups : 1;
-    const cin = this.kind === 'convTranspose' ? wshape[0] : this.cinOf(wshape, g);
+    const cin = this.kind === 'convTranspose'
+      ? wshape[0]
+      : splitWeightShape(wshape, weightFamily(this.name, o.weightLayout, this.rank), this.rank).cig * g;
     const big = 1 << 16; // any extent the kernel fits in
     return [1, cin, ...new Array(this.rank).fill(big)];
-  }
-
-  private cinOf(wshape: readonly number[], groups: number): number {
-    const wl = (this.options as { weightLayout?: string }).weightLayout;
-    const r = this.rank;
-    if (wl && wl.startsWith('O') && !wl.startsWith('OI')) return wshape[r + 1] * groups;
-    if (wl && !wl.startsWith('O')) return wshape[r] * groups;
-    return wshape[1] * groups;
   }
 
   protected w(): Tensor {
