@@ -101,7 +101,7 @@ class Pool {
     __asm__ __volatile__("yield");
 #endif
   }
-  static constexpr int kSpin = 20000;  // ~50-100 us of pause instructions
+  static constexpr int kSpin = 4000;  // ~10-20 us of pause instructions: within one op, not between ops
 
   void stop_workers() {
     {
