@@ -148,7 +148,8 @@ export async function runAsync<T>(job: Job): Promise<T> {
   return job.finish() as T;
 }
 
-function inputRank(fn: string, input: unknown): number | undefined {
+// conv(): the rank from the input's layout (left to checkTensor to refuse when unknown).
+function inputRank(input: unknown): number | undefined {
   const l = (input as { layout?: unknown } | null)?.layout;
   return typeof l === 'string' && l.length >= 3 && l.length <= 5 ? l.length - 2 : undefined;
 }
@@ -164,7 +165,7 @@ export function conv3d(input: TensorLike, weight: TensorLike, options?: ConvOpti
 }
 // The rank comes from the input's layout.
 export function conv(input: TensorLike, weight: TensorLike, options?: ConvOptions): Tensor {
-  return runSync(planConvJob('conv', inputRank('conv', input), input, weight, options));
+  return runSync(planConvJob('conv', inputRank(input), input, weight, options));
 }
 export async function conv1dAsync(input: TensorLike, weight: TensorLike, options?: ConvOptions): Promise<Tensor> {
   return runAsync(planConvJob('conv1dAsync', 1, input, weight, options));
@@ -176,7 +177,7 @@ export async function conv3dAsync(input: TensorLike, weight: TensorLike, options
   return runAsync(planConvJob('conv3dAsync', 3, input, weight, options));
 }
 export async function convAsync(input: TensorLike, weight: TensorLike, options?: ConvOptions): Promise<Tensor> {
-  return runAsync(planConvJob('convAsync', inputRank('convAsync', input), input, weight, options));
+  return runAsync(planConvJob('convAsync', inputRank(input), input, weight, options));
 }
 
 export function partialConv2d(input: TensorLike, weight: TensorLike, options?: PartialConvOptions): PartialConvResult {

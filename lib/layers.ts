@@ -22,7 +22,7 @@ function toOIS(w: Tensor, family: WeightFamily, rank: number): Tensor {
   return new Tensor(out, [cout, cig, ...k], w.layout);
 }
 
-abstract class Layer<O extends object, R> {
+abstract class Layer<O extends object> {
   protected weight: Tensor | null;
   protected readonly options: O;
   private readonly name: string;
@@ -104,7 +104,7 @@ abstract class Layer<O extends object, R> {
   }
 }
 
-class ConvLayer extends Layer<ConvOptions, Tensor> {
+class ConvLayer extends Layer<ConvOptions> {
   forward(x: TensorLike): Tensor {
     return runSync(this.job(x));
   }
@@ -133,7 +133,7 @@ export class Conv3d extends ConvLayer {
   constructor(config: ConvLayerConfig) { super('Conv3d', 'conv', 3, config); }
 }
 
-class ConvTransposeLayer extends Layer<ConvTransposeOptions, Tensor> {
+class ConvTransposeLayer extends Layer<ConvTransposeOptions> {
   forward(x: TensorLike): Tensor {
     return runSync(this.job(x));
   }
@@ -151,7 +151,7 @@ export class ConvTranspose3d extends ConvTransposeLayer {
   constructor(config: ConvTransposeLayerConfig) { super('ConvTranspose3d', 'convTranspose', 3, config); }
 }
 
-class PartialConvLayer extends Layer<PartialConvOptions, PartialConvResult> {
+class PartialConvLayer extends Layer<PartialConvOptions> {
   // mask: the input's mask (absent = all ones), as in NVIDIA's PartialConv2d.forward(x, mask).
   forward(x: TensorLike, mask?: TensorLike): PartialConvResult {
     return runSync(this.job(x, { mask }));
