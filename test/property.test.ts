@@ -436,6 +436,61 @@ describe('convTranspose1d/2d/3d vs. float64 reference', () => {
   });
 });
 
+// Kernels a whole multiple of the stride (unit dilation, zeros, no outputPadding): every
+// stride phase has the same sub-kernel, and the phases run as one merged convolution whose
+// epilogue interleaves them into the output. Long rows and many channels reach the banded
+// and channel-split forms of that epilogue at 1 and 2 threads.
+const mergedArb = fc.record({
+  rank: rankArb,
+  N: fc.integer({ min: 1, max: 2 }),
+  G: fc.integer({ min: 1, max: 3 }),
+  a: fc.integer({ min: 1, max: 5 }),
+  b: fc.integer({ min: 1, max: 13 }),
+  long: fc.integer({ min: 1, max: 90 }),
+  spatial: dims3(1, 7),
+  mult: dims3(1, 3),
+  stride: dims3(1, 3),
+  pads: padInts,
+  bias: fc.boolean(),
+  layoutLast: fc.boolean(),
+  threads: fc.constantFrom(1, 2),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+});
+
+describe('convTranspose with k a multiple of the stride (merged phases) vs. float64 reference', () => {
+  it('every rank, any crop, groups, depthwise, both layouts and thread counts', () => {
+    const before = ck.getNumThreads();
+    try {
+      fc.assert(
+        fc.property(mergedArb, (r) => {
+          const rank = r.rank, G = r.G, C = G * r.a, Cout = G * r.b;
+          const spatial = r.spatial.slice(0, rank);
+          spatial[rank - 1] = r.long;
+          const stride = r.stride.slice(0, rank), k = stride.map((s, t) => s * r.mult[t]);
+          const padding = r.pads.slice(0, rank).map(([pb, pa], t) => {
+            const full = (spatial[t] - 1) * stride[t] + k[t];
+            return [Math.min(pb, Math.floor((full - 1) / 2)), Math.min(pa, Math.floor((full - 1) / 2))] as [number, number];
+          });
+          const opts = { stride, groups: G, padding, bias: r.bias ? randomData(Cout, r.seed + 7) : undefined };
+          const xShape = [r.N, C, ...spatial], wShape = [C, r.b, ...k];
+          const xd = randomData(prod(xShape), r.seed), wd = randomData(prod(wShape), r.seed + 1);
+          const ref = refConvTranspose({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts);
+          ck.setNumThreads(r.threads);
+          const x = ck.tensor(xd, xShape);
+          const label = () => `convTranspose${rank}d ${r.layoutLast ? 'channels-last' : ''} t=${r.threads} x=${show(xShape)} w=${show(wShape)} ${show(opts)}`;
+          const y = r.layoutLast
+            ? convTFn[rank](x.to(CL[rank]), ck.tensor(wd, wShape), opts).to(CF[rank])
+            : convTFn[rank](x, ck.tensor(wd, wShape), opts);
+          expectClose(y, ref, label);
+        }),
+        { numRuns: 120 },
+      );
+    } finally {
+      ck.setNumThreads(before);
+    }
+  });
+});
+
 // ---------------------------------------------------------------------------------------
 // Adjoint identity: <conv(x, W), y> = <x, convTranspose(y, W)> for every mode
 // ---------------------------------------------------------------------------------------

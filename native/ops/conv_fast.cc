@@ -81,6 +81,35 @@ inline void finish_row(const float* raw, float* y, int64_t n, float b, const flo
   }
 }
 
+// One output row of a merged transposed convolution (PhaseStore): the phase pixels
+// z in [zlo, zhi) of the s phase rows src[r] (src[r][z - zlo]; null: not this item's) land
+// on y[z * s + r - pb] where that lies in [0, n), plus b. Two phases interleave in vectors.
+inline void store_phase_row(const float* const* src, int64_t s, int64_t pb, int64_t zlo, int64_t zhi, float* y,
+                            int64_t n, float b) {
+  const int64_t olo = std::max<int64_t>(0, zlo * s - pb), ohi = std::min(n, zhi * s - pb);
+  int64_t o = olo;
+#if defined(__SSE2__)
+  if (s == 2 && src[0] && src[1]) {
+    if ((o + pb) & 1) {
+      if (o < ohi) y[o] = src[1][(o + pb) / 2 - zlo] + b;
+      ++o;
+    }
+    const __m128 bv = _mm_set1_ps(b);
+    const float* a = src[0] + (o + pb) / 2 - zlo;
+    const float* c = src[1] + (o + pb) / 2 - zlo;
+    for (; o + 8 <= ohi; o += 8, a += 4, c += 4) {
+      const __m128 va = _mm_loadu_ps(a), vc = _mm_loadu_ps(c);
+      _mm_storeu_ps(y + o, _mm_add_ps(_mm_unpacklo_ps(va, vc), bv));
+      _mm_storeu_ps(y + o + 4, _mm_add_ps(_mm_unpackhi_ps(va, vc), bv));
+    }
+  }
+#endif
+  for (; o < ohi; ++o) {
+    const int64_t f = o + pb, r = f % s;
+    if (src[r]) y[o] = src[r][f / s - zlo] + b;
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -224,10 +253,11 @@ void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, 
 
 }  // namespace
 
-bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale, const float* post) {
+bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale, const float* post,
+               const PhaseStore* ps) {
   const KernelTable& kt = kernels();
   const int64_t Cig = d.Cin / d.groups, Cog = d.Cout / d.groups;
-  const bool depthwise = Cig == 1;
+  const bool depthwise = Cig == 1 && !ps;  // (merged phases: the igemm, whose epilogue writes them)
   if (depthwise ? !kt.dwconv : !kt.igemm) return false;
   if (depthwise && d.stride[2] == 1) {
     dwconv_direct(d, x, w, y, scale, post, d.mode == PadMode::kPartial ? PadMode::kZeros : d.mode,
@@ -320,6 +350,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
     float* buf = bufs + tid * per_thread;
     float* flat = buf + buf_floats;
     const float** trows = rows.data() + tid * K;
+    std::vector<const float*> srcs(static_cast<size_t>(ps ? ps->s[2] : 0)), rowp(srcs.size());
     for (int64_t item = b0; item < b1; ++item) {
       const int64_t split = item % nsplit, nb = item / nsplit;
       const int64_t n = nb / (d.groups * nbands), g = (nb / nbands) % d.groups, bi = nb % nbands;
@@ -426,6 +457,30 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
         }
       }
       // 3. Valid pixels to the output, with bias and the optional per-pixel scale.
+      if (ps) {
+        // Merged transposed phases: the s2 phases of one (oc, r0, r1) fill one output row.
+        const int64_t jl = blk_lo * MR, jh = std::min(Cog, blk_hi * MR), s2 = ps->s[2];
+        const int64_t Z1 = d.out[1], Z2 = d.out[2];
+        for (int64_t j = jl; j < jh;) {
+          const int64_t om = g * Cog + j, oc = om / ps->nph, ph = om % ps->nph;
+          const int64_t first = j - ph % s2, r1 = (ph / s2) % ps->s[1], r0 = ph / (s2 * ps->s[1]);
+          for (int64_t r = 0; r < s2; ++r) {
+            const int64_t jj = first + r;
+            srcs[static_cast<size_t>(r)] = jj >= jl && jj < jh ? flat + jj * ldc : nullptr;
+          }
+          j = first + s2;
+          float* yc = ps->y + (n * ps->Cout + oc) * prod3(ps->out);
+          const float bv = ps->bias ? ps->bias[oc] : 0.f;
+          for_rows([&](int64_t p, int64_t ys, int64_t len) {
+            const int64_t zrow = ys / Z2, zlo = ys % Z2, z1 = zrow % Z1, z0 = zrow / Z1;
+            const int64_t o0 = z0 * ps->s[0] + r0 - ps->pb[0], o1 = z1 * ps->s[1] + r1 - ps->pb[1];
+            if (o0 < 0 || o0 >= ps->out[0] || o1 < 0 || o1 >= ps->out[1]) return;
+            for (int64_t r = 0; r < s2; ++r) rowp[static_cast<size_t>(r)] = srcs[static_cast<size_t>(r)] ? srcs[static_cast<size_t>(r)] + p : nullptr;
+            store_phase_row(rowp.data(), s2, ps->pb[2], zlo, zlo + len, yc + (o0 * ps->out[1] + o1) * ps->out[2], ps->out[2], bv);
+          });
+        }
+        continue;
+      }
       for (int64_t j = blk_lo * MR; j < std::min(Cog, blk_hi * MR); ++j) {
         const int64_t oc = g * Cog + j;
         const float* fr = flat + j * ldc;

@@ -61,6 +61,69 @@ std::vector<Phase> phases_of(int64_t in, int64_t k, int64_t s, int64_t d) {
   return out;
 }
 
+// The merged form (PhaseStore): channel oc * nph + ph of the merged sub-kernel holds phase
+// ph's taps of output channel oc, [Cout * nph, Cin/g, k'...], gathered from the transposed
+// weight [Cin, Cout/g, k...] in tiles of input x output channels, so that both sides run
+// along cache lines.
+void pack_merged_weights(const ConvTransposeDesc& d, const std::vector<Phase>* ph, float* wm) {
+  const int64_t cig = d.Cin / d.groups, cog = d.Cout / d.groups, K = prod3(d.k);
+  const int64_t nph = d.stride[0] * d.stride[1] * d.stride[2];
+  const int64_t kv = ph[0][0].k * ph[1][0].k * ph[2][0].k;  // taps per phase; nph * kv = K
+  std::vector<int64_t> dst(static_cast<size_t>(K));  // tap -> ph * (cig * kv) + position
+  for (const Phase& p0 : ph[0])
+    for (const Phase& p1 : ph[1])
+      for (const Phase& p2 : ph[2]) {
+        const int64_t phi = (p0.r * d.stride[1] + p1.r) * d.stride[2] + p2.r;
+        for (int64_t a = 0; a < p0.k; ++a)
+          for (int64_t b = 0; b < p1.k; ++b)
+            for (int64_t e = 0; e < p2.k; ++e) {
+              const int64_t t = (p0.tap[static_cast<size_t>(a)] * d.k[1] + p1.tap[static_cast<size_t>(b)]) * d.k[2] +
+                                p2.tap[static_cast<size_t>(e)];
+              dst[static_cast<size_t>(t)] = phi * cig * kv + (a * p1.k + b) * p2.k + e;
+            }
+      }
+  constexpr int64_t kTile = 16;
+  const int64_t jtiles = (cog + kTile - 1) / kTile;
+  parallel_for(d.groups * jtiles, 1, [&](int64_t b, int64_t e) {
+    for (int64_t it = b; it < e; ++it) {
+      const int64_t g = it / jtiles, j0 = it % jtiles * kTile, j1 = std::min(cog, j0 + kTile);
+      for (int64_t i0 = 0; i0 < cig; i0 += kTile)
+        for (int64_t j = j0; j < j1; ++j) {
+          float* wo = wm + (g * cog + j) * nph * cig * kv;  // merged rows of output channel j
+          for (int64_t i = i0; i < std::min(cig, i0 + kTile); ++i) {
+            const float* wt = d.w + ((g * cig + i) * cog + j) * K;
+            float* wi = wo + i * kv;
+            for (int64_t t = 0; t < K; ++t) wi[dst[static_cast<size_t>(t)]] = wt[t];
+          }
+        }
+    }
+  });
+}
+
+bool conv_transpose_merged(const ConvTransposeDesc& d, const float* x, float* y, const std::vector<Phase>* ph) {
+  const int64_t nph = d.stride[0] * d.stride[1] * d.stride[2];
+  float* wm = arena(1, checked_mul(d.Cout * nph, (d.Cin / d.groups) * prod3(d.k) / nph, d.fn), d.fn, "the phase sub-kernels");
+  pack_merged_weights(d, ph, wm);
+  ConvDesc c;
+  c.fn = d.fn;
+  c.rank = d.rank;
+  c.N = d.N; c.Cin = d.Cin; c.Cout = d.Cout * nph; c.groups = d.groups;
+  PhaseStore ps;
+  for (int i = 0; i < 3; ++i) {
+    int64_t Z = 0;
+    for (const Phase& p : ph[i]) Z = std::max(Z, p.Z);
+    const Phase& p = ph[i][0];
+    c.in[i] = d.in[i]; c.k[i] = p.k; c.stride[i] = 1; c.dil[i] = p.dil;
+    c.pb[i] = p.umax; c.pa[i] = Z - d.in[i] - p.u0; c.out[i] = Z;
+    ps.s[i] = d.stride[i]; ps.pb[i] = d.pb[i]; ps.out[i] = d.out[i];
+  }
+  ps.nph = nph;
+  ps.Cout = d.Cout;
+  ps.bias = d.bias;
+  ps.y = y;
+  return conv_fast(c, x, wm, nullptr, nullptr, nullptr, &ps);
+}
+
 }  // namespace
 
 // Stride-phase decomposition (no zero-insertion waste): the full output of phase (r0,r1,r2)
@@ -80,6 +143,13 @@ bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
     covered = covered && d.opad[i] == 0;
     for (const Phase& p : ph[i]) covered = covered && p.k > 0;
   }
+  // Phases with one common sub-kernel shape per dim: one merged convolution (PhaseStore).
+  bool merged = covered;
+  for (int i = 0; i < 3; ++i)
+    for (const Phase& p : ph[i])
+      merged = merged && p.k == ph[i][0].k && p.u0 == ph[i][0].u0 && p.dil == ph[i][0].dil;
+  if (merged) return conv_transpose_merged(d, x, y, ph);
+
   std::vector<int64_t> map[3];
   for (int i = 0; i < 3; ++i) map[i] = pad_index_map(d.mode, d.out[i], d.pb[i], d.pa[i]);
   if (!covered) {  // positions no phase reaches keep the bias; folds accumulate onto zeros

@@ -19,7 +19,25 @@ struct ConvDesc;
 // The SIMD driver (ops/conv_fast.cc): raw sums of x (channels-first, unpadded) with w
 // ([Cout, Cin/g, k...]) into y (channels-first), finished as (raw * scale + bias) * post with
 // per-pixel scale/post when given. False when the active ISA has no such kernels.
-bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale, const float* post);
+// With `ps`, the conv is a transposed convolution's stride phases merged into output
+// channels (see PhaseStore) and its epilogue writes them, interleaved, to ps->y instead.
+struct PhaseStore;
+bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale, const float* post,
+               const PhaseStore* ps = nullptr);
+
+// A transposed convolution whose stride phases all have the same sub-kernel (e.g. k a
+// multiple of s, unit dilation) is one stride-1 convolution of its input with Cout * nph
+// output channels, channel oc * nph + ph holding phase ph = (r0 * s1 + r1) * s2 + r2 of
+// output channel oc: phase pixel z lands on output coordinate z * s + r - pb per dim, or
+// nowhere when that falls outside [0, out). Every output pixel is reached exactly once
+// (zeros padding, no outputPadding), so the epilogue writes each one, with its bias.
+struct PhaseStore {
+  int64_t s[3], pb[3], out[3];
+  int64_t nph;  // s0 * s1 * s2
+  int64_t Cout;
+  const float* bias;
+  float* y;  // channels-first [N, Cout, out...]
+};
 
 inline int64_t prod3(const int64_t* v) { return v[0] * v[1] * v[2]; }
 
