@@ -73,17 +73,36 @@ export interface Job {
   call: 'conv' | 'partialConv' | 'convTranspose';
   desc: Record<string, unknown>;
   finish: () => Tensor | PartialConvResult;
+  outputShape: number[];
+  outputLayout: Layout;
 }
 
-function convDesc(p: ConvGeometry, x: CheckedTensor, w: Float32Array, bias: Float32Array | undefined, y: Float32Array) {
-  return {
-    fn: p.fn, rank: p.rank, N: p.N, Cin: p.Cin, Cout: p.Cout, groups: p.groups,
-    in: pad3(p.in, 1), k: pad3(p.k, 1), stride: pad3(p.stride, 1), dilation: pad3(p.dilation, 1),
-    padBefore: pad3(p.padBefore, 0), padAfter: pad3(p.padAfter, 0), out: pad3(p.out, 1),
-    inChannelsLast: x.channelsLast, outChannelsLast: isChannelsLast(p.outputLayout),
-    mode: PAD_MODE_CODE[p.mode], x: x.data, w, bias, y,
-  };
+// The same plan for another input of the same shape and layout (prepared layers): a fresh
+// output, nothing re-derived. The template keeps no input or output alive.
+export function jobTemplate(job: Job): Job {
+  return { ...job, desc: { ...job.desc, x: undefined, y: undefined }, finish: () => { throw new Error('template'); } };
 }
+export function rebindJob(fn: string, template: Job, x: Float32Array): Job {
+  const y = allocOutput(fn, template.outputShape);
+  const { outputShape, outputLayout } = template;
+  return { ...template, desc: { ...template.desc, fn, x, y }, finish: () => new Tensor(y, outputShape, outputLayout) };
+}
+
+// The native descriptor: the geometry as one Float64Array (read natively by index, see
+// GEOM in native/binding/addon.cc), the buffers by name.
+interface GeomExtra { padValue?: number; weightLayout?: number; outputPadding?: readonly number[]; multiChannel?: boolean; maskChannels?: number }
+function convDesc(p: ConvGeometry, x: CheckedTensor, w: Float32Array, bias: Float32Array | undefined, y: Float32Array, e: GeomExtra) {
+  const g = new Float64Array(GEOM_LENGTH);
+  g[0] = p.rank; g[1] = p.N; g[2] = p.Cin; g[3] = p.Cout; g[4] = p.groups;
+  g.set(pad3(p.in, 1), 5); g.set(pad3(p.k, 1), 8); g.set(pad3(p.stride, 1), 11); g.set(pad3(p.dilation, 1), 14);
+  g.set(pad3(p.padBefore, 0), 17); g.set(pad3(p.padAfter, 0), 20); g.set(pad3(p.out, 1), 23);
+  g[26] = x.channelsLast ? 1 : 0; g[27] = isChannelsLast(p.outputLayout) ? 1 : 0; g[28] = PAD_MODE_CODE[p.mode];
+  g[29] = e.padValue ?? 0; g[30] = e.weightLayout ?? 0;
+  g.set(pad3(e.outputPadding ?? [], 0), 31);
+  g[34] = e.multiChannel ? 1 : 0; g[35] = e.maskChannels ?? 0;
+  return { fn: p.fn, g, x: x.data, w, bias, y };
+}
+const GEOM_LENGTH = 36;
 
 export function planConvJob(fn: string, rank: number | undefined, input: unknown, weight: unknown, options: unknown): Job {
   const x = checkTensor(fn, 'input', input, rank);
@@ -92,8 +111,8 @@ export function planConvJob(fn: string, rank: number | undefined, input: unknown
   const p = planConv(fn, x, w.shape, o);
   const bias = checkBias(fn, o?.bias, p.Cout);
   const y = allocOutput(fn, p.outputShape);
-  const desc = { ...convDesc(p, x, w.data, bias, y), padValue: p.padValue, weightLayout: p.weightFamily };
-  return { call: 'conv', desc, finish: () => new Tensor(y, p.outputShape, p.outputLayout) };
+  const desc = convDesc(p, x, w.data, bias, y, { padValue: p.padValue, weightLayout: p.weightFamily });
+  return { call: 'conv', desc, finish: () => new Tensor(y, p.outputShape, p.outputLayout), outputShape: p.outputShape, outputLayout: p.outputLayout };
 }
 
 export function planPartialConvJob(fn: string, rank: number, input: unknown, weight: unknown, options: unknown): Job {
@@ -118,12 +137,13 @@ export function planPartialConvJob(fn: string, rank: number, input: unknown, wei
   maskShape[isChannelsLast(p.outputLayout) ? maskShape.length - 1 : 1] = multi ? p.Cout : 1;
   const maskOut = allocOutput(fn, maskShape, 'mask');
   const desc = {
-    ...convDesc(p, x, w.data, bias, y), weightLayout: p.weightFamily, multiChannel: multi,
-    maskChannels: mask ? mask.C : 0, mask: mask?.data, maskOut,
+    ...convDesc(p, x, w.data, bias, y, { weightLayout: p.weightFamily, multiChannel: multi, maskChannels: mask ? mask.C : 0 }),
+    mask: mask?.data, maskOut,
   };
   return {
     call: 'partialConv', desc,
     finish: () => ({ output: new Tensor(y, p.outputShape, p.outputLayout), mask: new Tensor(maskOut, maskShape, p.outputLayout) }),
+    outputShape: p.outputShape, outputLayout: p.outputLayout,
   };
 }
 
@@ -134,8 +154,8 @@ export function planConvTransposeJob(fn: string, rank: number, input: unknown, w
   const p = planConvTranspose(fn, x, w.shape, o);
   const bias = checkBias(fn, o?.bias, p.Cout);
   const y = allocOutput(fn, p.outputShape);
-  const desc = { ...convDesc(p, x, w.data, bias, y), outputPadding: pad3(p.outputPadding, 0) };
-  return { call: 'convTranspose', desc, finish: () => new Tensor(y, p.outputShape, p.outputLayout) };
+  const desc = convDesc(p, x, w.data, bias, y, { outputPadding: p.outputPadding });
+  return { call: 'convTranspose', desc, finish: () => new Tensor(y, p.outputShape, p.outputLayout), outputShape: p.outputShape, outputLayout: p.outputLayout };
 }
 
 export function runSync<T>(job: Job): T {

@@ -2,11 +2,14 @@
 // construction; forward() runs the same plan as the functional form, so results are
 // identical to it.
 import { rangeErrorText, typeError } from './errors';
-import { ConvOptions, ConvTransposeOptions, PartialConvOptions, PartialConvResult, planConvJob, planConvTransposeJob, planPartialConvJob, runAsync, runSync } from './conv';
+import {
+  ConvOptions, ConvTransposeOptions, Job, jobTemplate, PartialConvOptions, PartialConvResult, planConvJob, planConvTransposeJob,
+  planPartialConvJob, rebindJob, runAsync, runSync,
+} from './conv';
 import { convOutputShape, convTransposeOutputShape, splitWeightShape, weightFamily, WeightFamily } from './geometry';
 import { channelsFirst, Layout } from './layout';
 import { Tensor, TensorLike } from './tensor';
-import { isPlainObject } from './validate';
+import { checkTensor, isPlainObject } from './validate';
 
 type Kind = 'conv' | 'convTranspose' | 'partialConv';
 
@@ -28,6 +31,8 @@ abstract class Layer<O extends object> {
   private readonly name: string;
   private readonly rank: number;
   private readonly kind: Kind;
+  // The plan for the last input shape and layout: a call with the same ones reuses it.
+  private last: { shape: number[]; layout: string; template: Job } | null = null;
 
   protected constructor(name: string, kind: Kind, rank: number, config: unknown) {
     this.name = name;
@@ -93,14 +98,24 @@ abstract class Layer<O extends object> {
 
   dispose(): void {
     this.weight = null;
+    this.last = null;
   }
 
-  protected job(x: TensorLike, extra?: object, async = false) {
+  protected job(x: TensorLike, extra?: object, async = false): Job {
     const fn = `${this.name}.${async ? 'forwardAsync' : 'forward'}`;
-    const opts = { ...this.options, ...extra };
-    if (this.kind === 'conv') return planConvJob(fn, this.rank, x, this.w(), opts);
-    if (this.kind === 'convTranspose') return planConvTransposeJob(fn, this.rank, x, this.w(), opts);
-    return planPartialConvJob(fn, this.rank, x, this.w(), opts);
+    const w = this.w();
+    if (this.kind === 'partialConv') return planPartialConvJob(fn, this.rank, x, w, { ...this.options, ...extra });
+    // Everything but the input was checked at construction: an input of the shape and
+    // layout seen last runs the plan made for it.
+    const xc = checkTensor(fn, 'input', x, this.rank);
+    const last = this.last;
+    if (last && last.layout === xc.layout && last.shape.length === xc.shape.length && last.shape.every((e, i) => e === xc.shape[i]))
+      return rebindJob(fn, last.template, xc.data);
+    const job = this.kind === 'conv'
+      ? planConvJob(fn, this.rank, x, w, this.options)
+      : planConvTransposeJob(fn, this.rank, x, w, this.options);
+    this.last = { shape: xc.shape.slice(), layout: xc.layout, template: jobTemplate(job) };
+    return job;
   }
 }
 

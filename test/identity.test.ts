@@ -83,6 +83,14 @@ describe('sync, async and prepared-layer forms are bit-identical', () => {
     // the same products summed: equal within rounding; the packing may legitimately reorder
     const ref = refConv({ data: x.data, shape: [1, 3, 9, 9] }, { data: w.data, shape: [Co, Ci, K, K] }, { padding: 1 });
     for (const [name, t] of [['OIHW', y], ['HWIO', yh], ['OHWI', yo]] as const) expect(compare(t.data, ref).ok, name).toBe(true);
+    // partial convolution reads the same option (it was once dropped on the native side)
+    const mask = ck.tensor(Float32Array.from({ length: 81 }, (_, i) => (i % 7 === 3 ? 0 : 1)), [1, 1, 9, 9]);
+    const p = ck.partialConv2d(x, w, { padding: 1, mask });
+    for (const [name, wt, shape] of [['HWIO', hwio, [K, K, Ci, Co]], ['OHWI', ohwi, [Co, K, K, Ci]]] as const) {
+      const q = ck.partialConv2d(x, ck.tensor(wt, [...shape], 'NCHW'), { padding: 1, mask, weightLayout: name });
+      expect(Array.from(q.output.data), `partialConv2d ${name}`).toEqual(Array.from(p.output.data));
+      expect(Array.from(q.mask.data), `partialConv2d ${name} mask`).toEqual(Array.from(p.mask.data));
+    }
   });
 
   it('convTranspose2d (stride 2, outputPadding, groups, bias, reflect) and ConvTranspose2d', async () => {

@@ -231,23 +231,67 @@ struct Named {
 
 PadMode read_mode(const Reader& r) { return static_cast<PadMode>(r.i64("mode", 0, 6)); }
 
+// A convolution's geometry, one Float64Array `g` (lib/conv.ts convDesc): reading numbers by
+// index costs far less per call than a property lookup per field.
+enum Geom : int {
+  kRank = 0, kN = 1, kCin = 2, kCout = 3, kGroups = 4, kIn = 5, kK = 8, kStride = 11, kDil = 14, kPb = 17, kPa = 20,
+  kOut = 23, kInCl = 26, kOutCl = 27, kMode = 28, kPadValue = 29, kWeightLayout = 30, kOpad = 31, kMulti = 34,
+  kMaskC = 35, kGeomLength = 36
+};
+const char* const kGeomNames[kGeomLength] = {
+    "rank", "N", "Cin", "Cout", "groups", "in[0]", "in[1]", "in[2]", "k[0]", "k[1]", "k[2]", "stride[0]",
+    "stride[1]", "stride[2]", "dilation[0]", "dilation[1]", "dilation[2]", "padBefore[0]", "padBefore[1]",
+    "padBefore[2]", "padAfter[0]", "padAfter[1]", "padAfter[2]", "out[0]", "out[1]", "out[2]", "inChannelsLast",
+    "outChannelsLast", "mode", "padValue", "weightLayout", "outputPadding[0]", "outputPadding[1]",
+    "outputPadding[2]", "multiChannel", "maskChannels"};
+
+class GeomReader {
+ public:
+  GeomReader(const Napi::Object& o, const char* fn) : fn_(fn) {
+    const Napi::Value v = o.Get("g");
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+      type_error(std::string(fn) + ": g expects a Float64Array");
+    const Napi::Float64Array a = v.As<Napi::Float64Array>();
+    if (a.ElementLength() != kGeomLength)
+      range_error(std::string(fn) + ": g expects " + std::to_string(kGeomLength) + " entries, got " +
+                  std::to_string(a.ElementLength()));
+    std::memcpy(g_, a.Data(), sizeof g_);
+  }
+  int64_t i64(int i, int64_t lo, int64_t hi) const {
+    const double d = g_[i];
+    if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi))
+      range_error(std::string(fn_) + ": " + kGeomNames[i] + " expects an integer in [" + std::to_string(lo) + ", " +
+                  std::to_string(hi) + "], got " + std::to_string(d));
+    return static_cast<int64_t>(d);
+  }
+  void arr3(int i, int64_t* out, int64_t lo, int64_t hi) const {
+    for (int j = 0; j < 3; ++j) out[j] = i64(i + j, lo, hi);
+  }
+  bool flag(int i) const { return i64(i, 0, 1) != 0; }
+  double f64(int i) const { return g_[i]; }
+
+ private:
+  double g_[kGeomLength];
+  const char* fn_;
+};
+
 // The geometry both convolution descriptors share (ConvDesc, ConvTransposeDesc).
 template <typename Desc>
-void read_conv_common(const Reader& r, Desc& d) {
-  d.rank = static_cast<int>(r.i64("rank", 1, 3));
-  d.N = r.i64("N", 0, kMaxDim);
-  d.Cin = r.i64("Cin", 1, kMaxDim);
-  d.Cout = r.i64("Cout", 1, kMaxDim);
-  d.groups = r.i64("groups", 1, kMaxDim);
-  r.arr3("in", d.in, 1, kMaxDim);
-  r.arr3("k", d.k, 1, kMaxDim);
-  r.arr3("stride", d.stride, 1, kMaxDim);
-  r.arr3("dilation", d.dil, 1, kMaxDim);
-  r.arr3("padBefore", d.pb, 0, kMaxDim);
-  r.arr3("padAfter", d.pa, 0, kMaxDim);
-  r.arr3("out", d.out, 1, kMaxDim);
-  d.in_cl = r.flag("inChannelsLast");
-  d.out_cl = r.flag("outChannelsLast");
+void read_conv_common(const GeomReader& r, Desc& d) {
+  d.rank = static_cast<int>(r.i64(kRank, 1, 3));
+  d.N = r.i64(kN, 0, kMaxDim);
+  d.Cin = r.i64(kCin, 1, kMaxDim);
+  d.Cout = r.i64(kCout, 1, kMaxDim);
+  d.groups = r.i64(kGroups, 1, kMaxDim);
+  r.arr3(kIn, d.in, 1, kMaxDim);
+  r.arr3(kK, d.k, 1, kMaxDim);
+  r.arr3(kStride, d.stride, 1, kMaxDim);
+  r.arr3(kDil, d.dil, 1, kMaxDim);
+  r.arr3(kPb, d.pb, 0, kMaxDim);
+  r.arr3(kPa, d.pa, 0, kMaxDim);
+  r.arr3(kOut, d.out, 1, kMaxDim);
+  d.in_cl = r.flag(kInCl);
+  d.out_cl = r.flag(kOutCl);
   if (d.Cin % d.groups || d.Cout % d.groups) range_error(std::string(d.fn) + ": channels must be divisible by groups");
 }
 
@@ -261,10 +305,13 @@ Napi::Value Conv(const Napi::CallbackInfo& info) {
     auto d = std::make_shared<ConvDesc>();
     d->fn = nm.name->c_str();
     Reader r(o, d->fn);
-    read_conv_common(r, *d);
-    d->mode = read_mode(r);
-    d->pad_value = static_cast<float>(r.f64("padValue"));
-    d->wl = static_cast<WeightLayout>(r.i64("weightLayout", 0, 2));
+    GeomReader gr(o, d->fn);
+    read_conv_common(gr, *d);
+    d->mode = static_cast<PadMode>(gr.i64(kMode, 0, 6));
+    const double pv = gr.f64(kPadValue);
+    if (!std::isfinite(pv)) range_error(std::string(d->fn) + ": padValue expects a finite number");
+    d->pad_value = static_cast<float>(pv);
+    d->wl = static_cast<WeightLayout>(gr.i64(kWeightLayout, 0, 2));
     check_conv(*d);
     d->x = r.f32("x", total(d->N, d->Cin, d->in, d->fn));
     d->w = r.f32("w", total(d->Cout, d->Cin / d->groups, d->k, d->fn));
@@ -281,10 +328,12 @@ Napi::Value PartialConv(const Napi::CallbackInfo& info) {
     auto d = std::make_shared<ConvDesc>();
     d->fn = nm.name->c_str();
     Reader r(o, d->fn);
-    read_conv_common(r, *d);
+    GeomReader gr(o, d->fn);
+    read_conv_common(gr, *d);
     d->mode = PadMode::kZeros;
-    d->multi_channel = r.flag("multiChannel");
-    d->mask_c = r.i64("maskChannels", 0, kMaxDim);
+    d->wl = static_cast<WeightLayout>(gr.i64(kWeightLayout, 0, 2));
+    d->multi_channel = gr.flag(kMulti);
+    d->mask_c = gr.i64(kMaskC, 0, kMaxDim);
     check_conv(*d);
     d->x = r.f32("x", total(d->N, d->Cin, d->in, d->fn));
     d->w = r.f32("w", total(d->Cout, d->Cin / d->groups, d->k, d->fn));
@@ -308,9 +357,10 @@ Napi::Value ConvTranspose(const Napi::CallbackInfo& info) {
     auto d = std::make_shared<ConvTransposeDesc>();
     d->fn = nm.name->c_str();
     Reader r(o, d->fn);
-    read_conv_common(r, *d);
-    r.arr3("outputPadding", d->opad, 0, kMaxDim);
-    d->mode = read_mode(r);
+    GeomReader gr(o, d->fn);
+    read_conv_common(gr, *d);
+    gr.arr3(kOpad, d->opad, 0, kMaxDim);
+    d->mode = static_cast<PadMode>(gr.i64(kMode, 0, 6));
     check_conv_transpose(*d);
     d->x = r.f32("x", total(d->N, d->Cin, d->in, d->fn));
     d->w = r.f32("w", total(d->Cin, d->Cout / d->groups, d->k, d->fn));
