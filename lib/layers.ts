@@ -9,6 +9,7 @@ import {
 import { convOutputShape, convTransposeOutputShape, splitWeightShape, weightFamily, WeightFamily } from './geometry';
 import { channelsFirst, Layout } from './layout';
 import { Tensor, TensorLike } from './tensor';
+import { native } from './native';
 import { checkTensor, isPlainObject } from './validate';
 
 type Kind = 'conv' | 'convTranspose' | 'partialConv';
@@ -33,6 +34,8 @@ abstract class Layer<O extends object> {
   private readonly kind: Kind;
   // The plan for the last input shape and layout: a call with the same ones reuses it.
   private last: { shape: number[]; layout: string; template: Job } | null = null;
+  // convTranspose: the natively packed weight (null: the geometry has none; undefined: not yet made).
+  private packed: object | null | undefined = undefined;
 
   protected constructor(name: string, kind: Kind, rank: number, config: unknown) {
     this.name = name;
@@ -54,8 +57,9 @@ abstract class Layer<O extends object> {
       (this.options as { bias?: Float32Array }).bias = new Float32Array(bias);
     }
     // Validate the weight, bias and options once, against a probe input the kernel fits.
+    // (outputSize names sizes for actual inputs: it is checked at each call, not against the probe.)
     const probe = this.probeShape(shape);
-    const out = this.shapeOf(name, probe);
+    const out = this.shapeOf(name, probe, undefined, true);
     const b = (this.options as { bias?: Float32Array }).bias;
     if (b !== undefined && b.length !== out[1])
       throw rangeErrorText(name, 'bias', `${out[1]} elements (Cout)`, `Float32Array(${b.length})`);
@@ -88,9 +92,9 @@ abstract class Layer<O extends object> {
     return this.shapeOf(`${this.name}.outputShape`, inputShape, layout);
   }
 
-  private shapeOf(fn: string, inputShape: readonly number[], layout?: Layout): number[] {
-    const { mask: _m, multiChannel: _mc, bias: _b, ...opts } = this.options as Record<string, unknown>;
-    const args = { ...opts, layout };
+  private shapeOf(fn: string, inputShape: readonly number[], layout?: Layout, probe = false): number[] {
+    const { mask: _m, multiChannel: _mc, bias: _b, outputSize, ...opts } = this.options as Record<string, unknown>;
+    const args = probe ? { ...opts, layout } : { ...opts, outputSize, layout };
     return this.kind === 'convTranspose'
       ? convTransposeOutputShape(inputShape, this.w().shape, args, fn)
       : convOutputShape(inputShape, this.w().shape, args, fn);
@@ -99,6 +103,7 @@ abstract class Layer<O extends object> {
   dispose(): void {
     this.weight = null;
     this.last = null;
+    this.packed = undefined;
   }
 
   protected job(x: TensorLike, extra?: object, async = false): Job {
@@ -114,6 +119,11 @@ abstract class Layer<O extends object> {
     const job = this.kind === 'conv'
       ? planConvJob(fn, this.rank, x, w, this.options)
       : planConvTransposeJob(fn, this.rank, x, w, this.options);
+    if (this.kind === 'convTranspose') {
+      // Its weight packed once (the stride phases' sub-kernels), for every later call too.
+      if (this.packed === undefined) this.packed = native.prepareConvTranspose(job.desc) ?? null;
+      if (this.packed) job.desc.packed = this.packed;
+    }
     this.last = { shape: xc.shape.slice(), layout: xc.layout, template: jobTemplate(job) };
     return job;
   }

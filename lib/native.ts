@@ -6,6 +6,8 @@ export interface NativeAddon {
   conv(desc: object, async?: boolean): Float32Array | Promise<Float32Array>;
   partialConv(desc: object, async?: boolean): Float32Array | Promise<Float32Array>;
   convTranspose(desc: object, async?: boolean): Float32Array | Promise<Float32Array>;
+  // A transposed conv's weight packed once (an opaque handle), or undefined when its geometry has no packed form.
+  prepareConvTranspose(desc: object): object | undefined;
   pad(desc: object, async?: boolean): Float32Array | Promise<Float32Array>;
   interpolate(desc: object, async?: boolean): Float32Array | Promise<Float32Array>;
   layout(desc: object, async?: boolean): Float32Array | Promise<Float32Array>;

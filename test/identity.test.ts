@@ -109,6 +109,39 @@ describe('sync, async and prepared-layer forms are bit-identical', () => {
     }
   });
 
+  it('ConvTranspose layers with a packed weight (k a multiple of the stride) match the functional form, call after call', async () => {
+    const cases: [number[], number[], ck.ConvTransposeOptions, (typeof ck.ConvTranspose2d | typeof ck.ConvTranspose1d | typeof ck.ConvTranspose3d)][] = [
+      [[2, 8, 9, 7], [8, 6, 4, 4], { stride: 2, padding: 1, bias: randomData(6, 31) }, ck.ConvTranspose2d],
+      [[1, 6, 10, 11], [6, 2, 2, 2], { stride: 2, groups: 2 }, ck.ConvTranspose2d],
+      [[1, 4, 33], [4, 5, 6], { stride: 3, padding: [[2, 1]] }, ck.ConvTranspose1d],
+      [[1, 3, 4, 5, 6], [3, 4, 2, 2, 2], { stride: 2, padding: 1 }, ck.ConvTranspose3d],
+    ];
+    const fns = [ck.convTranspose1d, ck.convTranspose2d, ck.convTranspose3d] as const;
+    for (const [xs, ws, opts, Layer] of cases) {
+      const f = fns[xs.length - 3] as (x: ck.Tensor, w: ck.Tensor, o: ck.ConvTransposeOptions) => ck.Tensor;
+      const w = T(ws, 32);
+      const layer = new (Layer as typeof ck.ConvTranspose2d)({ weight: w, ...opts });
+      for (const seed of [33, 34]) {
+        const x = T(xs, seed);
+        const y = f(x, w, opts);
+        const label = `${Layer.name} ${JSON.stringify(opts)} seed ${seed}`;
+        expectBitIdentical(y, layer.forward(x), `${label} forward`);
+        expectBitIdentical(y, layer.forward(x), `${label} forward again`);
+        expectBitIdentical(y, await layer.forwardAsync(x), `${label} forwardAsync`);
+      }
+      // another input shape, and outputSize (an outputPadding: the unpacked path) on the same weight
+      const x2 = T([1, xs[1], ...xs.slice(2).map((e) => e + 1)], 35);
+      expectBitIdentical(f(x2, w, opts), layer.forward(x2), `${Layer.name} second shape`);
+      layer.dispose();
+      expect(() => layer.forward(x2)).toThrow(RangeError);
+    }
+    const w = T([8, 6, 4, 4], 36), x = T([1, 8, 5, 5], 37);
+    const out = { stride: 2, padding: 1, outputSize: [11, 11] };
+    const layer = new ck.ConvTranspose2d({ weight: w, stride: 2, padding: 1 });
+    layer.forward(x);
+    expectBitIdentical(ck.convTranspose2d(x, w, out), new ck.ConvTranspose2d({ weight: w, ...out }).forward(x), 'outputSize layer');
+  });
+
   it('partialConv2d with a mask and bias, and PartialConv2d (output and mask)', async () => {
     const x = T([2, 3, 12, 10], 21);
     const w = T([5, 3, 3, 3], 22);

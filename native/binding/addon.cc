@@ -231,6 +231,19 @@ struct Named {
 
 PadMode read_mode(const Reader& r) { return static_cast<PadMode>(r.i64("mode", 0, 6)); }
 
+// A transposed convolution's weight packed once (prepared layers), for the geometry it
+// was packed for.
+struct PackedConvTranspose {
+  int64_t Cin = 0, Cout = 0, groups = 0, k[3]{}, s[3]{}, dil[3]{};
+  std::vector<float> w;
+  bool matches(const ConvTransposeDesc& d) const {
+    bool same = Cin == d.Cin && Cout == d.Cout && groups == d.groups;
+    for (int i = 0; i < 3; ++i) same = same && k[i] == d.k[i] && s[i] == d.stride[i] && dil[i] == d.dil[i];
+    return same;
+  }
+};
+const napi_type_tag kPackedTag = {0x636f6e766b697421ULL, 0x7061636b65642121ULL};
+
 // A convolution's geometry, one Float64Array `g` (lib/conv.ts convDesc): reading numbers by
 // index costs far less per call than a property lookup per field.
 enum Geom : int {
@@ -367,8 +380,57 @@ Napi::Value ConvTranspose(const Napi::CallbackInfo& info) {
     d->bias = r.f32("bias", d->Cout, true);
     d->y = r.f32("y", total(d->N, d->Cout, d->out, d->fn));
     advise_output(d->y, total(d->N, d->Cout, d->out, d->fn));
+    const Napi::Value pv = o.Get("packed");
+    if (!pv.IsUndefined() && !pv.IsNull()) {
+      // Only a handle made by prepareConvTranspose for this very geometry.
+      if (!pv.IsExternal() || !pv.As<Napi::External<PackedConvTranspose>>().CheckTypeTag(&kPackedTag))
+        type_error(std::string(d->fn) + ": packed expects a handle from prepareConvTranspose");
+      const PackedConvTranspose* p = pv.As<Napi::External<PackedConvTranspose>>().Data();
+      if (!p->matches(*d)) range_error(std::string(d->fn) + ": packed was prepared for another weight geometry");
+      d->w_packed = p->w.data();
+    }
     return std::function<void()>([d, nm] { conv_transpose_forward(*d); });
   });
+}
+
+// prepareConvTranspose({fn, g, w}): the weight packed once for a layer (see
+// pack_conv_transpose), or undefined when its geometry has no packed form.
+Napi::Value PrepareConvTranspose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    if (info.Length() < 1 || !info[0].IsObject()) type_error("prepareConvTranspose: expects a descriptor object");
+    const Napi::Object o = info[0].As<Napi::Object>();
+    Named nm(o, "prepareConvTranspose");
+    ConvTransposeDesc d;
+    d.fn = nm.name->c_str();
+    Reader r(o, d.fn);
+    GeomReader gr(o, d.fn);
+    read_conv_common(gr, d);
+    d.w = r.f32("w", total(d.Cin, d.Cout / d.groups, d.k, d.fn));
+    auto* p = new PackedConvTranspose();
+    p->Cin = d.Cin; p->Cout = d.Cout; p->groups = d.groups;
+    for (int i = 0; i < 3; ++i) { p->k[i] = d.k[i]; p->s[i] = d.stride[i]; p->dil[i] = d.dil[i]; }
+    try {
+      p->w = pack_conv_transpose(d);
+    } catch (...) {
+      delete p;
+      throw;
+    }
+    if (p->w.empty()) {
+      delete p;
+      return env.Undefined();
+    }
+    const int64_t bytes = static_cast<int64_t>(p->w.size() * sizeof(float));
+    Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
+    auto ext = Napi::External<PackedConvTranspose>::New(env, p, [bytes](Napi::Env e, PackedConvTranspose* q) {
+      Napi::MemoryManagement::AdjustExternalMemory(e, -bytes);
+      delete q;
+    });
+    ext.TypeTag(&kPackedTag);
+    return ext;
+  } catch (const Error& e) {
+    return throw_js(env, e);
+  }
 }
 
 Napi::Value Pad(const Napi::CallbackInfo& info) {
@@ -514,6 +576,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("conv", Napi::Function::New(env, Conv));
   exports.Set("partialConv", Napi::Function::New(env, PartialConv));
   exports.Set("convTranspose", Napi::Function::New(env, ConvTranspose));
+  exports.Set("prepareConvTranspose", Napi::Function::New(env, PrepareConvTranspose));
   exports.Set("pad", Napi::Function::New(env, Pad));
   exports.Set("interpolate", Napi::Function::New(env, Interpolate));
   exports.Set("layout", Napi::Function::New(env, Layout));

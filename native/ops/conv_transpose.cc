@@ -100,10 +100,26 @@ void pack_merged_weights(const ConvTransposeDesc& d, const std::vector<Phase>* p
   });
 }
 
+// Phases of every dim; true when they merge (same sub-kernel shape in each dim). Whether a
+// call may take the merged path also needs zeros padding and no outputPadding.
+bool merged_phases(const ConvTransposeDesc& d, std::vector<Phase>* ph) {
+  bool merged = true;
+  for (int i = 0; i < 3; ++i) {
+    ph[i] = phases_of(d.in[i], d.k[i], d.stride[i], d.dil[i]);
+    for (const Phase& p : ph[i])
+      merged = merged && p.k > 0 && p.k == ph[i][0].k && p.u0 == ph[i][0].u0 && p.dil == ph[i][0].dil;
+  }
+  return merged;
+}
+
 bool conv_transpose_merged(const ConvTransposeDesc& d, const float* x, float* y, const std::vector<Phase>* ph) {
   const int64_t nph = d.stride[0] * d.stride[1] * d.stride[2];
-  float* wm = arena(1, checked_mul(d.Cout * nph, (d.Cin / d.groups) * prod3(d.k) / nph, d.fn), d.fn, "the phase sub-kernels");
-  pack_merged_weights(d, ph, wm);
+  const float* wm = d.w_packed;
+  if (!wm) {
+    float* w = arena(1, checked_mul(d.Cout * nph, (d.Cin / d.groups) * prod3(d.k) / nph, d.fn), d.fn, "the phase sub-kernels");
+    pack_merged_weights(d, ph, w);
+    wm = w;
+  }
   ConvDesc c;
   c.fn = d.fn;
   c.rank = d.rank;
@@ -126,17 +142,23 @@ bool conv_transpose_merged(const ConvTransposeDesc& d, const float* x, float* y,
 
 }  // namespace
 
+std::vector<float> pack_conv_transpose(const ConvTransposeDesc& d) {
+  std::vector<Phase> ph[3];
+  if (!merged_phases(d, ph)) return {};
+  std::vector<float> w = scratch(checked_mul(d.Cout, (d.Cin / d.groups) * prod3(d.k), d.fn), d.fn, "the packed weight");
+  pack_merged_weights(d, ph, w.data());
+  return w;
+}
+
 // Stride-phase decomposition (no zero-insertion waste): the full output of phase (r0,r1,r2)
 // is a stride-1 convolution of x with the taps t*d = u*s + r, flipped; each runs through
 // the SIMD conv driver, then lands in the output (folded by the padding model).
 bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
   const int64_t cig = d.Cin / d.groups, cog = d.Cout / d.groups, K = prod3(d.k);
   std::vector<Phase> ph[3];
+  const bool mergeable = merged_phases(d, ph);
   int64_t full[3];
-  for (int i = 0; i < 3; ++i) {
-    ph[i] = phases_of(d.in[i], d.k[i], d.stride[i], d.dil[i]);
-    full[i] = (d.in[i] - 1) * d.stride[i] + d.dil[i] * (d.k[i] - 1) + 1;
-  }
+  for (int i = 0; i < 3; ++i) full[i] = (d.in[i] - 1) * d.stride[i] + d.dil[i] * (d.k[i] - 1) + 1;
   const int64_t Sout = prod3(d.out);
   bool covered = d.mode == PadMode::kZeros;
   for (int i = 0; i < 3; ++i) {
@@ -144,11 +166,7 @@ bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
     for (const Phase& p : ph[i]) covered = covered && p.k > 0;
   }
   // Phases with one common sub-kernel shape per dim: one merged convolution (PhaseStore).
-  bool merged = covered;
-  for (int i = 0; i < 3; ++i)
-    for (const Phase& p : ph[i])
-      merged = merged && p.k == ph[i][0].k && p.u0 == ph[i][0].u0 && p.dil == ph[i][0].dil;
-  if (merged) return conv_transpose_merged(d, x, y, ph);
+  if (covered && mergeable) return conv_transpose_merged(d, x, y, ph);
 
   std::vector<int64_t> map[3];
   for (int i = 0; i < 3; ++i) map[i] = pad_index_map(d.mode, d.out[i], d.pb[i], d.pa[i]);

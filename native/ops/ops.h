@@ -3,6 +3,7 @@
 // Spatial arrays always have 3 entries (D, H, W); a 2-D op has D = 1, a 1-D op D = H = 1.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "../core/padmap.h"
 
@@ -43,7 +44,14 @@ struct ConvTransposeDesc {
   const float* w = nullptr;  // [Cin, Cout/groups, k...]
   const float* bias = nullptr;
   float* y = nullptr;
+  // Optional: w already packed by pack_conv_transpose (prepared layers); null: packed per call.
+  const float* w_packed = nullptr;
 };
+
+// Prepared-layer packing of a transposed convolution's weight: the merged phase sub-kernels
+// (see ops/conv_transpose.cc) when the geometry (channels, groups, k, stride, dilation) has
+// them, else an empty vector. A call uses them when it takes the merged path.
+std::vector<float> pack_conv_transpose(const ConvTransposeDesc& d);
 
 struct PadDesc {
   const char* fn = "pad";
