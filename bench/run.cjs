@@ -183,6 +183,11 @@ async function main() {
           },
         });
         Object.assign(ckCell, m);
+        // Extra memory of one call: the scratch the native ops took (next to the output).
+        native.scratchBytes(true);
+        impl.output(await impl.run());
+        ckCell.scratchBytes = native.scratchBytes(true);
+        ckCell.outputBytes = w.outputShape.reduce((a, b) => a * b, 1) * 4;
         if (firstRef === null) {
           firstRef = ref;
           firstRefThreads = t;
@@ -341,6 +346,11 @@ async function main() {
 }
 
 // ---------------------------------------------------------------- the table
+function fmtBytes(b) {
+  if (b < 1024) return `${b} B`;
+  if (b < 1024 * 1024) return `${(b / 1024).toFixed(1)} KiB`;
+  return `${(b / 1024 / 1024).toFixed(2)} MiB`;
+}
 function renderTable(result, rows, peers, workloads, threadList, outFile) {
   const L = [];
   const m = result.machine, ri = result.runtimeInfo;
@@ -418,6 +428,21 @@ function renderTable(result, rows, peers, workloads, threadList, outFile) {
       const b = r.convkit.baseline;
       L.push(`${r.key} t${r.threads}: partial conv ${fmtMs(r.convkit.median)} ms vs ${b.name} ${fmtMs(b.median)} ms = ${(r.convkit.median / b.median).toFixed(2)}× (target ≤ 1.15×)`);
     }
+  }
+
+  // extra memory per call
+  const mem = rows.filter((r) => r.convkit.status === 'ok' && r.convkit.scratchBytes !== undefined);
+  if (mem.length) {
+    L.push('');
+    L.push('extra memory per call (native scratch taken by one call, ÷ the output size; target ≤ 1×):');
+    const byKey = new Map();
+    for (const r of mem) {
+      const c = r.convkit;
+      if (!byKey.has(r.key)) byKey.set(r.key, []);
+      byKey.get(r.key).push(`t${r.threads} ${fmtBytes(c.scratchBytes)} = ${(c.scratchBytes / c.outputBytes).toFixed(2)}×`);
+    }
+    const parts = [...byKey].map(([k, v]) => `${k} ${v.join(', ')}`);
+    for (let i = 0; i < parts.length; i += 3) L.push('  ' + parts.slice(i, i + 3).join('; '));
   }
 
   // page faults: a fresh output buffer is first touched inside the call

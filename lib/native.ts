@@ -17,6 +17,8 @@ export interface NativeAddon {
   runtimeInfo(): { isa: string; detectedIsa: string; cappedIsa: string; threads: number; defaultThreads: number; maxBytes: number };
   probeFma(seconds?: number): number;
   probeCopy(mbytes?: number, seconds?: number): number;
+  // Scratch bytes the ops took since the last reset (reset: true resets the count).
+  scratchBytes(reset?: boolean): number;
 }
 
 function packageRoot(): string {

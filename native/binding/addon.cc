@@ -547,6 +547,12 @@ Napi::Value ProbeFma(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, probe_fma_gflops(seconds));
 }
 
+// scratchBytes(reset): scratch bytes the ops took since the last reset (see note_scratch).
+Napi::Value ScratchBytes(const Napi::CallbackInfo& info) {
+  const bool reset = info.Length() > 0 && info[0].ToBoolean().Value();
+  return Napi::Number::New(info.Env(), static_cast<double>(scratch_bytes(reset)));
+}
+
 Napi::Value ProbeCopy(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const double mb = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 64;
@@ -586,6 +592,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo));
   exports.Set("probeFma", Napi::Function::New(env, ProbeFma));
   exports.Set("probeCopy", Napi::Function::New(env, ProbeCopy));
+  exports.Set("scratchBytes", Napi::Function::New(env, ScratchBytes));
   return exports;
 }
 

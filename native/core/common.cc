@@ -9,11 +9,18 @@ std::atomic<int64_t>& max_bytes() {
   return v;
 }
 
+namespace {
+std::atomic<int64_t> g_scratch_bytes{0};
+}
+void note_scratch(int64_t bytes) { g_scratch_bytes.fetch_add(bytes, std::memory_order_relaxed); }
+int64_t scratch_bytes(bool reset) { return reset ? g_scratch_bytes.exchange(0) : g_scratch_bytes.load(); }
+
 std::vector<float> scratch(int64_t count, const char* fn, const char* what) {
   if (count < 0 || count > max_bytes().load() / static_cast<int64_t>(sizeof(float))) {
     range_error(std::string(fn) + ": scratch for " + what + " expects at most maxBytes = " +
                 std::to_string(max_bytes().load()) + " bytes (see setMaxBytes), got " + std::to_string(count * 4));
   }
+  note_scratch(count * static_cast<int64_t>(sizeof(float)));
   try {
     return std::vector<float>(static_cast<size_t>(count));
   } catch (const std::bad_alloc&) {
@@ -31,6 +38,7 @@ float* arena(int slot, int64_t count, const char* fn, const char* what) {
     range_error(std::string(fn) + ": scratch for " + what + " expects at most maxBytes = " +
                 std::to_string(max_bytes().load()) + " bytes (see setMaxBytes), got " + std::to_string(count * 4));
   }
+  note_scratch(count * static_cast<int64_t>(sizeof(float)));
   Slot& s = slots[slot & 3];
   if (s.size < count) {
     s.data.reset();

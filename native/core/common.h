@@ -20,6 +20,12 @@ struct Error : std::runtime_error {
 // The allocation limit of SPEC §4 (setMaxBytes); checked before every native allocation.
 std::atomic<int64_t>& max_bytes();
 
+// Extra memory accounting (the bench's "extra memory per call"): every scratch buffer an op
+// takes, counted in bytes when taken, whether fresh or reused. scratch_bytes(true) returns
+// the count since the last reset and resets it.
+void note_scratch(int64_t bytes);
+int64_t scratch_bytes(bool reset);
+
 // Scratch floats, refused with a RangeError above max_bytes() before anything is allocated.
 std::vector<float> scratch(int64_t count, const char* fn, const char* what);
 

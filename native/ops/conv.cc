@@ -134,6 +134,7 @@ void conv_forward(const ConvDesc& d) {
     for (int i = 0; i < 3; ++i) c[i] = inbounds_taps(d.out[i], d.in[i], d.k[i], d.stride[i], d.dil[i], d.pb[i]);
     const float window = static_cast<float>(prod3(d.k));
     ratio.resize(static_cast<size_t>(Sout));
+    note_scratch(Sout * static_cast<int64_t>(sizeof(float)));
     for (int64_t a = 0; a < d.out[0]; ++a)
       for (int64_t b = 0; b < d.out[1]; ++b)
         for (int64_t e = 0; e < d.out[2]; ++e) {
@@ -141,6 +142,7 @@ void conv_forward(const ConvDesc& d) {
           ratio[static_cast<size_t>((a * d.out[1] + b) * d.out[2] + e)] = cnt ? window / static_cast<float>(cnt) : 0.f;
         }
     post.resize(ratio.size());
+    note_scratch(static_cast<int64_t>(post.size() * sizeof(float)));
     for (size_t i = 0; i < ratio.size(); ++i) post[i] = ratio[i] != 0.f ? 1.f : 0.f;
   }
   if (conv_fast(d, x, w, y, ratio.empty() ? nullptr : ratio.data(), post.empty() ? nullptr : post.data())) {

@@ -324,7 +324,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // Largest flat extent of a band, padded for full-width tile stores.
   const int64_t Pmax = (direct ? band * inner : Ez);
   const int64_t ldc = (Pmax + NR) / NR * NR + NR;
-  const int64_t flat_floats = depthwise ? 0 : nblk * MR * ldc;
+  const int64_t flat_floats = depthwise ? 0 : blk_per_split * MR * ldc;  // the item's channel blocks
   const int64_t per_thread = buf_floats + flat_floats + K;  // + the row table (as pointers below)
   float* bufs = arena(0, checked_mul(threads, per_thread, d.fn), d.fn, "the per-thread band buffers");
   std::vector<const float*> rows(static_cast<size_t>(threads * K));
@@ -333,6 +333,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   std::vector<float> tails;
   if (tail) {
     tails.assign(static_cast<size_t>(d.groups * MR * K), 0.f);
+    note_scratch(static_cast<int64_t>(tails.size() * sizeof(float)));
     for (int64_t g = 0; g < d.groups; ++g)
       for (int64_t m = 0; m < Cog % MR; ++m)
         std::memcpy(tails.data() + (g * MR + m) * K, w + (g * Cog + (nblk - 1) * MR + m) * K, static_cast<size_t>(K) * sizeof(float));
@@ -450,7 +451,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
           const int64_t kc = std::min(kChunk, K - k0);
           for (int64_t blk = blk_lo; blk < blk_hi; ++blk) {
             const float* a = (tail && blk == nblk - 1) ? tails.data() + g * MR * K + k0 : w + (g * Cog + blk * MR) * K + k0;
-            float* c = flat + blk * MR * ldc;
+            float* c = flat + (blk - blk_lo) * MR * ldc;
             for (int64_t p0 = t0; p0 < t1; p0 += NR)
               kt.igemm(kc, a, K, trows + k0, p0, std::min(NR, t1 - p0), c + p0, ldc, k0 > 0);
           }
@@ -466,7 +467,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
           const int64_t first = j - ph % s2, r1 = (ph / s2) % ps->s[1], r0 = ph / (s2 * ps->s[1]);
           for (int64_t r = 0; r < s2; ++r) {
             const int64_t jj = first + r;
-            srcs[static_cast<size_t>(r)] = jj >= jl && jj < jh ? flat + jj * ldc : nullptr;
+            srcs[static_cast<size_t>(r)] = jj >= jl && jj < jh ? flat + (jj - jl) * ldc : nullptr;
           }
           j = first + s2;
           float* yc = ps->y + (n * ps->Cout + oc) * prod3(ps->out);
@@ -483,7 +484,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
       }
       for (int64_t j = blk_lo * MR; j < std::min(Cog, blk_hi * MR); ++j) {
         const int64_t oc = g * Cog + j;
-        const float* fr = flat + j * ldc;
+        const float* fr = flat + (j - blk_lo * MR) * ldc;
         float* yp = y + (n * d.Cout + oc) * Sout;
         const float bv = d.bias ? d.bias[oc] : 0.f;
         for_rows([&](int64_t p, int64_t ys, int64_t len) {

@@ -239,6 +239,7 @@ bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
         // Sub-kernel [Cout, Cin/g, k'...] from the transposed weight [Cin, Cout/g, k...].
         const float* wphase = wsub.data() + phase_off[static_cast<size_t>(phase_i++)];
         buf.resize(static_cast<size_t>(checked_mul(d.N * d.Cout, Sz, d.fn)));
+        note_scratch(static_cast<int64_t>(buf.size() * sizeof(float)));
         if (!conv_fast(c, x, wphase, buf.data(), nullptr, nullptr)) {
           ok = false;
           break;

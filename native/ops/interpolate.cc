@@ -329,6 +329,7 @@ void fused_wh(const ResizeKernels& k, const RowPlan* wplan, const Taps* ht, cons
   const int64_t ring_rows = !wplan ? 0 : ht ? max_taps : stream ? 1 : 0;
   const int64_t per_thread = ring_rows * stride;
   std::vector<float> mem(static_cast<size_t>(threads * per_thread + 16));
+  note_scratch(static_cast<int64_t>(mem.size() * sizeof(float)));
   std::vector<ResizeStream> streams(stream ? static_cast<size_t>(threads) : 0);
   float* const buf = mem.data() + (16 - (reinterpret_cast<uintptr_t>(mem.data()) / sizeof(float)) % 16) % 16;
   const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 15) / std::max<int64_t>(1, rows_per * Wo));
