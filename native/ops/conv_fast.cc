@@ -55,6 +55,18 @@ DimPlan plan_dim(const ConvDesc& d, int i, PadMode mode) {
   return p;
 }
 
+// dst[i] = src[2 * i] for i < n (a stride-2 phase row; reads src[0 .. 2n - 1) only).
+inline void every_other(const float* src, float* dst, int64_t n) {
+  int64_t i = 0;
+#if defined(__SSE2__)
+  for (; i + 4 < n; i += 4) {  // reads src[2i .. 2i + 8), within 2n - 1 while i + 4 < n
+    const __m128 a = _mm_loadu_ps(src + 2 * i), b = _mm_loadu_ps(src + 2 * i + 4);
+    _mm_storeu_ps(dst + i, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+  }
+#endif
+  for (; i < n; ++i) dst[i] = src[2 * i];
+}
+
 // y = (raw * scale + b) * post, over one output row.
 inline void finish_row(const float* raw, float* y, int64_t n, float b, const float* scale, const float* post,
                        bool stream = false) {
@@ -346,7 +358,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   };
 
   const int64_t items = d.N * d.groups * nbands * nsplit;
-  const bool stream = checked_mul(d.N * d.Cout, Sout, d.fn) * 4 >= (int64_t{4} << 20);  // >= 4 MiB out
+  const bool stream = checked_mul(d.N * d.Cout, Sout, d.fn) * 4 >= (int64_t{1} << 20);  // >= 1 MiB out
   parallel_for_tid(items, 1, threads, [&](int tid, int64_t b0, int64_t b1) {
     float* buf = bufs + tid * per_thread;
     float* flat = buf + buf_floats;
@@ -394,6 +406,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                     if (hi > lo) {
                       const float* xs = xr + (lo + base2) * s2s + off2;
                       if (s2s == 1) std::memcpy(row + lo, xs, static_cast<size_t>(hi - lo) * sizeof(float));
+                      else if (s2s == 2) every_other(xs, row + lo, hi - lo);
                       else for (int64_t z2 = 0; z2 < hi - lo; ++z2) row[lo + z2] = xs[z2 * s2s];
                     }
                     for (int64_t z2 = 0; z2 < E[2]; ++z2) {
