@@ -64,6 +64,7 @@ struct DwconvFn {
     row(T, w, rows, p0, n, out);
   }
 };
+void f32_dwconv_block_sse41(const DwBlock& b);   // f32-dwconv-sse41.cc
 void f32_dwconv_block_avx2(const DwBlock& b);    // f32-dwconv-avx2.cc
 void f32_dwconv_block_avx512(const DwBlock& b);  // f32-dwconv-avx512.cc
 
@@ -124,6 +125,7 @@ struct KernelTable {
   const ResizeKernels* resize = nullptr;  // interpolate; null: the portable loops in ops/interpolate.cc
 };
 
+void register_sse41_kernels(KernelTable& t);   // f32-*-sse41.cc
 void register_avx2_kernels(KernelTable& t);    // f32-*-avx2.cc
 void register_avx512_kernels(KernelTable& t);  // f32-*-avx512.cc
 
