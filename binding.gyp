@@ -3,7 +3,8 @@
     {
       "target_name": "convkit",
       "conditions": [
-        ["target_arch=='x64'", {"dependencies": ["convkit_sse41", "convkit_avx2", "convkit_avx512"]}]
+        ["target_arch=='x64'", {"dependencies": ["convkit_sse41", "convkit_avx2", "convkit_avx512"]}],
+        ["target_arch=='arm64'", {"sources": ["native/kernels/f32-igemm-8x8-neon.cc", "native/kernels/f32-dwconv-neon.cc"]}]
       ],
       "ldflags": ["-Wl,-z,nodelete"],
       "sources": [

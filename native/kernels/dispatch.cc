@@ -20,6 +20,8 @@ const KernelTable& kernels() {
       register_avx512_kernels(t);
       t.resize = resize_kernels_avx512();
     }
+#elif defined(__aarch64__)
+    if (active_isa() == Isa::kNeon) register_neon_kernels(t);
 #endif
     return t;
   }();
