@@ -1,26 +1,11 @@
 {
   "targets": [
     {
-      "target_name": "convkit_avx2",
-      "type": "static_library",
-      "sources": ["native/kernels/f32-igemm-6x16-avx2.cc", "native/kernels/f32-dwconv-avx2.cc", "native/kernels/f32-resize-avx2.cc"],
-      "cflags": ["-O3", "-Wall", "-Wextra", "-mavx2", "-mfma", "-fPIC"],
-      "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-mavx2", "-mfma", "-fPIC"],
-      "cflags!": ["-O2"],
-      "cflags_cc!": ["-std=gnu++17", "-O2"]
-    },
-    {
-      "target_name": "convkit_avx512",
-      "type": "static_library",
-      "sources": ["native/kernels/f32-igemm-8x48-avx512.cc", "native/kernels/f32-dwconv-avx512.cc", "native/kernels/f32-resize-avx512.cc"],
-      "cflags": ["-O3", "-Wall", "-Wextra", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma", "-fPIC"],
-      "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma", "-fPIC"],
-      "cflags!": ["-O2"],
-      "cflags_cc!": ["-std=gnu++17", "-O2"]
-    },
-    {
       "target_name": "convkit",
-      "dependencies": ["convkit_avx2", "convkit_avx512"],
+      "conditions": [
+        ["target_arch=='x64'", {"dependencies": ["convkit_sse41", "convkit_avx2", "convkit_avx512"]}],
+        ["target_arch=='arm64'", {"sources": ["native/kernels/f32-igemm-8x8-neon.cc", "native/kernels/f32-dwconv-neon.cc"]}]
+      ],
       "ldflags": ["-Wl,-z,nodelete"],
       "sources": [
         "native/binding/addon.cc",
@@ -47,5 +32,38 @@
       "xcode_settings": {"GCC_ENABLE_CPP_EXCEPTIONS": "YES", "CLANG_CXX_LANGUAGE_STANDARD": "c++17"},
       "msvs_settings": {"VCCLCompilerTool": {"ExceptionHandling": 1}}
     }
+  ],
+  "conditions": [
+    ["target_arch=='x64'", {
+      "targets": [
+        {
+          "target_name": "convkit_sse41",
+          "type": "static_library",
+          "sources": ["native/kernels/f32-igemm-6x8-sse41.cc", "native/kernels/f32-dwconv-sse41.cc"],
+          "cflags": ["-O3", "-Wall", "-Wextra", "-msse4.1", "-fPIC"],
+          "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-msse4.1", "-fPIC"],
+          "cflags!": ["-O2"],
+          "cflags_cc!": ["-std=gnu++17", "-O2"]
+        },
+        {
+          "target_name": "convkit_avx2",
+          "type": "static_library",
+          "sources": ["native/kernels/f32-igemm-6x16-avx2.cc", "native/kernels/f32-dwconv-avx2.cc", "native/kernels/f32-resize-avx2.cc"],
+          "cflags": ["-O3", "-Wall", "-Wextra", "-mavx2", "-mfma", "-fPIC"],
+          "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-mavx2", "-mfma", "-fPIC"],
+          "cflags!": ["-O2"],
+          "cflags_cc!": ["-std=gnu++17", "-O2"]
+        },
+        {
+          "target_name": "convkit_avx512",
+          "type": "static_library",
+          "sources": ["native/kernels/f32-igemm-8x48-avx512.cc", "native/kernels/f32-dwconv-avx512.cc", "native/kernels/f32-resize-avx512.cc"],
+          "cflags": ["-O3", "-Wall", "-Wextra", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma", "-fPIC"],
+          "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma", "-fPIC"],
+          "cflags!": ["-O2"],
+          "cflags_cc!": ["-std=gnu++17", "-O2"]
+        }
+      ]
+    }]
   ]
 }

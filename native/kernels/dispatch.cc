@@ -11,7 +11,8 @@ const KernelTable& kernels() {
     KernelTable t = scalar_kernels();
 #if defined(__x86_64__)
     const Isa isa = active_isa();
-    if (isa == Isa::kAvx2 || isa == Isa::kAvx512f) {
+    if (isa == Isa::kSse41 || isa == Isa::kAvx2 || isa == Isa::kAvx512f) register_sse41_kernels(t);
+    if (isa == Isa::kAvx2 || isa == Isa::kAvx512f) {  // overrides the SSE4.1 entries
       register_avx2_kernels(t);
       t.resize = resize_kernels_avx2();
     }
@@ -19,6 +20,8 @@ const KernelTable& kernels() {
       register_avx512_kernels(t);
       t.resize = resize_kernels_avx512();
     }
+#elif defined(__aarch64__)
+    if (active_isa() == Isa::kNeon) register_neon_kernels(t);
 #endif
     return t;
   }();

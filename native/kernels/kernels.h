@@ -64,8 +64,10 @@ struct DwconvFn {
     row(T, w, rows, p0, n, out);
   }
 };
+void f32_dwconv_block_sse41(const DwBlock& b);   // f32-dwconv-sse41.cc
 void f32_dwconv_block_avx2(const DwBlock& b);    // f32-dwconv-avx2.cc
 void f32_dwconv_block_avx512(const DwBlock& b);  // f32-dwconv-avx512.cc
+void f32_dwconv_block_neon(const DwBlock& b);    // f32-dwconv-neon.cc (aarch64 only)
 
 // dst[j*dst_ld + i] = src[i*src_ld + j] for a rows x cols tile (layout conversion).
 using TransposeFn = void (*)(const float* src, int64_t src_ld, float* dst, int64_t dst_ld, int64_t rows, int64_t cols);
@@ -124,8 +126,10 @@ struct KernelTable {
   const ResizeKernels* resize = nullptr;  // interpolate; null: the portable loops in ops/interpolate.cc
 };
 
+void register_sse41_kernels(KernelTable& t);   // f32-*-sse41.cc
 void register_avx2_kernels(KernelTable& t);    // f32-*-avx2.cc
 void register_avx512_kernels(KernelTable& t);  // f32-*-avx512.cc
+void register_neon_kernels(KernelTable& t);    // f32-*-neon.cc (aarch64 only)
 
 const KernelTable& kernels();             // chosen once from active_isa()
 const KernelTable& scalar_kernels();      // the reference path every other is tested against

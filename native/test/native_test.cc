@@ -340,6 +340,8 @@ static void test_errors() {
   max_bytes().store(int64_t{4} << 30);
 }
 
+namespace simd_tests { static void run(std::mt19937& r); }  // the SIMD-path section, after main()
+
 int main() {
   std::mt19937 r(1234);
   test_padmap();
@@ -350,6 +352,7 @@ int main() {
   test_transpose_crop();
   test_band_past_input();
   test_errors();
+  { std::mt19937 r2(5678); simd_tests::run(r2); }
   if (failures) {
     std::fprintf(stderr, "%d failures\n", failures);
     return 1;
@@ -357,3 +360,171 @@ int main() {
   std::printf("native tests: 0 failed\n");
   return 0;
 }
+
+// ---------------------------------------------------------------------------------------
+// SIMD kernel paths. The random cases above are small (a few pixels, a few channels), so
+// the SIMD kernels mostly run their tails there. These reach the whole tiles of every ISA's
+// igemm (6x16 AVX2, 8x48 AVX-512, 6x8 SSE4.1, 8x8 NEON: channel blocks and tails, pixel
+// tiles and tails, reductions longer than the driver's 256-deep chunks), its depthwise block
+// kernels (3x3, 5x5, 7x7 and generic shapes, blocks of rows and their tails, both row
+// sharing modes) and row kernel (stride along the row), and the layout transposes; each
+// against the reference above, and bit for bit between 1 and 2 threads.
+#include "../kernels/kernels.h"
+
+namespace simd_tests {
+
+struct Shape {
+  int rank;
+  int64_t N, Cin, Cout, G, in[3], k[3], s[3], d[3], pb[3], pa[3];
+  PadMode mode;
+  bool in_cl, out_cl;
+};
+
+static int64_t cases_run = 0;
+
+static void run_case(const char* what, const Shape& c, std::mt19937& r) {
+  Geo g{};
+  g.N = c.N; g.Cin = c.Cin; g.Cout = c.Cout; g.G = c.G;
+  for (int i = 0; i < 3; ++i) {
+    g.in[i] = c.in[i]; g.k[i] = c.k[i]; g.s[i] = c.s[i]; g.d[i] = c.d[i]; g.pb[i] = c.pb[i]; g.pa[i] = c.pa[i];
+    g.out[i] = conv_out_size(g.in[i], g.k[i], g.s[i], g.d[i], g.pb[i], g.pa[i]);
+  }
+  const int64_t S = g.in[0] * g.in[1] * g.in[2], So = g.out[0] * g.out[1] * g.out[2], K = g.k[0] * g.k[1] * g.k[2];
+  const int64_t Cig = g.Cin / g.G;
+  std::vector<float> x = randv(r, g.N * g.Cin * S), w = randv(r, g.Cout * Cig * K), bias = randv(r, g.Cout);
+  std::vector<float> xin(x.size());
+  for (int64_t n = 0; n < g.N; ++n)
+    for (int64_t ch = 0; ch < g.Cin; ++ch)
+      for (int64_t s = 0; s < S; ++s)
+        xin[static_cast<size_t>(c.in_cl ? (n * S + s) * g.Cin + ch : (n * g.Cin + ch) * S + s)] = x[static_cast<size_t>((n * g.Cin + ch) * S + s)];
+  ConvDesc d;
+  d.fn = "native_test";
+  d.rank = c.rank;
+  d.N = g.N; d.Cin = g.Cin; d.Cout = g.Cout; d.groups = g.G;
+  for (int i = 0; i < 3; ++i) {
+    d.in[i] = g.in[i]; d.k[i] = g.k[i]; d.stride[i] = g.s[i]; d.dil[i] = g.d[i];
+    d.pb[i] = g.pb[i]; d.pa[i] = g.pa[i]; d.out[i] = g.out[i];
+  }
+  d.in_cl = c.in_cl; d.out_cl = c.out_cl; d.mode = c.mode; d.pad_value = 0.25f;
+  d.x = xin.data(); d.w = w.data(); d.bias = bias.data();
+  std::vector<float> y1(static_cast<size_t>(g.N * g.Cout * So), -7.f), y2(y1.size(), -9.f);
+  set_num_threads(1); d.y = y1.data(); conv_forward(d);
+  set_num_threads(2); d.y = y2.data(); conv_forward(d);
+  CHECK(std::memcmp(y1.data(), y2.data(), y1.size() * sizeof(float)) == 0, "%s: 1 and 2 threads differ", what);
+  int bad = 0;
+  for (int64_t n = 0; n < g.N; ++n)
+    for (int64_t oc = 0; oc < g.Cout; ++oc)
+      for (int64_t a = 0; a < g.out[0]; ++a)
+        for (int64_t b = 0; b < g.out[1]; ++b)
+          for (int64_t e = 0; e < g.out[2]; ++e) {
+            const int64_t o[3] = {a, b, e};
+            const int64_t s = (a * g.out[1] + b) * g.out[2] + e;
+            double want = ref_conv_at(g, c.mode, 0.25f, x, w, n, oc, o);
+            bool none = false;
+            if (c.mode == PadMode::kPartial) {
+              int64_t inb = 1;
+              for (int i = 0; i < 3; ++i) {
+                int64_t cnt = 0;
+                for (int64_t t = 0; t < g.k[i]; ++t) { const int64_t p = o[i] * g.s[i] - g.pb[i] + t * g.d[i]; cnt += (p >= 0 && p < g.in[i]); }
+                inb *= cnt;
+              }
+              none = inb == 0;
+            }
+            if (!none) want += bias[static_cast<size_t>(oc)];
+            const float got = y1[static_cast<size_t>(c.out_cl ? (n * So + s) * g.Cout + oc : (n * g.Cout + oc) * So + s)];
+            const bool ok = std::fabs(got - want) <= 1e-5 * (1 + std::fabs(want)) * std::sqrt(static_cast<double>(K * Cig));
+            if (!ok && bad++ < 3)
+              CHECK(ok, "%s: n %ld oc %ld at (%ld, %ld, %ld): got %.8g want %.8g", what, (long)n, (long)oc, (long)a, (long)b, (long)e,
+                    got, want);
+          }
+  CHECK(bad == 0, "%s: %d outputs off the reference", what, bad);
+  ++cases_run;
+}
+
+// rank 1: in/k/s/d/pb/pa along W; rank 2: {H, W}; rank 3: {D, H, W}.
+static Shape shape(int rank, int64_t N, int64_t Cin, int64_t Cout, int64_t G, std::vector<int64_t> in, std::vector<int64_t> k,
+                   std::vector<int64_t> s, std::vector<int64_t> d, std::vector<int64_t> pb, std::vector<int64_t> pa, PadMode mode,
+                   bool in_cl = false, bool out_cl = false) {
+  Shape c{};
+  c.rank = rank; c.N = N; c.Cin = Cin; c.Cout = Cout; c.G = G; c.mode = mode; c.in_cl = in_cl; c.out_cl = out_cl;
+  for (int i = 0; i < 3; ++i) {
+    const int j = i - (3 - rank);  // index into the per-rank lists
+    const bool active = j >= 0;
+    c.in[i] = active ? in[static_cast<size_t>(j)] : 1;
+    c.k[i] = active ? k[static_cast<size_t>(j)] : 1;
+    c.s[i] = active ? s[static_cast<size_t>(j)] : 1;
+    c.d[i] = active ? d[static_cast<size_t>(j)] : 1;
+    c.pb[i] = active ? pb[static_cast<size_t>(j)] : 0;
+    c.pa[i] = active ? pa[static_cast<size_t>(j)] : 0;
+  }
+  return c;
+}
+
+static void test_igemm_paths(std::mt19937& r) {
+  const PadMode Z = PadMode::kZeros;
+  // channel blocks + tail, pixel tiles + tails
+  run_case("igemm 3->16 3x3 pad 1", shape(2, 1, 3, 16, 1, {20, 37}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z), r);
+  // no padding, unit stride: the direct path; K = 360 > 256: accumulated reduction chunks;
+  // channels-last in and out: the layout transposes
+  run_case("igemm 40->13 3x3 direct NHWC", shape(2, 1, 40, 13, 1, {9, 23}, {3, 3}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z, true, true), r);
+  run_case("igemm 8->7 5x5 s2 reflect", shape(2, 1, 8, 7, 1, {31, 45}, {5, 5}, {2, 2}, {1, 1}, {2, 2}, {2, 2}, PadMode::kReflect), r);
+  run_case("igemm 6->24 g2 3x3 d2 replicate", shape(2, 1, 6, 24, 2, {17, 64}, {3, 3}, {1, 1}, {2, 2}, {2, 2}, {2, 2}, PadMode::kReplicate), r);
+  run_case("igemm 1-D 4->9 k7 circular", shape(1, 2, 4, 9, 1, {200}, {7}, {1}, {1}, {3}, {3}, PadMode::kCircular), r);
+  run_case("igemm 3-D 3->8 3x3x3", shape(3, 2, 3, 8, 1, {5, 9, 19}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, Z), r);
+  run_case("igemm 64->6 1x1", shape(2, 1, 64, 6, 1, {7, 53}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z), r);
+  run_case("igemm 5->11 3x3 partial", shape(2, 1, 5, 11, 1, {13, 29}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kPartial), r);
+  run_case("igemm 2->5 4x4 s3 constant", shape(2, 1, 2, 5, 1, {40, 40}, {4, 4}, {3, 3}, {1, 1}, {3, 3}, {3, 3}, PadMode::kConstant), r);
+  run_case("igemm 30->50 3x3 s2 symmetric", shape(2, 1, 30, 50, 1, {8, 14}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, PadMode::kSymmetric), r);
+}
+
+static void test_dwconv_paths(std::mt19937& r) {
+  const PadMode Z = PadMode::kZeros;
+  // block kernel (unit stride along the row)
+  run_case("dw 3x3 11x70", shape(2, 2, 3, 3, 3, {11, 70}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z), r);
+  run_case("dw 3x3 5x150 no pad", shape(2, 1, 2, 2, 2, {5, 150}, {3, 3}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z), r);
+  run_case("dw 5x5 reflect", shape(2, 1, 2, 2, 2, {9, 37}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, {2, 2}, PadMode::kReflect), r);
+  run_case("dw 7x7 x2 replicate", shape(2, 1, 2, 4, 2, {13, 21}, {7, 7}, {1, 1}, {1, 1}, {3, 3}, {3, 3}, PadMode::kReplicate), r);
+  run_case("dw 3x3 d2 symmetric", shape(2, 1, 2, 2, 2, {10, 45}, {3, 3}, {1, 1}, {2, 2}, {2, 2}, {2, 2}, PadMode::kSymmetric), r);
+  run_case("dw 3x3 row stride 2", shape(2, 1, 3, 3, 3, {15, 33}, {3, 3}, {2, 1}, {1, 1}, {1, 1}, {1, 1}, Z), r);
+  run_case("dw 2x4 circular", shape(2, 1, 2, 2, 2, {12, 50}, {2, 4}, {1, 1}, {1, 1}, {1, 2}, {0, 1}, PadMode::kCircular), r);
+  run_case("dw 1x1", shape(2, 1, 3, 3, 3, {6, 19}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z), r);
+  run_case("dw 3-D 3x3x3", shape(3, 1, 2, 2, 2, {4, 7, 26}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, Z), r);
+  run_case("dw 5x5 constant", shape(2, 1, 2, 2, 2, {8, 17}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, {2, 2}, PadMode::kConstant), r);
+  run_case("dw 3x3 partial", shape(2, 1, 2, 2, 2, {9, 30}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kPartial), r);
+  // row kernel (stride along the row)
+  run_case("dw 3x3 s2 rows", shape(2, 1, 3, 3, 3, {14, 41}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, Z), r);
+  run_case("dw 1-D k5 s3", shape(1, 2, 2, 4, 2, {100}, {5}, {3}, {1}, {2}, {2}, PadMode::kReflect), r);
+}
+
+static void test_layout_paths(std::mt19937& r) {
+  const int64_t Cs[] = {2, 3, 4, 5, 8, 13, 17}, Ss[] = {2, 4, 7, 16, 33};
+  for (int64_t C : Cs)
+    for (int64_t S : Ss)
+      for (int to_cl = 0; to_cl < 2; ++to_cl) {
+        const int64_t N = 2;
+        std::vector<float> x = randv(r, N * C * S), y(x.size(), NAN);
+        LayoutDesc d;
+        d.N = N; d.C = C; d.S = S; d.to_cl = to_cl; d.x = x.data(); d.y = y.data();
+        layout_convert(d);
+        int bad = 0;
+        for (int64_t n = 0; n < N; ++n)
+          for (int64_t c = 0; c < C; ++c)
+            for (int64_t s = 0; s < S; ++s) {
+              const size_t cf = static_cast<size_t>((n * C + c) * S + s), cl = static_cast<size_t>((n * S + s) * C + c);
+              bad += to_cl ? y[cl] != x[cf] : y[cf] != x[cl];
+            }
+        CHECK(bad == 0, "layout C %ld S %ld to_cl %d: %d wrong", (long)C, (long)S, to_cl, bad);
+      }
+}
+
+static void run(std::mt19937& r) {
+  const int saved = get_num_threads();
+  test_igemm_paths(r);
+  test_dwconv_paths(r);
+  test_layout_paths(r);
+  set_num_threads(saved);
+  std::printf("simd paths (isa %s, igemm %dx%d): %ld conv cases\n", kernels().isa, kernels().igemm_mr, kernels().igemm_nr,
+              (long)cases_run);
+}
+
+}  // namespace simd_tests
