@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstring>
 
 #include "../core/common.h"
@@ -9,20 +10,27 @@
 namespace convkit {
 
 void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_t S, bool to_cl) {
-  // Split each image into row bands so both cores work on a single large image.
+  // Items are blocks of rows x columns of each image, so every core works even on a single
+  // image with few channels (NCHW -> NHWC of 64 channels is one band of 64 rows).
   const int64_t rows = to_cl ? C : S, cols = to_cl ? S : C;
   const TransposeFn tr = kernels().transpose;
   constexpr int64_t kBand = 64;
-  const int64_t bands = (rows + kBand - 1) / kBand;
-  parallel_for(N * bands, 1, [&](int64_t b, int64_t e) {
+  const int64_t rbands = (rows + kBand - 1) / kBand;
+  const int64_t want = 8 * static_cast<int64_t>(get_num_threads());
+  int64_t cband = kBand;  // columns per block: a multiple of kBand, at most ~1/want of the row
+  if (N * rbands < want) cband = std::max<int64_t>(kBand, (cols * N * rbands / want + kBand - 1) / kBand * kBand);
+  else cband = (cols + kBand - 1) / kBand * kBand;
+  const int64_t cbands = (cols + cband - 1) / cband;
+  parallel_for(N * rbands * cbands, 1, [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t) {
-      const int64_t n = t / bands, r0 = (t % bands) * kBand;
-      const int64_t r1 = r0 + kBand < rows ? r0 + kBand : rows;
+      const int64_t cb = t % cbands, rb = (t / cbands) % rbands, n = t / (cbands * rbands);
+      const int64_t r0 = rb * kBand, r1 = std::min(rows, r0 + kBand);
       const float* s = src + n * C * S;
       float* d = dst + n * C * S;
-      // band of rows [r0, r1): dst[j*rows + i] = src[i*cols + j], tile by tile
-      for (int64_t j0 = 0; j0 < cols; j0 += kBand) {
-        const int64_t j1 = j0 + kBand < cols ? j0 + kBand : cols;
+      // rows [r0, r1) x columns [c0, c1): dst[j*rows + i] = src[i*cols + j], tile by tile
+      const int64_t c1 = std::min(cols, (cb + 1) * cband);
+      for (int64_t j0 = cb * cband; j0 < c1; j0 += kBand) {
+        const int64_t j1 = std::min(c1, j0 + kBand);
         tr(s + r0 * cols + j0, cols, d + j0 * rows + r0, rows, r1 - r0, j1 - j0);
       }
     }
