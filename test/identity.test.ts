@@ -213,6 +213,7 @@ describe('results are bit-identical for any thread count', () => {
   randomData(m.length, 55).forEach((v, i) => (m[i] = v > -0.3 ? 1 : 0));
   const mask = ck.tensor(m, [2, 1, 33, 35]);
   const bias = randomData(24, 56);
+  const xs = T([1, 64, 6, 5], 57), wd = T([72, 64, 3, 3], 58), bd = randomData(72, 59), wtd = T([64, 40, 4, 4], 60);
   const ops: [string, () => ck.Tensor | ck.PartialConvResult][] = [
     ['conv2d zeros', () => ck.conv2d(x, w, { padding: 1, bias })],
     ['conv2d stride 2 reflect', () => ck.conv2d(x, w, { padding: 'same', stride: 2, paddingMode: 'reflect' })],
@@ -228,7 +229,16 @@ describe('results are bit-identical for any thread count', () => {
     ['interpolate area', () => ck.interpolate(x, { size: [10, 12], mode: 'area' })],
     ['partialConv2d', () => ck.partialConv2d(x, w, { padding: 1, mask, bias })],
     ['partialConv2d NHWC stride 2', () => ck.partialConv2d(xl, w, { padding: 1, stride: 2, mask: mask.to('NHWC') })],
+    // a small map with many channels: threads split the output channels of one band
+    ['conv2d deep, small map (channel split)', () => ck.conv2d(xs, wd, { padding: 1, paddingMode: 'reflect', bias: bd })],
+    ['convTranspose2d k4 s2 (merged phases), small map', () => ck.convTranspose2d(xs, wtd, { stride: 2, padding: 1 })],
+    ['layout NCHW -> NHWC, one image', () => x.to('NHWC')],
   ];
+  it('the channel-split small map agrees with the reference at 8 threads', () => {
+    ck.setNumThreads(8);
+    const ref = refConv({ data: xs.data, shape: xs.shape }, { data: wd.data, shape: wd.shape }, { padding: 1, paddingMode: 'reflect', bias: bd });
+    expect(compare(ck.conv2d(xs, wd, { padding: 1, paddingMode: 'reflect', bias: bd }).data, ref).ok).toBe(true);
+  });
   it.each(ops)('%s: setNumThreads(1) vs 2 vs 3 vs 8', (name, op) => {
     const run = (n: number) => {
       ck.setNumThreads(n);

@@ -345,7 +345,8 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t Pmax = (direct ? band * inner : Ez);
   const int64_t ldc = (Pmax + NR) / NR * NR + NR;
   const int64_t flat_floats = depthwise ? 0 : blk_per_split * MR * ldc;  // the item's channel blocks
-  const int64_t per_thread = buf_floats + flat_floats + K;  // + the row table (as pointers below)
+  const bool shared_bands = !direct && nsplit > 1;  // see `shared` below
+  const int64_t per_thread = (shared_bands ? 0 : buf_floats) + flat_floats + K;  // + the row table (as pointers below)
   float* bufs = arena(0, checked_mul(threads, per_thread, d.fn), d.fn, "the per-thread band buffers");
   std::vector<const float*> rows(static_cast<size_t>(threads * K));
   // Weights of a last, partial block of MR channels, zero-extended (per group).
@@ -367,9 +368,67 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
 
   const int64_t items = d.N * d.groups * nbands * nsplit;
   const bool stream = checked_mul(d.N * d.Cout, Sout, d.fn) * 4 >= (int64_t{1} << 18);  // >= 256 KiB out (measured: W2 at 2 threads 0.41 -> 0.32 ms)
+  // 1. Gather a band's phase buffer through the padding maps: image n, group g, band origin base.
+  auto gather = [&](int64_t n, int64_t g, const int64_t* base, float* out) {
+    for (int64_t a = 0; a < nres[0]; ++a)
+      for (int64_t bb = 0; bb < nres[1]; ++bb)
+        for (int64_t cc = 0; cc < nres[2]; ++cc) {
+          const int64_t ph = (a * nres[1] + bb) * nres[2] + cc;
+          const int64_t r0 = dim[0].residues[static_cast<size_t>(a)], r1 = dim[1].residues[static_cast<size_t>(bb)],
+                        r2 = dim[2].residues[static_cast<size_t>(cc)];
+          for (int64_t ic = 0; ic < Cig; ++ic) {
+            const float* xc = x + (n * d.Cin + g * Cig + ic) * Sin;
+            float* dst = out + (ph * Cig + ic) * Ez;
+            for (int64_t z0 = 0; z0 < E[0]; ++z0) {
+              const int64_t s0 = src_of(0, r0, z0 + base[0]);
+              for (int64_t z1 = 0; z1 < E[1]; ++z1) {
+                const int64_t s1 = src_of(1, r1, z1 + base[1]);
+                float* row = dst + (z0 * E[1] + z1) * E[2];
+                if (s0 < 0 || s1 < 0) {
+                  std::fill(row, row + E[2], (s0 == -2 || s1 == -2) ? 0.f : fill);
+                  continue;
+                }
+                const float* xr = xc + (s0 * d.in[1] + s1) * d.in[2];
+                const int64_t base2 = base[2];
+                // interior run (source = padded coordinate - pb, inside the input) copied
+                // whole at stride 1, by a plain strided loop otherwise; edges via the map
+                const int64_t s2s = dim[2].s, off2 = r2 - dim[2].pb;  // source = (z+base2)*s + off2
+                auto ceil_div = [](int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); };
+                const int64_t lo = std::min<int64_t>(E[2], std::max<int64_t>(0, ceil_div(-off2, s2s) - base2));
+                const int64_t hi = std::max<int64_t>(lo, std::min<int64_t>(E[2], ceil_div(dim[2].in - off2, s2s) - base2));
+                if (hi > lo) {
+                  const float* xs = xr + (lo + base2) * s2s + off2;
+                  if (s2s == 1) std::memcpy(row + lo, xs, static_cast<size_t>(hi - lo) * sizeof(float));
+                  else if (s2s == 2) every_other(xs, row + lo, hi - lo);
+                  else for (int64_t z2 = 0; z2 < hi - lo; ++z2) row[lo + z2] = xs[z2 * s2s];
+                }
+                for (int64_t z2 = 0; z2 < E[2]; ++z2) {
+                  if (z2 == lo && hi > lo) { z2 = hi - 1; continue; }  // the interior is done
+                  const int64_t s2 = src_of(2, r2, z2 + base2);
+                  row[z2] = s2 >= 0 ? xr[s2] : (s2 == -1 ? fill : 0.f);
+                }
+              }
+            }
+          }
+        }
+  };
+  // Items that split one band's output channels share its phase buffer, gathered once
+  // beforehand (else each split would gather the same band again).
+  float* shared = nullptr;
+  if (!direct && nsplit > 1) {
+    const int64_t nbs = d.N * d.groups * nbands;
+    shared = arena(2, checked_mul(nbs, buf_floats, d.fn), d.fn, "the shared band buffers");
+    parallel_for(nbs, 1, [&](int64_t b, int64_t e) {
+      for (int64_t nb = b; nb < e; ++nb) {
+        int64_t base[3] = {0, 0, 0};
+        base[bo] = (nb % nbands) * band;
+        gather(nb / (d.groups * nbands), (nb / nbands) % d.groups, base, shared + nb * buf_floats);
+      }
+    });
+  }
   parallel_for_tid(items, 1, threads, [&](int tid, int64_t b0, int64_t b1) {
     float* buf = bufs + tid * per_thread;
-    float* flat = buf + buf_floats;
+    float* flat = buf + (shared_bands ? 0 : buf_floats);
     const float** trows = rows.data() + tid * K;
     std::vector<const float*> srcs(static_cast<size_t>(ps ? ps->s[2] : 0)), rowp(srcs.size());
     for (int64_t item = b0; item < b1; ++item) {
@@ -383,49 +442,8 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
       if (direct) {
         phase_base = x + (n * d.Cin + g * Cig) * Sin + (base[0] * E[1] + base[1]) * E[2] + base[2];
       } else {
-        phase_base = buf;
-        // 1. Gather the band's phase buffer through the padding maps.
-        for (int64_t a = 0; a < nres[0]; ++a)
-          for (int64_t bb = 0; bb < nres[1]; ++bb)
-            for (int64_t cc = 0; cc < nres[2]; ++cc) {
-              const int64_t ph = (a * nres[1] + bb) * nres[2] + cc;
-              const int64_t r0 = dim[0].residues[static_cast<size_t>(a)], r1 = dim[1].residues[static_cast<size_t>(bb)],
-                            r2 = dim[2].residues[static_cast<size_t>(cc)];
-              for (int64_t ic = 0; ic < Cig; ++ic) {
-                const float* xc = x + (n * d.Cin + g * Cig + ic) * Sin;
-                float* dst = buf + (ph * Cig + ic) * Ez;
-                for (int64_t z0 = 0; z0 < E[0]; ++z0) {
-                  const int64_t s0 = src_of(0, r0, z0 + base[0]);
-                  for (int64_t z1 = 0; z1 < E[1]; ++z1) {
-                    const int64_t s1 = src_of(1, r1, z1 + base[1]);
-                    float* row = dst + (z0 * E[1] + z1) * E[2];
-                    if (s0 < 0 || s1 < 0) {
-                      std::fill(row, row + E[2], (s0 == -2 || s1 == -2) ? 0.f : fill);
-                      continue;
-                    }
-                    const float* xr = xc + (s0 * d.in[1] + s1) * d.in[2];
-                    const int64_t base2 = base[2];
-                    // interior run (source = padded coordinate - pb, inside the input) copied
-                    // whole at stride 1, by a plain strided loop otherwise; edges via the map
-                    const int64_t s2s = dim[2].s, off2 = r2 - dim[2].pb;  // source = (z+base2)*s + off2
-                    auto ceil_div = [](int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); };
-                    const int64_t lo = std::min<int64_t>(E[2], std::max<int64_t>(0, ceil_div(-off2, s2s) - base2));
-                    const int64_t hi = std::max<int64_t>(lo, std::min<int64_t>(E[2], ceil_div(dim[2].in - off2, s2s) - base2));
-                    if (hi > lo) {
-                      const float* xs = xr + (lo + base2) * s2s + off2;
-                      if (s2s == 1) std::memcpy(row + lo, xs, static_cast<size_t>(hi - lo) * sizeof(float));
-                      else if (s2s == 2) every_other(xs, row + lo, hi - lo);
-                      else for (int64_t z2 = 0; z2 < hi - lo; ++z2) row[lo + z2] = xs[z2 * s2s];
-                    }
-                    for (int64_t z2 = 0; z2 < E[2]; ++z2) {
-                      if (z2 == lo && hi > lo) { z2 = hi - 1; continue; }  // the interior is done
-                      const int64_t s2 = src_of(2, r2, z2 + base2);
-                      row[z2] = s2 >= 0 ? xr[s2] : (s2 == -1 ? fill : 0.f);
-                    }
-                  }
-                }
-              }
-            }
+        phase_base = shared ? shared + nb * buf_floats : buf;
+        if (!shared) gather(n, g, base, buf);
       }
       for (int64_t k = 0; k < K; ++k) trows[k] = phase_base + off[static_cast<size_t>(k)];
 
