@@ -190,14 +190,17 @@ void partial_conv_forward(const ConvDesc& d) {
   // x ⊙ mask, and the mask summed over its channels (what conv(mask, ones) reduces).
   xm = scratch(checked_mul(d.N * d.Cin, Sin, d.fn), d.fn, "the masked input");
   ms = scratch(checked_mul(d.N, Sin, d.fn), d.fn, "the mask sum");
-  parallel_for(d.N * d.Cin, 1, [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; ++t) {
+  // In blocks of 16K pixels per plane, so that a few large planes still feed every thread.
+  const int64_t sblk = (Sin + 16383) / 16384;
+  parallel_for(d.N * d.Cin * sblk, 1, [&](int64_t b, int64_t e) {
+    for (int64_t it = b; it < e; ++it) {
+      const int64_t t = it / sblk, s0 = it % sblk * 16384, s1 = std::min(Sin, s0 + 16384);
       const int64_t n = t / d.Cin, c = t % d.Cin;
       const float* mp_ = m ? m + (n * mc + (mc == 1 ? 0 : c)) * Sin : nullptr;
       float* o = xm.data() + t * Sin;
       const float* xi = x + t * Sin;
-      if (mp_) for (int64_t s = 0; s < Sin; ++s) o[s] = xi[s] * mp_[s];
-      else std::memcpy(o, xi, static_cast<size_t>(Sin) * sizeof(float));
+      if (mp_) for (int64_t s = s0; s < s1; ++s) o[s] = xi[s] * mp_[s];
+      else std::memcpy(o + s0, xi + s0, static_cast<size_t>(s1 - s0) * sizeof(float));
     }
   });
   for (int64_t n = 0; n < d.N; ++n) {
@@ -231,13 +234,15 @@ void partial_conv_forward(const ConvDesc& d) {
   }
   const float slide = static_cast<float>((d.multi_channel ? d.Cin : 1) * K);
   // cnt becomes the new mask, ms (reused, [N, Sout]) the ratio.
-  ms.assign(static_cast<size_t>(d.N * Sout), 0.f);
-  for (int64_t i = 0; i < d.N * Sout; ++i) {
-    const float c = cnt[static_cast<size_t>(i)];
-    const float nm = std::min(std::max(c, 0.f), 1.f);
-    ms[static_cast<size_t>(i)] = slide / (c + 1e-8f) * nm;
-    cnt[static_cast<size_t>(i)] = nm;
-  }
+  if (static_cast<int64_t>(ms.size()) < d.N * Sout) ms.resize(static_cast<size_t>(d.N * Sout));
+  parallel_for(d.N * Sout, 1 << 14, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const float c = cnt[static_cast<size_t>(i)];
+      const float nm = std::min(std::max(c, 0.f), 1.f);
+      ms[static_cast<size_t>(i)] = slide / (c + 1e-8f) * nm;
+      cnt[static_cast<size_t>(i)] = nm;
+    }
+  });
 
   const bool transpose_out = d.out_cl && d.Cout > 1 && Sout > 1;
   if (transpose_out) yt = scratch(checked_mul(d.N * d.Cout, Sout, d.fn), d.fn, "the channels-first result");

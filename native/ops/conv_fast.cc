@@ -71,14 +71,25 @@ inline void every_other(const float* src, float* dst, int64_t n) {
 inline void finish_row(const float* raw, float* y, int64_t n, float b, const float* scale, const float* post,
                        bool stream = false) {
 #if defined(__SSE2__)
-  if (stream && !scale && !post) {
+  if (stream) {
     // Non-temporal stores: a large fresh output is in no cache, and a plain store would
     // first read every line it overwrites. (Fenced by the caller before the result is used.)
+    // The same operations in the same order as the plain loops below: the same bits.
+    auto one = [&](int64_t i) {
+      const float v = (scale ? raw[i] * scale[i] : raw[i]) + b;
+      y[i] = post ? v * post[i] : v;
+    };
     int64_t i = 0;
-    for (; i < n && (reinterpret_cast<uintptr_t>(y + i) & 15) != 0; ++i) y[i] = raw[i] + b;
+    for (; i < n && (reinterpret_cast<uintptr_t>(y + i) & 15) != 0; ++i) one(i);
     const __m128 bv = _mm_set1_ps(b);
-    for (; i + 4 <= n; i += 4) _mm_stream_ps(y + i, _mm_add_ps(_mm_loadu_ps(raw + i), bv));
-    for (; i < n; ++i) y[i] = raw[i] + b;
+    for (; i + 4 <= n; i += 4) {
+      __m128 v = _mm_loadu_ps(raw + i);
+      if (scale) v = _mm_mul_ps(v, _mm_loadu_ps(scale + i));
+      v = _mm_add_ps(v, bv);
+      if (post) v = _mm_mul_ps(v, _mm_loadu_ps(post + i));
+      _mm_stream_ps(y + i, v);
+    }
+    for (; i < n; ++i) one(i);
     return;
   }
 #else
