@@ -97,6 +97,14 @@ try {
   /* no gc: fine */
 }
 
+// Before each measurement: garbage collected, and a pause in which the previous
+// implementation's worker threads go idle (ONNX Runtime's spin for a while after a run), so
+// that no cell runs beside the last one's spinning threads.
+async function settle() {
+  gc();
+  await new Promise((r) => setTimeout(r, 50));
+}
+
 const PEER_MODULES = ['onnxruntime', 'tfjs', 'sharp', 'js'];
 const COPY_PROBE_MB = 256;
 
@@ -172,7 +180,7 @@ async function main() {
       const overBudget = (nowMs() - started) / 1000 > args.budget;
       const reps = overBudget ? OVER_BUDGET_REPS : REPS;
       ck.setNumThreads(t);
-      gc();
+      await settle();
       // convkit
       let ref = null;
       const ckCell = { key: w.key, id: w.id, threads: t, impl: 'convkit', threadsUsed: t, status: 'ok' };
@@ -198,7 +206,7 @@ async function main() {
         if (args.async && impl.runAsync) {
           // The Promise form, with the event loop's delay sampled meanwhile (it should stay
           // free: the work runs off the JavaScript thread).
-          gc();
+          await settle();
           const h = monitorEventLoopDelay({ resolution: 1 });
           h.enable();
           const a = await measure(impl.runAsync, reps);
@@ -209,7 +217,7 @@ async function main() {
           };
         }
         if (impl.baseline) {
-          gc();
+          await settle();
           const b = await measure(impl.baseline.run, reps);
           ckCell.baseline = { name: impl.baseline.name, median: b.median, min: b.min, max: b.max, reps: b.reps };
         }
@@ -237,7 +245,7 @@ async function main() {
         if (p.mod.oneThreadOnly && t !== 1) { cell.reason = 'single-threaded: 1-thread rows only'; continue; }
         cell.threadsUsed = p.mod.threadsUsed(t);
         let prepared = null;
-        gc();
+        await settle();
         try {
           prepared = await p.mod.prepare(w, inputs, t);
           cell.note = prepared.note;
