@@ -84,16 +84,21 @@ void pack_merged_weights(const ConvTransposeDesc& d, const std::vector<Phase>* p
       }
   constexpr int64_t kTile = 16;
   const int64_t jtiles = (cog + kTile - 1) / kTile;
-  parallel_for(d.groups * jtiles, 1, [&](int64_t b, int64_t e) {
+  const int64_t* const dsts = dst.data();
+  const float* const w = d.w;
+  parallel_for(d.groups * jtiles, 1, [=](int64_t b, int64_t e) {
+    // Locals and __restrict: the build has -fno-strict-aliasing, and the stores would
+    // otherwise make the compiler reload every pointer and index on each element.
     for (int64_t it = b; it < e; ++it) {
       const int64_t g = it / jtiles, j0 = it % jtiles * kTile, j1 = std::min(cog, j0 + kTile);
       for (int64_t i0 = 0; i0 < cig; i0 += kTile)
         for (int64_t j = j0; j < j1; ++j) {
           float* wo = wm + (g * cog + j) * nph * cig * kv;  // merged rows of output channel j
           for (int64_t i = i0; i < std::min(cig, i0 + kTile); ++i) {
-            const float* wt = d.w + ((g * cig + i) * cog + j) * K;
-            float* wi = wo + i * kv;
-            for (int64_t t = 0; t < K; ++t) wi[dst[static_cast<size_t>(t)]] = wt[t];
+            const float* __restrict wt = w + ((g * cig + i) * cog + j) * K;
+            float* __restrict wi = wo + i * kv;
+            const int64_t* __restrict ds = dsts;
+            for (int64_t t = 0; t < K; ++t) wi[ds[t]] = wt[t];
           }
         }
     }
