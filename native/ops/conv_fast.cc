@@ -106,9 +106,10 @@ inline void finish_row(const float* raw, float* y, int64_t n, float b, const flo
 
 // One output row of a merged transposed convolution (PhaseStore): the phase pixels
 // z in [zlo, zhi) of the s phase rows src[r] (src[r][z - zlo]; null: not this item's) land
-// on y[z * s + r - pb] where that lies in [0, n), plus b. Two phases interleave in vectors.
+// on y[z * s + r - pb] where that lies in [0, n), plus b. Two phases interleave in vectors,
+// streamed (non-temporal) when `stream` and the vectors fall on 16-byte boundaries.
 inline void store_phase_row(const float* const* src, int64_t s, int64_t pb, int64_t zlo, int64_t zhi, float* y,
-                            int64_t n, float b) {
+                            int64_t n, float b, bool stream) {
   const int64_t olo = std::max<int64_t>(0, zlo * s - pb), ohi = std::min(n, zhi * s - pb);
   int64_t o = olo;
 #if defined(__SSE2__)
@@ -120,12 +121,21 @@ inline void store_phase_row(const float* const* src, int64_t s, int64_t pb, int6
     const __m128 bv = _mm_set1_ps(b);
     const float* a = src[0] + (o + pb) / 2 - zlo;
     const float* c = src[1] + (o + pb) / 2 - zlo;
+    if (stream && (reinterpret_cast<uintptr_t>(y + o) & 15) == 0) {
+      for (; o + 8 <= ohi; o += 8, a += 4, c += 4) {
+        const __m128 va = _mm_loadu_ps(a), vc = _mm_loadu_ps(c);
+        _mm_stream_ps(y + o, _mm_add_ps(_mm_unpacklo_ps(va, vc), bv));
+        _mm_stream_ps(y + o + 4, _mm_add_ps(_mm_unpackhi_ps(va, vc), bv));
+      }
+    }
     for (; o + 8 <= ohi; o += 8, a += 4, c += 4) {
       const __m128 va = _mm_loadu_ps(a), vc = _mm_loadu_ps(c);
       _mm_storeu_ps(y + o, _mm_add_ps(_mm_unpacklo_ps(va, vc), bv));
       _mm_storeu_ps(y + o + 4, _mm_add_ps(_mm_unpackhi_ps(va, vc), bv));
     }
   }
+#else
+  (void)stream;
 #endif
   for (; o < ohi; ++o) {
     const int64_t f = o + pb, r = f % s;
@@ -527,7 +537,8 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
             const int64_t o0 = z0 * ps->s[0] + r0 - ps->pb[0], o1 = z1 * ps->s[1] + r1 - ps->pb[1];
             if (o0 < 0 || o0 >= ps->out[0] || o1 < 0 || o1 >= ps->out[1]) return;
             for (int64_t r = 0; r < s2; ++r) rowp[static_cast<size_t>(r)] = srcs[static_cast<size_t>(r)] ? srcs[static_cast<size_t>(r)] + p : nullptr;
-            store_phase_row(rowp.data(), s2, ps->pb[2], zlo, zlo + len, yc + (o0 * ps->out[1] + o1) * ps->out[2], ps->out[2], bv);
+            store_phase_row(rowp.data(), s2, ps->pb[2], zlo, zlo + len, yc + (o0 * ps->out[1] + o1) * ps->out[2], ps->out[2], bv,
+                            stream);
           });
         }
         continue;
