@@ -335,7 +335,23 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // are streamed once rather than once per band.
   int64_t nsplit = 1;
   while (!depthwise && nsplit < nblk && d.N * d.groups * nbands * nsplit < want_items) ++nsplit;
+  // Merged transposed weights (PhaseStore::w_t): with a single band, each item packs the
+  // rows of its own channel blocks (at most ~256 KiB of them) right before using them;
+  // several bands would each need them all, so they are packed once, whole, up front.
+  const bool pack_rows = ps && ps->w_t && d.N * nbands == 1;
+  if (pack_rows) nsplit = std::min(nblk, std::max(nsplit, (nblk * MR * Cig * prod3(d.k) * 4 + (256 << 10) - 1) / (256 << 10)));
   const int64_t blk_per_split = depthwise ? 0 : (nblk + nsplit - 1) / nsplit;
+  if (ps && ps->w_t && !pack_rows) {
+    const int64_t Kw = Cig * prod3(d.k);
+    float* wall = arena(1, checked_mul(d.Cout, Kw, d.fn), d.fn, "the phase sub-kernels");
+    parallel_for(d.groups * nblk, 1, [&](int64_t b, int64_t e) {
+      for (int64_t it = b; it < e; ++it) {
+        const int64_t g = it / nblk, j0 = it % nblk * MR, j1 = std::min(Cog, j0 + MR);
+        pack_phase_rows(*ps, ps->w_t, g, j0, j1, wall + (g * Cog + j0) * Kw);
+      }
+    });
+    w = wall;
+  }
 
   int64_t E[3];
   for (int i = 0; i < 3; ++i) E[i] = direct ? d.in[i] : (i == bo ? band : d.out[i]) + dim[i].qmax;
@@ -367,11 +383,12 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t ldc = (Pmax + NR) / NR * NR + NR;
   const int64_t flat_floats = depthwise ? 0 : blk_per_split * MR * ldc;  // the item's channel blocks
   const bool shared_bands = !direct && nsplit > 1;  // see `shared` below
-  const int64_t per_thread = (shared_bands ? 0 : buf_floats) + flat_floats + K;  // + the row table (as pointers below)
+  const int64_t pack_floats = pack_rows ? blk_per_split * MR * K : 0;
+  const int64_t per_thread = (shared_bands ? 0 : buf_floats) + flat_floats + pack_floats + K;  // + the row table (as pointers below)
   float* bufs = arena(0, checked_mul(threads, per_thread, d.fn), d.fn, "the per-thread band buffers");
   std::vector<const float*> rows(static_cast<size_t>(threads * K));
   // Weights of a last, partial block of MR channels, zero-extended (per group).
-  const bool tail = !depthwise && Cog % MR != 0;
+  const bool tail = !depthwise && !pack_rows && Cog % MR != 0;  // (packed rows come zero-extended)
   std::vector<float> tails;
   if (tail) {
     tails.assign(static_cast<size_t>(d.groups * MR * K), 0.f);
@@ -450,6 +467,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   parallel_for_tid(items, 1, threads, [&](int tid, int64_t b0, int64_t b1) {
     float* buf = bufs + tid * per_thread;
     float* flat = buf + (shared_bands ? 0 : buf_floats);
+    float* wpack = flat + flat_floats;
     const float** trows = rows.data() + tid * K;
     std::vector<const float*> srcs(static_cast<size_t>(ps ? ps->s[2] : 0)), rowp(srcs.size());
     for (int64_t item = b0; item < b1; ++item) {
@@ -467,6 +485,14 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
         if (!shared) gather(n, g, base, buf);
       }
       for (int64_t k = 0; k < K; ++k) trows[k] = phase_base + off[static_cast<size_t>(k)];
+      if (pack_rows) {  // this item's weight rows, each block zero-extended to MR rows
+        for (int64_t blk = blk_lo; blk < blk_hi; ++blk) {
+          float* wb = wpack + (blk - blk_lo) * MR * K;
+          const int64_t j0 = blk * MR, j1 = std::min(Cog, j0 + MR);
+          pack_phase_rows(*ps, ps->w_t, g, j0, j1, wb);
+          std::fill(wb + (j1 - j0) * K, wb + MR * K, 0.f);
+        }
+      }
 
       // Flat index of output (o0, o1, o2) in the band: ((o0-base0)*E1 + (o1-base1))*E2 + o2-base2.
       int64_t last[3] = {d.out[0] - 1, d.out[1] - 1, d.out[2] - 1};
@@ -510,7 +536,9 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
         for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
           const int64_t kc = std::min(kChunk, K - k0);
           for (int64_t blk = blk_lo; blk < blk_hi; ++blk) {
-            const float* a = (tail && blk == nblk - 1) ? tails.data() + g * MR * K + k0 : w + (g * Cog + blk * MR) * K + k0;
+            const float* a = pack_rows                  ? wpack + (blk - blk_lo) * MR * K + k0
+                             : (tail && blk == nblk - 1) ? tails.data() + g * MR * K + k0
+                                                         : w + (g * Cog + blk * MR) * K + k0;
             float* c = flat + (blk - blk_lo) * MR * ldc;
             for (int64_t p0 = t0; p0 < t1; p0 += NR)
               kt.igemm(kc, a, K, trows + k0, p0, std::min(NR, t1 - p0), c + p0, ldc, k0 > 0);

@@ -61,48 +61,23 @@ std::vector<Phase> phases_of(int64_t in, int64_t k, int64_t s, int64_t d) {
   return out;
 }
 
-// The merged form (PhaseStore): channel oc * nph + ph of the merged sub-kernel holds phase
-// ph's taps of output channel oc, [Cout * nph, Cin/g, k'...], gathered from the transposed
-// weight [Cin, Cout/g, k...] in tiles of input x output channels, so that both sides run
-// along cache lines.
-void pack_merged_weights(const ConvTransposeDesc& d, const std::vector<Phase>* ph, float* wm) {
-  const int64_t cig = d.Cin / d.groups, cog = d.Cout / d.groups, K = prod3(d.k);
-  const int64_t nph = d.stride[0] * d.stride[1] * d.stride[2];
-  const int64_t kv = ph[0][0].k * ph[1][0].k * ph[2][0].k;  // taps per phase; nph * kv = K
-  std::vector<int64_t> dst(static_cast<size_t>(K));  // tap -> ph * (cig * kv) + position
+// The merged form (PhaseStore): merged channel oc * nph + ph holds phase ph's taps of
+// output channel oc, [Cout * nph, Cin/g, k'...]. src_tap[ph * kv + pos] = the original tap
+// of sub-kernel position pos (taps flipped, as phases_of lists them).
+std::vector<int64_t> phase_src_taps(const ConvTransposeDesc& d, const std::vector<Phase>* ph) {
+  const int64_t kv = ph[0][0].k * ph[1][0].k * ph[2][0].k;
+  std::vector<int64_t> src(static_cast<size_t>(prod3(d.k)));
   for (const Phase& p0 : ph[0])
     for (const Phase& p1 : ph[1])
       for (const Phase& p2 : ph[2]) {
         const int64_t phi = (p0.r * d.stride[1] + p1.r) * d.stride[2] + p2.r;
         for (int64_t a = 0; a < p0.k; ++a)
           for (int64_t b = 0; b < p1.k; ++b)
-            for (int64_t e = 0; e < p2.k; ++e) {
-              const int64_t t = (p0.tap[static_cast<size_t>(a)] * d.k[1] + p1.tap[static_cast<size_t>(b)]) * d.k[2] +
-                                p2.tap[static_cast<size_t>(e)];
-              dst[static_cast<size_t>(t)] = phi * cig * kv + (a * p1.k + b) * p2.k + e;
-            }
+            for (int64_t e = 0; e < p2.k; ++e)
+              src[static_cast<size_t>(phi * kv + (a * p1.k + b) * p2.k + e)] =
+                  (p0.tap[static_cast<size_t>(a)] * d.k[1] + p1.tap[static_cast<size_t>(b)]) * d.k[2] + p2.tap[static_cast<size_t>(e)];
       }
-  constexpr int64_t kTile = 16;
-  const int64_t jtiles = (cog + kTile - 1) / kTile;
-  const int64_t* const dsts = dst.data();
-  const float* const w = d.w;
-  parallel_for(d.groups * jtiles, 1, [=](int64_t b, int64_t e) {
-    // Locals and __restrict: the build has -fno-strict-aliasing, and the stores would
-    // otherwise make the compiler reload every pointer and index on each element.
-    for (int64_t it = b; it < e; ++it) {
-      const int64_t g = it / jtiles, j0 = it % jtiles * kTile, j1 = std::min(cog, j0 + kTile);
-      for (int64_t i0 = 0; i0 < cig; i0 += kTile)
-        for (int64_t j = j0; j < j1; ++j) {
-          float* wo = wm + (g * cog + j) * nph * cig * kv;  // merged rows of output channel j
-          for (int64_t i = i0; i < std::min(cig, i0 + kTile); ++i) {
-            const float* __restrict wt = w + ((g * cig + i) * cog + j) * K;
-            float* __restrict wi = wo + i * kv;
-            const int64_t* __restrict ds = dsts;
-            for (int64_t t = 0; t < K; ++t) wi[ds[t]] = wt[t];
-          }
-        }
-    }
-  });
+  return src;
 }
 
 // Phases of every dim; true when they merge (same sub-kernel shape in each dim). Whether a
@@ -119,12 +94,7 @@ bool merged_phases(const ConvTransposeDesc& d, std::vector<Phase>* ph) {
 
 bool conv_transpose_merged(const ConvTransposeDesc& d, const float* x, float* y, const std::vector<Phase>* ph) {
   const int64_t nph = d.stride[0] * d.stride[1] * d.stride[2];
-  const float* wm = d.w_packed;
-  if (!wm) {
-    float* w = arena(1, checked_mul(d.Cout * nph, (d.Cin / d.groups) * prod3(d.k) / nph, d.fn), d.fn, "the phase sub-kernels");
-    pack_merged_weights(d, ph, w);
-    wm = w;
-  }
+  const std::vector<int64_t> src_tap = phase_src_taps(d, ph);
   ConvDesc c;
   c.fn = d.fn;
   c.rank = d.rank;
@@ -142,16 +112,45 @@ bool conv_transpose_merged(const ConvTransposeDesc& d, const float* x, float* y,
   ps.Cout = d.Cout;
   ps.bias = d.bias;
   ps.y = y;
-  return conv_fast(c, x, wm, nullptr, nullptr, nullptr, &ps);
+  ps.cig = d.Cin / d.groups;
+  ps.cog = d.Cout / d.groups;
+  ps.K = prod3(d.k);
+  ps.kv = ps.K / nph;
+  ps.src_tap = src_tap.data();
+  ps.w_t = d.w_packed ? nullptr : d.w;  // prepared layers bring the rows packed
+  return conv_fast(c, x, d.w_packed, nullptr, nullptr, nullptr, &ps);
 }
 
 }  // namespace
 
+void pack_phase_rows(const PhaseStore& ps, const float* w_t, int64_t g, int64_t j0, int64_t j1, float* out) {
+  // Locals and __restrict: the build has -fno-strict-aliasing, and the stores would
+  // otherwise make the compiler reload every pointer and index on each element.
+  const int64_t cig = ps.cig, cog = ps.cog, K = ps.K, kv = ps.kv, nph = ps.nph;
+  for (int64_t j = j0; j < j1; ++j) {
+    const int64_t* __restrict src = ps.src_tap + (j % nph) * kv;
+    const float* __restrict wt = w_t + (g * cig * cog + j / nph) * K;  // input channel 0 of oc
+    float* __restrict o = out + (j - j0) * cig * kv;
+    for (int64_t ic = 0; ic < cig; ++ic, wt += cog * K, o += kv)
+      for (int64_t pos = 0; pos < kv; ++pos) o[pos] = wt[src[pos]];
+  }
+}
+
 std::vector<float> pack_conv_transpose(const ConvTransposeDesc& d) {
   std::vector<Phase> ph[3];
   if (!merged_phases(d, ph)) return {};
-  std::vector<float> w = scratch(checked_mul(d.Cout, (d.Cin / d.groups) * prod3(d.k), d.fn), d.fn, "the packed weight");
-  pack_merged_weights(d, ph, w.data());
+  const int64_t nph = d.stride[0] * d.stride[1] * d.stride[2], cig = d.Cin / d.groups, cog = d.Cout / d.groups;
+  std::vector<float> w = scratch(checked_mul(d.Cout, cig * prod3(d.k), d.fn), d.fn, "the packed weight");
+  const std::vector<int64_t> src_tap = phase_src_taps(d, ph);
+  PhaseStore ps{};
+  ps.nph = nph; ps.cig = cig; ps.cog = cog; ps.K = prod3(d.k); ps.kv = ps.K / nph; ps.src_tap = src_tap.data();
+  const int64_t rows = cog * nph;  // merged rows per group
+  parallel_for(d.groups * cog, 1, [&](int64_t b, int64_t e) {
+    for (int64_t it = b; it < e; ++it) {
+      const int64_t g = it / cog, j0 = it % cog * nph;  // the nph rows of one output channel
+      pack_phase_rows(ps, d.w, g, j0, j0 + nph, w.data() + (g * rows + j0) * cig * ps.kv);
+    }
+  });
   return w;
 }
 

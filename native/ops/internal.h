@@ -31,13 +31,24 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
 // output channel oc: phase pixel z lands on output coordinate z * s + r - pb per dim, or
 // nowhere when that falls outside [0, out). Every output pixel is reached exactly once
 // (zeros padding, no outputPadding), so the epilogue writes each one, with its bias.
+// The merged weight rows come packed (conv_fast's w) or, with w_t, are packed by each work
+// item for its own channel blocks from the transposed weight [Cin, Cout/g, k...]: no whole
+// packed copy, and the rows are still in cache when the item computes with them.
 struct PhaseStore {
   int64_t s[3], pb[3], out[3];
   int64_t nph;  // s0 * s1 * s2
   int64_t Cout;
   const float* bias;
   float* y;  // channels-first [N, Cout, out...]
+  // Packing (pack_phase_rows): taps per phase kv (nph * kv = K), src_tap[ph * kv + pos] =
+  // the original tap of position pos of phase ph's sub-kernel.
+  const float* w_t = nullptr;
+  int64_t cig = 0, cog = 0, K = 0, kv = 0;
+  const int64_t* src_tap = nullptr;
 };
+
+// Merged rows j0 .. j1 of group g (row j = oc_in_group * nph + ph), each [Cin/g, kv], into out.
+void pack_phase_rows(const PhaseStore& ps, const float* w_t, int64_t g, int64_t j0, int64_t j1, float* out);
 
 inline int64_t prod3(const int64_t* v) { return v[0] * v[1] * v[2]; }
 
