@@ -9,6 +9,7 @@
 
 const fs = require('fs');
 const os = require('os');
+const { spawnSync } = require('child_process');
 const path = require('path');
 const { WORKLOADS, makeInputs } = require('./workloads.cjs');
 const { monitorEventLoopDelay } = require('perf_hooks');
@@ -44,6 +45,7 @@ function parseArgs(argv) {
       case '--quick': a.quick = true; break;
       case '--json': a.json = true; break;
       case '--async': a.async = true; break;
+      case '--peer-child': a.peerChild = value(); break; // internal: one peer's own process
       case '-h': case '--help': a.help = true; break;
       default: throw new Error(`unknown argument ${arg} (try --help)`);
     }
@@ -107,6 +109,10 @@ async function settle() {
 
 const PEER_MODULES = ['onnxruntime', 'tfjs', 'sharp', 'js'];
 const COPY_PROBE_MB = 256;
+const FULL_REPS = { minTime: 0.5, capTime: 3, minReps: 5, maxReps: 500, warmTime: 0.2 };
+const QUICK_REPS = { minTime: 0.05, capTime: 0.3, minReps: 2, maxReps: 10, warmTime: 0 };
+const OVER_BUDGET_REPS = { minTime: 0.1, capTime: 0.5, minReps: 2, maxReps: 20, warmTime: 0 };
+const log = (...m) => process.stderr.write(m.join(' ') + '\n');
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
@@ -114,14 +120,14 @@ async function main() {
     console.log(HELP);
     return;
   }
-  const log = (...m) => process.stderr.write(m.join(' ') + '\n');
+  if (args.peerChild) {
+    process.stdout.write(JSON.stringify(await peerChild(args.peerChild, args)) + '\n');
+    return;
+  }
   const started = nowMs();
   const loadavgStart = os.loadavg().map((v) => +v.toFixed(2));
   const cpuStart = cpuSnapshot();
-  const REPS = args.quick
-    ? { minTime: 0.05, capTime: 0.3, minReps: 2, maxReps: 10, warmTime: 0 }
-    : { minTime: 0.5, capTime: 3, minReps: 5, maxReps: 500, warmTime: 0.2 };
-  const OVER_BUDGET_REPS = { minTime: 0.1, capTime: 0.5, minReps: 2, maxReps: 20, warmTime: 0 };
+  const REPS = args.quick ? QUICK_REPS : FULL_REPS;
   const probeSeconds = args.quick ? 0.05 : 0.3;
 
   // ---- convkit and the machine probes
@@ -222,91 +228,39 @@ async function main() {
     }
   }
 
-  // ---- peers, loaded only now (see above)
+  // ---- peers: each in a child process of its own (see peerChild), one after the other, so
+  // that no peer runs beside another's (or convkit's) loaded libraries and thread pools.
   const peers = [];
   for (const file of PEER_MODULES) {
-    const mod = require(`./peers/${file}.cjs`);
-    if (args.peers && !args.peers.includes(mod.name) && !args.peers.includes(file)) continue;
-    const entry = { name: mod.name, mod, ok: false, version: null, notes: [], error: null };
+    const name = require(`./peers/${file}.cjs`).name;
+    if (args.peers && !args.peers.includes(name) && !args.peers.includes(file)) continue;
+    const left = Math.max(0, args.budget - (nowMs() - started) / 1000);
+    const childArgs = [__filename, '--peer-child', file, '--budget', String(left)];
+    if (args.filter) childArgs.push('--filter', args.filter.join(','));
+    childArgs.push('--threads', threadList.join(','));
+    if (args.quick) childArgs.push('--quick');
+    const r = spawnSync(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28, encoding: 'utf8' });
+    let res = null;
     try {
-      const info = await mod.load();
-      entry.ok = true;
-      entry.version = info.version;
-      entry.notes = info.notes || [];
-    } catch (e) {
-      entry.error = `failed to load: ${errorMessage(e)}`;
+      res = JSON.parse(r.stdout);
+    } catch {
+      res = { name, ok: false, version: null, notes: [], error: `its process failed (status ${r.status}${r.signal ? ', ' + r.signal : ''})`, cells: [] };
     }
-    log(`peer ${mod.name}: ${entry.ok ? entry.version : entry.error}${entry.notes.length ? ' — ' + entry.notes.join('; ') : ''}`);
-    peers.push(entry);
+    peers.push({ name: res.name, ok: res.ok, version: res.version, notes: res.notes, error: res.error, threadsUsedNote: res.threadsUsedNote });
+    for (const c of res.cells) cells.push(c);
+    if (!res.ok) // every cell of a peer that did not load: n/a with the reason
+      for (const w of workloads) for (const t of threadList) cells.push({ key: w.key, id: w.id, threads: t, impl: res.name, status: 'n/a', reason: res.error });
   }
 
-
   for (const w of workloads) {
-    const inputs = makeInputs(w);
     for (const t of threadList) {
-      const done = ckDone.get(`${w.key}/${t}`);
-      const { ckCell, ref } = done;
-      const overBudget = done.overBudget || (nowMs() - started) / 1000 > args.budget;
-      const reps = overBudget ? OVER_BUDGET_REPS : REPS;
-      ck.setNumThreads(t);
-      const refScale = ref ? Math.max(1, maxAbs(ref)) : 1;
-
-      // peers
-      const peerCells = [];
-      for (const p of peers) {
-        const cell = { key: w.key, id: w.id, threads: t, impl: p.name, status: 'n/a' };
-        peerCells.push(cell);
-        cells.push(cell);
-        if (!p.ok) { cell.reason = p.error; continue; }
-        const why = p.mod.supports(w);
-        if (why) { cell.reason = why; continue; }
-        if (p.mod.oneThreadOnly && t !== 1) { cell.reason = 'single-threaded: 1-thread rows only'; continue; }
-        cell.threadsUsed = p.mod.threadsUsed(t);
-        let prepared = null;
-        await settle();
-        try {
-          prepared = await p.mod.prepare(w, inputs, t);
-          cell.note = prepared.note;
-          const m = await measure(prepared.run, reps, {
-            release: prepared.release,
-            onFirst: (out) => {
-              if (!ref) { cell.check = 'no convkit output to compare'; return; }
-              const got = prepared.output(out);
-              if (prepared.check) {
-                const c = prepared.check(got, ref);
-                cell.maxAbsErr = c.err;
-                cell.tol = c.tol;
-                cell.errUnit = c.unit;
-                cell.check = c.note;
-              } else {
-                cell.maxAbsErr = maxAbsDiff(got, ref);
-                cell.tol = 1e-3 * refScale;
-              }
-              cell.checkOk = cell.maxAbsErr <= cell.tol;
-            },
-          });
-          Object.assign(cell, m);
-          cell.status = 'ok';
-          cell.rate = w.metric === 'flop' ? w.flops / (cell.median * 1e6) : w.bytes / (cell.median * 1e6);
-          cell.unit = w.metric === 'flop' ? 'GFLOP/s' : 'GB/s';
-        } catch (e) {
-          cell.status = 'error';
-          cell.reason = errorMessage(e);
-        } finally {
-          try {
-            if (prepared && prepared.dispose) prepared.dispose();
-          } catch {
-            /* ignore */
-          }
-        }
-        log(`${w.key} t=${t} ${p.name} ${cell.status === 'ok' ? `${fmtMs(cell.median)} ms (${cell.reps} reps), max abs err ${fmtErr(cell.maxAbsErr)}${cell.checkOk === false ? ' MISMATCH' : ''}` : cell.status + ': ' + cell.reason}`);
-      }
-
+      const { ckCell, overBudget } = ckDone.get(`${w.key}/${t}`);
+      const peerCells = peers.map((p) => cells.find((c) => c.impl === p.name && c.key === w.key && c.threads === t));
       // the row: best peer among those that ran and passed the check
-      const ok = peerCells.filter((c) => c.status === 'ok' && c.checkOk !== false);
+      const ok = peerCells.filter((c) => c && c.status === 'ok' && c.checkOk !== false);
       const best = ok.reduce((b, c) => (!b || c.median < b.median ? c : b), null);
       rows.push({
-        key: w.key, id: w.id, what: w.what, threads: t, overBudget,
+        key: w.key, id: w.id, what: w.what, threads: t, overBudget: overBudget || peerCells.some((c) => c && c.overBudget),
         convkit: ckCell, peers: peerCells,
         best: best ? { impl: best.impl, median: best.median } : null,
         speedVsBest: best && ckCell.status === 'ok' ? best.median / ckCell.median : null,
@@ -369,6 +323,94 @@ async function main() {
   } else {
     process.stdout.write(renderTable(result, rows, peers, workloads, threadList, outFile));
   }
+}
+
+// ---------------------------------------------------------------- a peer's own process
+// `run.cjs --peer-child <file>`: loads convkit (for the reference outputs only, computed
+// untimed) and that one peer, measures the peer's cells as the parent would, and prints
+// { name, ok, version, notes, error, cells } as JSON on stdout.
+async function peerChild(file, args) {
+  const started = nowMs();
+  const convkit = require('./convkit.cjs');
+  const ck = convkit.ck;
+  const mod = require(`./peers/${file}.cjs`);
+  const all = os.availableParallelism();
+  const threadList = [...new Set(args.threads ?? [1, all])];
+  const workloads = WORKLOADS.filter((w) => !args.filter || args.filter.includes(w.id.toUpperCase()) || args.filter.includes(w.key.toUpperCase()));
+  const REPS = args.quick ? QUICK_REPS : FULL_REPS;
+  const out = { name: mod.name, ok: false, version: null, notes: [], error: null, cells: [] };
+  try {
+    const info = await mod.load();
+    out.ok = true;
+    out.version = info.version;
+    out.notes = info.notes || [];
+  } catch (e) {
+    out.error = `failed to load: ${errorMessage(e)}`;
+  }
+  log(`peer ${mod.name}: ${out.ok ? out.version : out.error}${out.notes.length ? ' — ' + out.notes.join('; ') : ''}`);
+  if (out.ok) out.threadsUsedNote = mod.threadsUsed() === 1;
+  if (!out.ok) return out;
+  for (const w of workloads) {
+    const inputs = makeInputs(w);
+    const impl = convkit.setup(w, inputs);
+    for (const t of threadList) {
+      const cell = { key: w.key, id: w.id, threads: t, impl: mod.name, status: 'n/a' };
+      out.cells.push(cell);
+      const why = mod.supports(w);
+      if (why) { cell.reason = why; continue; }
+      if (mod.oneThreadOnly && t !== 1) { cell.reason = 'single-threaded: 1-thread rows only'; continue; }
+      cell.overBudget = (nowMs() - started) / 1000 > args.budget;
+      const reps = cell.overBudget ? OVER_BUDGET_REPS : REPS;
+      ck.setNumThreads(t);
+      let ref = null;
+      try {
+        ref = impl.output(await impl.run()); // convkit's output of this cell: the reference
+      } catch {
+        /* no reference: the check says so */
+      }
+      const refScale = ref ? Math.max(1, maxAbs(ref)) : 1;
+      cell.threadsUsed = mod.threadsUsed(t);
+      let prepared = null;
+      await settle();
+      try {
+        prepared = await mod.prepare(w, inputs, t);
+        cell.note = prepared.note;
+        const m = await measure(prepared.run, reps, {
+          release: prepared.release,
+          onFirst: (o) => {
+            if (!ref) { cell.check = 'no convkit output to compare'; return; }
+            const got = prepared.output(o);
+            if (prepared.check) {
+              const c = prepared.check(got, ref);
+              cell.maxAbsErr = c.err;
+              cell.tol = c.tol;
+              cell.errUnit = c.unit;
+              cell.check = c.note;
+            } else {
+              cell.maxAbsErr = maxAbsDiff(got, ref);
+              cell.tol = 1e-3 * refScale;
+            }
+            cell.checkOk = cell.maxAbsErr <= cell.tol;
+          },
+        });
+        Object.assign(cell, m);
+        cell.status = 'ok';
+        cell.rate = w.metric === 'flop' ? w.flops / (cell.median * 1e6) : w.bytes / (cell.median * 1e6);
+        cell.unit = w.metric === 'flop' ? 'GFLOP/s' : 'GB/s';
+      } catch (e) {
+        cell.status = 'error';
+        cell.reason = errorMessage(e);
+      } finally {
+        try {
+          if (prepared && prepared.dispose) prepared.dispose();
+        } catch {
+          /* ignore */
+        }
+      }
+      log(`${w.key} t=${t} ${mod.name} ${cell.status === 'ok' ? `${fmtMs(cell.median)} ms (${cell.reps} reps), max abs err ${fmtErr(cell.maxAbsErr)}${cell.checkOk === false ? ' MISMATCH' : ''}` : cell.status + ': ' + cell.reason}`);
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- the table
@@ -516,7 +558,7 @@ function renderTable(result, rows, peers, workloads, threadList, outFile) {
     }
   }
   const tf = peers.find((p) => p.name === 'tfjs-wasm' && p.ok);
-  if (tf && tf.mod.threadsUsed() === 1 && threadList.some((t) => t > 1))
+  if (tf && tf.threadsUsedNote && threadList.some((t) => t > 1))
     L.push('  note: tfjs-wasm runs on 1 thread in Node (no WebAssembly threads); its multi-thread rows are single-threaded.');
   const overs = rows.filter((r) => r.overBudget);
   if (overs.length) L.push(`  note: past the ${result.options.budgetSeconds} s budget, ${overs.length} rows used short repetition caps.`);
