@@ -327,7 +327,11 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
     int64_t nb = (out_bo + band - 1) / band;
     const int64_t per_band = std::max<int64_t>(1, d.N * d.groups);
     const int64_t min_band = std::min(band, std::max<int64_t>(1, (128 + inner - 1) / inner));
-    if (per_band * nb < want_items) nb = std::max(nb, std::min((want_items + per_band - 1) / per_band, out_bo / min_band));
+    // (Merged transposed weights packed per item need a single band: there the threads split
+    // the output channels instead, below.)
+    const bool keep_one = ps && ps->w_t && nb * d.N == 1;
+    if (per_band * nb < want_items && !keep_one)
+      nb = std::max(nb, std::min((want_items + per_band - 1) / per_band, out_bo / min_band));
     band = (out_bo + nb - 1) / nb;
   }
   const int64_t nbands = (out_bo + band - 1) / band;
