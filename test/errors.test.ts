@@ -6,6 +6,7 @@
 
 import { describe, it, expect, afterEach } from 'vitest';
 import * as ck from '../lib/index';
+import { native } from '../lib/native';
 
 type Cls = typeof TypeError | typeof RangeError;
 
@@ -472,5 +473,61 @@ describe('layers', () => {
     expect(() => new ck.Conv2d({ weight: w4(), stride: 0 })).toThrow(/^Conv2d\b.*stride/);
     expect(() => new ck.Conv2d({ weight: ck.tensor(f32(36), [4, 3, 3]) as ck.Tensor })).toThrow(/^Conv2d\b.*weight/);
     expect(() => new ck.ConvTranspose2d({ weight: ck.tensor(f32(54), [3, 2, 3, 3]), stride: 2, outputPadding: 2 })).toThrow(/^ConvTranspose2d\b.*outputPadding/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// The native layer checks again what the facade checked: descriptors built by hand (as a
+// caller reaching past the facade would) get a TypeError or RangeError, never a crash.
+// ---------------------------------------------------------------------------------------
+describe('the native layer re-checks conv descriptors', () => {
+  const good = () => {
+    const g = new Float64Array(36);
+    // rank, N, Cin, Cout, groups, in, k, stride, dil, padBefore, padAfter, out
+    g.set([2, 1, 2, 3, 1, 1, 4, 4, 1, 3, 3, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 4, 4]);
+    return {
+      fn: 'conv2d', g, x: new Float32Array(2 * 16), w: new Float32Array(3 * 2 * 9),
+      bias: undefined as Float32Array | undefined, y: new Float32Array(3 * 16),
+    };
+  };
+  const nativeError = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      return e instanceof RangeError ? 'RangeError' : e instanceof TypeError ? 'TypeError' : 'other';
+    }
+    return 'none';
+  };
+  it('a well-formed descriptor runs', () => {
+    expect(nativeError(() => native.conv(good()))).toBe('none');
+  });
+  it.each([
+    ['g not a Float64Array', (d: ReturnType<typeof good>) => { (d as { g: unknown }).g = [1, 2]; }, 'TypeError'],
+    ['g of the wrong length', (d: ReturnType<typeof good>) => { d.g = new Float64Array(35); }, 'RangeError'],
+    ['a NaN extent', (d: ReturnType<typeof good>) => { d.g[5] = NaN; }, 'RangeError'],
+    ['a fractional channel count', (d: ReturnType<typeof good>) => { d.g[2] = 1.5; }, 'RangeError'],
+    ['an output extent that does not follow', (d: ReturnType<typeof good>) => { d.g[24] = 9; }, 'RangeError'],
+    ['an unknown padding mode', (d: ReturnType<typeof good>) => { d.g[28] = 9; }, 'RangeError'],
+    ['x one element short', (d: ReturnType<typeof good>) => { d.x = new Float32Array(31); }, 'RangeError'],
+    ['y not a Float32Array', (d: ReturnType<typeof good>) => { (d as { y: unknown }).y = new Float64Array(48); }, 'TypeError'],
+  ] as const)('%s', (_name, spoil, cls) => {
+    const d = good();
+    spoil(d);
+    expect(nativeError(() => native.conv(d))).toBe(cls);
+  });
+  it('convTranspose refuses a packed weight that is not its own handle, or was made for another geometry', () => {
+    const g = new Float64Array(36);
+    // Cin 4, Cout 2, k 4x4, stride 2, padding 1: 3x3 -> 6x6
+    g.set([2, 1, 4, 2, 1, 1, 3, 3, 1, 4, 4, 1, 2, 2, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 6, 6]);
+    const d = { fn: 'convTranspose2d', g, x: new Float32Array(36), w: new Float32Array(4 * 2 * 16), y: new Float32Array(72), packed: {} as unknown };
+    expect(nativeError(() => native.convTranspose(d))).toBe('TypeError');
+    const other = new Float64Array(g);
+    other[3] = 4; // Cout 4
+    const wrong = native.prepareConvTranspose({ fn: 'prepare', g: other, w: new Float32Array(4 * 4 * 16) });
+    expect(wrong).toBeDefined();
+    d.packed = wrong;
+    expect(nativeError(() => native.convTranspose(d))).toBe('RangeError');
+    d.packed = native.prepareConvTranspose({ fn: 'prepare', g, w: d.w });
+    expect(nativeError(() => native.convTranspose(d))).toBe('none');
   });
 });
