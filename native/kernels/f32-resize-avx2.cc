@@ -11,16 +11,11 @@
 #include <cstdint>
 
 #include "kernels.h"
+#include "resize-common.h"
 
 namespace convkit {
 
 namespace {
-
-inline float mul1(float a, float b) {
-  float r = a * b;
-  asm("" : "+x"(r));
-  return r;
-}
 
 // Lanes l < n set (n clamped to 0..8), as a maskload/maskstore mask.
 inline __m256i mask_of(int64_t n) {
@@ -107,28 +102,13 @@ void row_taps(const ResizeRowPlan& p, const float* x, float* y) {
   }
 }
 
-void row_any(const ResizeRowPlan& p, const float* x, float* y) {
-  for (int64_t j = 0; j < p.n_out; ++j) {
-    const int64_t b = j / 8, l = j % 8;
-    const int32_t* id = p.idx + b * p.taps * 8 + l;
-    const float* w = p.wt + b * p.taps * 8 + l;
-    const int64_t off = p.kind[b] == 2 ? 0 : p.base[b];
-    float acc = x[off + id[0]];
-    if (p.taps > 1) {
-      acc = mul1(acc, w[0]);
-      for (int t = 1; t < p.taps; ++t) acc = acc + mul1(x[off + id[8 * t]], w[8 * t]);
-    }
-    y[j] = acc;
-  }
-}
-
 void f32_resize_row_avx2(const ResizeRowPlan& p, const float* x, float* y) {
   switch (p.taps) {
     case 1: row_taps<1>(p, x, y); break;
     case 2: row_taps<2>(p, x, y); break;
     case 3: row_taps<3>(p, x, y); break;
     case 4: row_taps<4>(p, x, y); break;
-    default: row_any(p, x, y); break;
+    default: resize_row_any(p, 8, x, y); break;
   }
 }
 

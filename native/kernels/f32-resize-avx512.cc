@@ -11,16 +11,11 @@
 #include <cstdint>
 
 #include "kernels.h"
+#include "resize-common.h"
 
 namespace convkit {
 
 namespace {
-
-inline float mul1(float a, float b) {
-  float r = a * b;
-  asm("" : "+x"(r));
-  return r;
-}
 
 inline __mmask16 mask_of(int64_t n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
 
@@ -102,28 +97,13 @@ void row_taps(const ResizeRowPlan& p, const float* x, float* y) {
   }
 }
 
-void row_any(const ResizeRowPlan& p, const float* x, float* y) {
-  for (int64_t j = 0; j < p.n_out; ++j) {
-    const int64_t b = j / 16, l = j % 16;
-    const int32_t* id = p.idx + b * p.taps * 16 + l;
-    const float* w = p.wt + b * p.taps * 16 + l;
-    const int64_t off = p.kind[b] == 2 ? 0 : p.base[b];
-    float acc = x[off + id[0]];
-    if (p.taps > 1) {
-      acc = mul1(acc, w[0]);
-      for (int t = 1; t < p.taps; ++t) acc = acc + mul1(x[off + id[16 * t]], w[16 * t]);
-    }
-    y[j] = acc;
-  }
-}
-
 void f32_resize_row_avx512(const ResizeRowPlan& p, const float* x, float* y) {
   switch (p.taps) {
     case 1: row_taps<1>(p, x, y); break;
     case 2: row_taps<2>(p, x, y); break;
     case 3: row_taps<3>(p, x, y); break;
     case 4: row_taps<4>(p, x, y); break;
-    default: row_any(p, x, y); break;
+    default: resize_row_any(p, 16, x, y); break;
   }
 }
 

@@ -18,6 +18,7 @@
 #include "../core/cpu.h"
 #include "../core/threadpool.h"
 #include "../kernels/kernels.h"
+#include "../kernels/resize-common.h"
 #include "internal.h"
 #include "ops.h"
 
@@ -110,20 +111,7 @@ Taps make_taps(InterpMode mode, int64_t in, int64_t out, double scale, bool alig
 // ---- row kernels -------------------------------------------------------------------------
 
 // Portable row kernels (lanes = 1: every block one output, kind 2 with absolute indices).
-void portable_row(const ResizeRowPlan& p, const float* x, float* y) {
-  const int T = p.taps;
-  for (int64_t j = 0; j < p.n_out; ++j) {
-    const int32_t* id = p.idx + j * T;
-    const float* w = p.wt + j * T;
-    if (T == 1) {
-      y[j] = x[id[0]];
-      continue;
-    }
-    float acc = x[id[0]] * w[0];
-    for (int t = 1; t < T; ++t) acc = acc + x[id[t]] * w[t];
-    y[j] = acc;
-  }
-}
+void portable_row(const ResizeRowPlan& p, const float* x, float* y) { resize_row_any(p, 1, x, y); }
 
 void portable_combine(int taps, const float* const* rows, const float* w, int64_t n, float* y, ResizeStream*) {
   if (taps == 1 && w[0] == 1.f) {  // x * 1 is x
