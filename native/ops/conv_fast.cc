@@ -67,18 +67,18 @@ inline void every_other(const float* src, float* dst, int64_t n) {
   for (; i < n; ++i) dst[i] = src[2 * i];
 }
 
-// y = (raw * scale + b) * post, over one output row.
+// y = (raw * scale + b) * post, over one output row (scale, post optional).
 inline void finish_row(const float* raw, float* y, int64_t n, float b, const float* scale, const float* post,
                        bool stream = false) {
+  auto one = [&](int64_t i) {
+    const float v = (scale ? raw[i] * scale[i] : raw[i]) + b;
+    y[i] = post ? v * post[i] : v;
+  };
 #if defined(__SSE2__)
   if (stream) {
     // Non-temporal stores: a large fresh output is in no cache, and a plain store would
     // first read every line it overwrites. (Fenced by the caller before the result is used.)
-    // The same operations in the same order as the plain loops below: the same bits.
-    auto one = [&](int64_t i) {
-      const float v = (scale ? raw[i] * scale[i] : raw[i]) + b;
-      y[i] = post ? v * post[i] : v;
-    };
+    // The same operations in the same order as one(): the same bits.
     int64_t i = 0;
     for (; i < n && (reinterpret_cast<uintptr_t>(y + i) & 15) != 0; ++i) one(i);
     const __m128 bv = _mm_set1_ps(b);
@@ -95,13 +95,7 @@ inline void finish_row(const float* raw, float* y, int64_t n, float b, const flo
 #else
   (void)stream;
 #endif
-  if (!scale && !post) {
-    for (int64_t i = 0; i < n; ++i) y[i] = raw[i] + b;
-  } else if (!post) {
-    for (int64_t i = 0; i < n; ++i) y[i] = raw[i] * scale[i] + b;
-  } else {
-    for (int64_t i = 0; i < n; ++i) y[i] = (raw[i] * (scale ? scale[i] : 1.f) + b) * post[i];
-  }
+  for (int64_t i = 0; i < n; ++i) one(i);  // (the compiler unswitches the scale/post tests)
 }
 
 // One output row of a merged transposed convolution (PhaseStore): the phase pixels
@@ -468,12 +462,16 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
       }
     });
   }
+  // The merged transposed epilogue's row pointers, per thread (workers never allocate).
+  const int64_t s2max = ps ? ps->s[2] : 0;
+  std::vector<const float*> phase_rows(static_cast<size_t>(threads * 2 * s2max));
   parallel_for_tid(items, 1, threads, [&](int tid, int64_t b0, int64_t b1) {
     float* buf = bufs + tid * per_thread;
     float* flat = buf + (shared_bands ? 0 : buf_floats);
     float* wpack = flat + flat_floats;
     const float** trows = rows.data() + tid * K;
-    std::vector<const float*> srcs(static_cast<size_t>(ps ? ps->s[2] : 0)), rowp(srcs.size());
+    const float** srcs = phase_rows.data() + tid * 2 * s2max;  // s2max each: srcs, rowp
+    const float** rowp = srcs + s2max;
     for (int64_t item = b0; item < b1; ++item) {
       const int64_t split = item % nsplit, nb = item / nsplit;
       const int64_t n = nb / (d.groups * nbands), g = (nb / nbands) % d.groups, bi = nb % nbands;
@@ -559,7 +557,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
           const int64_t first = j - ph % s2, r1 = (ph / s2) % ps->s[1], r0 = ph / (s2 * ps->s[1]);
           for (int64_t r = 0; r < s2; ++r) {
             const int64_t jj = first + r;
-            srcs[static_cast<size_t>(r)] = jj >= jl && jj < jh ? flat + (jj - jl) * ldc : nullptr;
+            srcs[r] = jj >= jl && jj < jh ? flat + (jj - jl) * ldc : nullptr;
           }
           j = first + s2;
           float* yc = ps->y + (n * ps->Cout + oc) * prod3(ps->out);
@@ -568,8 +566,8 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
             const int64_t zrow = ys / Z2, zlo = ys % Z2, z1 = zrow % Z1, z0 = zrow / Z1;
             const int64_t o0 = z0 * ps->s[0] + r0 - ps->pb[0], o1 = z1 * ps->s[1] + r1 - ps->pb[1];
             if (o0 < 0 || o0 >= ps->out[0] || o1 < 0 || o1 >= ps->out[1]) return;
-            for (int64_t r = 0; r < s2; ++r) rowp[static_cast<size_t>(r)] = srcs[static_cast<size_t>(r)] ? srcs[static_cast<size_t>(r)] + p : nullptr;
-            store_phase_row(rowp.data(), s2, ps->pb[2], zlo, zlo + len, yc + (o0 * ps->out[1] + o1) * ps->out[2], ps->out[2], bv,
+            for (int64_t r = 0; r < s2; ++r) rowp[r] = srcs[r] ? srcs[r] + p : nullptr;
+            store_phase_row(rowp, s2, ps->pb[2], zlo, zlo + len, yc + (o0 * ps->out[1] + o1) * ps->out[2], ps->out[2], bv,
                             stream);
           });
         }
