@@ -29,6 +29,14 @@
 namespace convkit {
 namespace {
 
+// An integer in [lo, hi] read from a JS number d, or a RangeError naming fn and the field.
+int64_t checked_int(const char* fn, const char* key, double d, int64_t lo, int64_t hi) {
+  if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi))
+    range_error(std::string(fn) + ": " + key + " expects an integer in [" + std::to_string(lo) + ", " +
+                std::to_string(hi) + "], got " + std::to_string(d));
+  return static_cast<int64_t>(d);
+}
+
 class Reader {
  public:
   Reader(const Napi::Object& o, const char* fn) : o_(o), fn_(fn) {}
@@ -36,11 +44,7 @@ class Reader {
   int64_t i64(const char* key, int64_t lo, int64_t hi) const {
     const Napi::Value v = o_.Get(key);
     if (!v.IsNumber()) type_error(std::string(fn_) + ": " + key + " expects a number");
-    const double d = v.As<Napi::Number>().DoubleValue();
-    if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi))
-      range_error(std::string(fn_) + ": " + key + " expects an integer in [" + std::to_string(lo) + ", " +
-                  std::to_string(hi) + "], got " + std::to_string(d));
-    return static_cast<int64_t>(d);
+    return checked_int(fn_, key, v.As<Napi::Number>().DoubleValue(), lo, hi);
   }
 
   double f64(const char* key) const {
@@ -59,10 +63,7 @@ class Reader {
     for (uint32_t i = 0; i < 3; ++i) {
       const Napi::Value e = a.Get(i);
       if (!e.IsNumber()) type_error(std::string(fn_) + ": " + key + " expects numbers");
-      const double d = e.As<Napi::Number>().DoubleValue();
-      if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi))
-        range_error(std::string(fn_) + ": " + key + " entry out of range");
-      out[i] = static_cast<int64_t>(d);
+      out[i] = checked_int(fn_, key, e.As<Napi::Number>().DoubleValue(), lo, hi);
     }
   }
 
@@ -270,13 +271,7 @@ class GeomReader {
                   std::to_string(a.ElementLength()));
     std::memcpy(g_, a.Data(), sizeof g_);
   }
-  int64_t i64(int i, int64_t lo, int64_t hi) const {
-    const double d = g_[i];
-    if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi))
-      range_error(std::string(fn_) + ": " + kGeomNames[i] + " expects an integer in [" + std::to_string(lo) + ", " +
-                  std::to_string(hi) + "], got " + std::to_string(d));
-    return static_cast<int64_t>(d);
-  }
+  int64_t i64(int i, int64_t lo, int64_t hi) const { return checked_int(fn_, kGeomNames[i], g_[i], lo, hi); }
   void arr3(int i, int64_t* out, int64_t lo, int64_t hi) const {
     for (int j = 0; j < 3; ++j) out[j] = i64(i + j, lo, hi);
   }

@@ -92,32 +92,40 @@ bool merged_phases(const ConvTransposeDesc& d, std::vector<Phase>* ph) {
   return merged;
 }
 
+// The PhaseStore of d's merged phases, for packing (its output fields still to be set).
+PhaseStore phase_store(const ConvTransposeDesc& d, const std::vector<int64_t>& src_tap) {
+  PhaseStore ps{};
+  for (int i = 0; i < 3; ++i) {
+    ps.s[i] = d.stride[i]; ps.pb[i] = d.pb[i]; ps.out[i] = d.out[i];
+  }
+  ps.nph = d.stride[0] * d.stride[1] * d.stride[2];
+  ps.Cout = d.Cout;
+  ps.cig = d.Cin / d.groups;
+  ps.cog = d.Cout / d.groups;
+  ps.K = prod3(d.k);
+  ps.kv = ps.K / ps.nph;
+  ps.src_tap = src_tap.data();
+  return ps;
+}
+
 bool conv_transpose_merged(const ConvTransposeDesc& d, const float* x, float* y, const std::vector<Phase>* ph) {
   const int64_t nph = d.stride[0] * d.stride[1] * d.stride[2];
   const std::vector<int64_t> src_tap = phase_src_taps(d, ph);
+  PhaseStore ps = phase_store(d, src_tap);
+  ps.bias = d.bias;
+  ps.y = y;
+  ps.w_t = d.w_packed ? nullptr : d.w;  // prepared layers bring the rows packed
   ConvDesc c;
   c.fn = d.fn;
   c.rank = d.rank;
   c.N = d.N; c.Cin = d.Cin; c.Cout = d.Cout * nph; c.groups = d.groups;
-  PhaseStore ps;
   for (int i = 0; i < 3; ++i) {
     int64_t Z = 0;
     for (const Phase& p : ph[i]) Z = std::max(Z, p.Z);
     const Phase& p = ph[i][0];
     c.in[i] = d.in[i]; c.k[i] = p.k; c.stride[i] = 1; c.dil[i] = p.dil;
     c.pb[i] = p.umax; c.pa[i] = Z - d.in[i] - p.u0; c.out[i] = Z;
-    ps.s[i] = d.stride[i]; ps.pb[i] = d.pb[i]; ps.out[i] = d.out[i];
   }
-  ps.nph = nph;
-  ps.Cout = d.Cout;
-  ps.bias = d.bias;
-  ps.y = y;
-  ps.cig = d.Cin / d.groups;
-  ps.cog = d.Cout / d.groups;
-  ps.K = prod3(d.k);
-  ps.kv = ps.K / nph;
-  ps.src_tap = src_tap.data();
-  ps.w_t = d.w_packed ? nullptr : d.w;  // prepared layers bring the rows packed
   return conv_fast(c, x, d.w_packed, nullptr, nullptr, nullptr, &ps);
 }
 
@@ -142,8 +150,7 @@ std::vector<float> pack_conv_transpose(const ConvTransposeDesc& d) {
   const int64_t nph = d.stride[0] * d.stride[1] * d.stride[2], cig = d.Cin / d.groups, cog = d.Cout / d.groups;
   std::vector<float> w = scratch(checked_mul(d.Cout, cig * prod3(d.k), d.fn), d.fn, "the packed weight");
   const std::vector<int64_t> src_tap = phase_src_taps(d, ph);
-  PhaseStore ps{};
-  ps.nph = nph; ps.cig = cig; ps.cog = cog; ps.K = prod3(d.k); ps.kv = ps.K / nph; ps.src_tap = src_tap.data();
+  const PhaseStore ps = phase_store(d, src_tap);
   const int64_t rows = cog * nph;  // merged rows per group
   parallel_for(d.groups * cog, 1, [&](int64_t b, int64_t e) {
     for (int64_t it = b; it < e; ++it) {
