@@ -114,6 +114,14 @@ const QUICK_REPS = { minTime: 0.05, capTime: 0.3, minReps: 2, maxReps: 10, warmT
 const OVER_BUDGET_REPS = { minTime: 0.1, capTime: 0.5, minReps: 2, maxReps: 20, warmTime: 0 };
 const log = (...m) => process.stderr.write(m.join(' ') + '\n');
 
+// The thread counts and workloads a run (or a peer's child process) measures.
+function selection(args) {
+  const all = os.availableParallelism();
+  const threadList = [...new Set(args.threads ?? [1, all])];
+  const workloads = WORKLOADS.filter((w) => !args.filter || args.filter.includes(w.id.toUpperCase()) || args.filter.includes(w.key.toUpperCase()));
+  return { all, threadList, workloads };
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
@@ -134,10 +142,7 @@ async function main() {
   const convkit = require('./convkit.cjs');
   const ck = convkit.ck;
   const native = require('../dist/native').native;
-  const all = os.availableParallelism();
-  const threadList = [...new Set(args.threads ?? [1, all])];
-
-  const workloads = WORKLOADS.filter((w) => !args.filter || args.filter.includes(w.id.toUpperCase()) || args.filter.includes(w.key.toUpperCase()));
+  const { all, threadList, workloads } = selection(args);
   if (workloads.length === 0) throw new Error(`--filter ${args.filter.join(',')} matches no workload (ids: ${WORKLOADS.map((w) => w.key).join(', ')})`);
 
   const probes = {};
@@ -334,9 +339,7 @@ async function peerChild(file, args) {
   const convkit = require('./convkit.cjs');
   const ck = convkit.ck;
   const mod = require(`./peers/${file}.cjs`);
-  const all = os.availableParallelism();
-  const threadList = [...new Set(args.threads ?? [1, all])];
-  const workloads = WORKLOADS.filter((w) => !args.filter || args.filter.includes(w.id.toUpperCase()) || args.filter.includes(w.key.toUpperCase()));
+  const { threadList, workloads } = selection(args);
   const REPS = args.quick ? QUICK_REPS : FULL_REPS;
   const out = { name: mod.name, ok: false, version: null, notes: [], error: null, cells: [] };
   try {
