@@ -280,6 +280,8 @@ describe('conv1d/conv2d with pads far wider than the input, huge dilation and st
         const padding = [0, 1].slice(0, rank).map((t) => [r.pads[2 * t], r.pads[2 * t + 1]] as [number, number]);
         const dilation: number[] = [], stride: number[] = [];
         for (let t = 0; t < rank; t++) {
+          // at least one window: a kernel wider than the padded input gets the rest as padding
+          if (spatial[t] + padding[t][0] + padding[t][1] < k[t]) padding[t][1] = k[t] - spatial[t] - padding[t][0];
           const padded = spatial[t] + padding[t][0] + padding[t][1];
           const d = k[t] > 1 ? Math.max(1, Math.min(r.dilation[t], Math.floor((padded - 1) / (k[t] - 1)))) : r.dilation[t];
           dilation.push(d);
