@@ -34,7 +34,8 @@ abstract class Layer<O extends object> {
   private readonly kind: Kind;
   // The plan for the last input shape and layout: a call with the same ones reuses it.
   private last: { shape: number[]; layout: string; template: Job } | null = null;
-  // convTranspose: the natively packed weight (null: the geometry has none; undefined: not yet made).
+  // The natively packed weight (convTranspose: null when the geometry has none; conv: null
+  // until an input geometry that uses one; undefined: not asked yet).
   private packed: object | null | undefined = undefined;
 
   protected constructor(name: string, kind: Kind, rank: number, config: unknown) {
@@ -123,6 +124,13 @@ abstract class Layer<O extends object> {
       // Its weight packed once (the stride phases' sub-kernels), for every later call too.
       if (this.packed === undefined) this.packed = native.prepareConvTranspose(job.desc) ?? null;
       if (this.packed) job.desc.packed = this.packed;
+    } else if (!this.packed) {
+      // Packed once, by the first input whose geometry the kernels take it packed for (small
+      // maps: the channels-in-lanes kernel); a call of another geometry ignores it.
+      this.packed = native.prepareConv(job.desc) ?? null;
+      if (this.packed) job.desc.packed = this.packed;
+    } else {
+      job.desc.packed = this.packed;
     }
     this.last = { shape: xc.shape.slice(), layout: xc.layout, template: jobTemplate(job) };
     return job;

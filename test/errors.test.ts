@@ -530,4 +530,27 @@ describe('the native layer re-checks conv descriptors', () => {
     d.packed = native.prepareConvTranspose({ fn: 'prepare', g, w: d.w });
     expect(nativeError(() => native.convTranspose(d))).toBe('none');
   });
+  it('conv refuses a packed weight that is not its own handle, or was made for another geometry', () => {
+    const g = new Float64Array(36);
+    // Cin 16, Cout 32, 4x4, k 3x3, padding 1 -> 4x4: a small map, packed on AVX-512
+    g.set([2, 1, 16, 32, 1, 1, 4, 4, 1, 3, 3, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 4, 4]);
+    const d = { fn: 'conv2d', g, x: new Float32Array(16 * 16), w: new Float32Array(32 * 16 * 9), y: new Float32Array(32 * 16), packed: {} as unknown };
+    expect(nativeError(() => native.conv(d))).toBe('TypeError');
+    const gt = new Float64Array(36);
+    gt.set([2, 1, 4, 2, 1, 1, 3, 3, 1, 4, 4, 1, 2, 2, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 6, 6]);
+    d.packed = native.prepareConvTranspose({ fn: 'prepare', g: gt, w: new Float32Array(4 * 2 * 16) });
+    expect(nativeError(() => native.conv(d))).toBe('TypeError'); // a transposed conv's handle
+    const own = native.prepareConv({ fn: 'prepare', g, w: d.w });
+    if (ck.runtimeInfo().isa === 'avx512f') expect(own).toBeDefined(); // (no packed form on other ISAs)
+    const other = new Float64Array(g);
+    other[3] = 64; // Cout 64
+    const wrong = native.prepareConv({ fn: 'prepare', g: other, w: new Float32Array(64 * 16 * 9) });
+    if (wrong !== undefined) {
+      d.packed = wrong;
+      expect(nativeError(() => native.conv(d))).toBe('RangeError');
+    }
+    d.packed = own;
+    expect(nativeError(() => native.conv(d))).toBe('none');
+    expect(() => native.prepareConv({ fn: 'prepare', g, w: new Float32Array(5) })).toThrow(RangeError);
+  });
 });

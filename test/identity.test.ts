@@ -142,6 +142,42 @@ describe('sync, async and prepared-layer forms are bit-identical', () => {
     expectBitIdentical(ck.convTranspose2d(x, w, out), new ck.ConvTranspose2d({ weight: w, ...out }).forward(x), 'outputSize layer');
   });
 
+  it('Conv layers on small maps (a packed weight on AVX-512) match the functional form, at any thread count', async () => {
+    // Small maps with many output channels take the channels-in-lanes kernel; a layer packs
+    // its weight for it once. Larger inputs on the same layer take the other kernel.
+    const cases: [number[], number[], ck.ConvOptions, typeof ck.Conv2d | typeof ck.Conv1d | typeof ck.Conv3d, number[]][] = [
+      [[1, 40, 7, 7], [48, 40, 3, 3], { padding: 1, bias: randomData(48, 41) }, ck.Conv2d, [1, 40, 23, 19]],
+      [[2, 16, 9, 8], [64, 8, 3, 3], { groups: 2, stride: 2, padding: 1, paddingMode: 'reflect' }, ck.Conv2d, [1, 16, 30, 31]],
+      [[1, 24, 10], [33, 24, 3], { dilation: 2, padding: 2 }, ck.Conv1d, [1, 24, 300]],
+      [[1, 8, 3, 4, 5], [40, 8, 3, 3, 3], { padding: 1 }, ck.Conv3d, [1, 8, 4, 12, 20]],
+      [[1, 32, 5, 6], [3, 3, 32, 32], { padding: 1, weightLayout: 'HWIO' }, ck.Conv2d, [1, 32, 20, 20]],
+    ];
+    const fns = [ck.conv1d, ck.conv2d, ck.conv3d] as const;
+    for (const [xs, ws, opts, Layer, bigger] of cases) {
+      const f = fns[xs.length - 3] as (x: ck.Tensor, w: ck.Tensor, o: ck.ConvOptions) => ck.Tensor;
+      const w = T(ws, 42);
+      const layer = new (Layer as typeof ck.Conv2d)({ weight: w, ...opts });
+      const label = `${Layer.name} x=${JSON.stringify(xs)} ${JSON.stringify({ ...opts, bias: undefined })}`;
+      for (const threads of [1, 2, 3]) {
+        ck.setNumThreads(threads);
+        const x = T(xs, 43), x2 = T(bigger, 44);
+        const y = f(x, w, opts);
+        expectBitIdentical(y, layer.forward(x), `${label} forward, ${threads} threads`);
+        expectBitIdentical(y, await layer.forwardAsync(x), `${label} forwardAsync, ${threads} threads`);
+        expectBitIdentical(f(x2, w, opts), layer.forward(x2), `${label} larger input, ${threads} threads`);
+        expectBitIdentical(y, layer.forward(x), `${label} back to the small input, ${threads} threads`);
+      }
+      ck.setNumThreads(savedThreads);
+    }
+    // the 1-thread result of the first case against the reference: the packed path is right, not only consistent
+    const [xs, ws, opts] = cases[0];
+    const xd = randomData(prod(xs), 45), wd = randomData(prod(ws), 46);
+    const ref = refConv({ data: xd, shape: xs }, { data: wd, shape: ws }, opts as Record<string, unknown>);
+    const got = new ck.Conv2d({ weight: ck.tensor(wd, ws), ...opts }).forward(ck.tensor(xd, xs));
+    const c = compare(got.data, ref, 1e-4, 1e-6);
+    expect(c.ok, `worst element ${c.index}: got ${c.got}, expected ${c.expected}`).toBe(true);
+  });
+
   it('partialConv2d with a mask and bias, and PartialConv2d (output and mask)', async () => {
     const x = T([2, 3, 12, 10], 21);
     const w = T([5, 3, 3, 3], 22);

@@ -271,6 +271,60 @@ const extremeArb = fc.record({
   seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
 });
 
+// Small maps with many output channels: the channels-in-lanes kernel (AVX-512), its
+// panels of 32 channels and their partial last one, pixel tiles of 1-8 along each output
+// row, reductions over one 256-deep chunk and more; directly and as a layer (packed weight).
+const smallMapArb = fc.record({
+  rank: rankArb,
+  N: fc.integer({ min: 1, max: 2 }),
+  G: fc.constantFrom(1, 1, 2),
+  cinPerG: fc.integer({ min: 1, max: 40 }),
+  coutPerG: fc.integer({ min: 16, max: 80 }),
+  spatial: dims3(1, 9),
+  k: dims3(1, 3),
+  stride: dims3(1, 2),
+  dilation: dims3(1, 2),
+  padding: fc.constantFrom<RefPadding>('same', 'valid', 1, 2),
+  mode: fc.constantFrom(...CONV_MODES),
+  bias: fc.boolean(),
+  layoutLast: fc.boolean(),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+});
+
+describe('conv on small maps with many channels vs. float64 reference', () => {
+  it('1-D, 2-D and 3-D maps of 1-9 per dim, 16-80 output channels per group, functional and layer', () => {
+    const layers = { 1: ck.Conv1d, 2: ck.Conv2d, 3: ck.Conv3d } as const;
+    fc.assert(
+      fc.property(smallMapArb, (r) => {
+        const rank = r.rank;
+        const spatial = r.spatial.slice(0, rank), k = r.k.slice(0, rank);
+        const stride = r.stride.slice(0, rank), dilation = r.dilation.slice(0, rank);
+        const padding = r.padding === 'same' && stride.some((v) => v > 1) ? 1 : r.padding;
+        const pads = convPads(padding, spatial, k, stride, dilation);
+        for (let t = 0; t < rank; t++)
+          while (k[t] > 1 && dilation[t] * (k[t] - 1) + 1 > spatial[t] + pads.before[t] + pads.after[t]) k[t]--;
+        const C = r.G * r.cinPerG, Cout = r.G * r.coutPerG;
+        const xShape = [r.N, C, ...spatial], wShape = [Cout, r.cinPerG, ...k];
+        const opts: ck.ConvOptions = {
+          groups: r.G, stride, dilation, padding: padding as ck.Padding, paddingMode: r.mode,
+          bias: r.bias ? randomData(Cout, r.seed + 3) : undefined, paddingValue: r.mode === 'constant' ? -0.5 : undefined,
+        };
+        const xd = randomData(prod(xShape), r.seed), wd = randomData(prod(wShape), r.seed + 1);
+        const ref = refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>);
+        const x = ck.tensor(xd, xShape), w = ck.tensor(wd, wShape);
+        const label = () => `conv${rank}d ${r.layoutLast ? CL[rank] : CF[rank]} x=${show(xShape)} w=${show(wShape)} ${show(opts)}`;
+        const f = convFn[rank];
+        const y = r.layoutLast ? f(x.to(CL[rank]), w, opts).to(CF[rank]) : f(x, w, opts);
+        expectClose(y, ref, label);
+        const layer = new layers[rank]({ weight: w, ...opts });
+        const yl = r.layoutLast ? layer.forward(x.to(CL[rank])).to(CF[rank]) : layer.forward(x);
+        expect(Buffer.from(yl.data.buffer).equals(Buffer.from(y.data.buffer)), `${label()}: layer differs from the functional form`).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe('conv1d/conv2d with pads far wider than the input, huge dilation and stride', () => {
   it('matches the reference (numpy.pad repetition) in every mode', () => {
     fc.assert(

@@ -245,6 +245,47 @@ struct PackedConvTranspose {
 };
 const napi_type_tag kPackedTag = {0x636f6e766b697421ULL, 0x7061636b65642121ULL};
 
+// A convolution's weight packed once (prepared layers: pack_conv), for its weight geometry.
+struct PackedConv {
+  int64_t Cin = 0, Cout = 0, groups = 0, k[3]{};
+  std::vector<float> w;
+  bool matches(const ConvDesc& d) const {
+    bool same = Cin == d.Cin && Cout == d.Cout && groups == d.groups;
+    for (int i = 0; i < 3; ++i) same = same && k[i] == d.k[i];
+    return same;
+  }
+};
+const napi_type_tag kPackedConvTag = {0x636f6e766b697421ULL, 0x7061636b6564636fULL};
+
+// desc.packed: absent, or a handle of type P (tag) made for d's weight geometry.
+template <class P, class D>
+const float* read_packed(const Napi::Object& o, const D& d, const napi_type_tag& tag, const char* maker) {
+  const Napi::Value pv = o.Get("packed");
+  if (pv.IsUndefined() || pv.IsNull()) return nullptr;
+  if (!pv.IsExternal() || !pv.As<Napi::External<P>>().CheckTypeTag(&tag))
+    type_error(std::string(d.fn) + ": packed expects a handle from " + maker);
+  const P* p = pv.As<Napi::External<P>>().Data();
+  if (!p->matches(d)) range_error(std::string(d.fn) + ": packed was prepared for another weight geometry");
+  return p->w.data();
+}
+
+// A packed weight as a type-tagged External that tells V8 its size; undefined when empty.
+template <class P>
+Napi::Value packed_handle(Napi::Env env, P* p, const napi_type_tag& tag) {
+  if (p->w.empty()) {
+    delete p;
+    return env.Undefined();
+  }
+  const int64_t bytes = static_cast<int64_t>(p->w.size() * sizeof(float));
+  Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
+  auto ext = Napi::External<P>::New(env, p, [bytes](Napi::Env e, P* q) {
+    Napi::MemoryManagement::AdjustExternalMemory(e, -bytes);
+    delete q;
+  });
+  ext.TypeTag(&tag);
+  return ext;
+}
+
 // A convolution's geometry, one Float64Array `g` (lib/conv.ts convDesc): reading numbers by
 // index costs far less per call than a property lookup per field.
 enum Geom : int {
@@ -326,6 +367,7 @@ Napi::Value Conv(const Napi::CallbackInfo& info) {
     d->bias = r.f32("bias", d->Cout, true);
     d->y = r.f32("y", total(d->N, d->Cout, d->out, d->fn));
     advise_output(d->y, total(d->N, d->Cout, d->out, d->fn));
+    d->w_pg = read_packed<PackedConv>(o, *d, kPackedConvTag, "prepareConv");  // only one made for this geometry
     return std::function<void()>([d, nm] { conv_forward(*d); });
   });
 }
@@ -375,15 +417,7 @@ Napi::Value ConvTranspose(const Napi::CallbackInfo& info) {
     d->bias = r.f32("bias", d->Cout, true);
     d->y = r.f32("y", total(d->N, d->Cout, d->out, d->fn));
     advise_output(d->y, total(d->N, d->Cout, d->out, d->fn));
-    const Napi::Value pv = o.Get("packed");
-    if (!pv.IsUndefined() && !pv.IsNull()) {
-      // Only a handle made by prepareConvTranspose for this very geometry.
-      if (!pv.IsExternal() || !pv.As<Napi::External<PackedConvTranspose>>().CheckTypeTag(&kPackedTag))
-        type_error(std::string(d->fn) + ": packed expects a handle from prepareConvTranspose");
-      const PackedConvTranspose* p = pv.As<Napi::External<PackedConvTranspose>>().Data();
-      if (!p->matches(*d)) range_error(std::string(d->fn) + ": packed was prepared for another weight geometry");
-      d->w_packed = p->w.data();
-    }
+    d->w_packed = read_packed<PackedConvTranspose>(o, *d, kPackedTag, "prepareConvTranspose");
     return std::function<void()>([d, nm] { conv_transpose_forward(*d); });
   });
 }
@@ -411,18 +445,38 @@ Napi::Value PrepareConvTranspose(const Napi::CallbackInfo& info) {
       delete p;
       throw;
     }
-    if (p->w.empty()) {
+    return packed_handle(env, p, kPackedTag);
+  } catch (const Error& e) {
+    return throw_js(env, e);
+  }
+}
+
+// prepareConv({fn, g, w}): the weight packed once for a layer and an input geometry (see
+// pack_conv), or undefined when that geometry has no packed form.
+Napi::Value PrepareConv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    if (info.Length() < 1 || !info[0].IsObject()) type_error("prepareConv: expects a descriptor object");
+    const Napi::Object o = info[0].As<Napi::Object>();
+    Named nm(o, "prepareConv");
+    ConvDesc d;
+    d.fn = nm.name->c_str();
+    Reader r(o, d.fn);
+    GeomReader gr(o, d.fn);
+    read_conv_common(gr, d);
+    d.wl = static_cast<WeightLayout>(gr.i64(kWeightLayout, 0, 2));
+    check_conv(d);
+    d.w = r.f32("w", total(d.Cout, d.Cin / d.groups, d.k, d.fn));
+    auto* p = new PackedConv();
+    p->Cin = d.Cin; p->Cout = d.Cout; p->groups = d.groups;
+    for (int i = 0; i < 3; ++i) p->k[i] = d.k[i];
+    try {
+      p->w = pack_conv(d);
+    } catch (...) {
       delete p;
-      return env.Undefined();
+      throw;
     }
-    const int64_t bytes = static_cast<int64_t>(p->w.size() * sizeof(float));
-    Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
-    auto ext = Napi::External<PackedConvTranspose>::New(env, p, [bytes](Napi::Env e, PackedConvTranspose* q) {
-      Napi::MemoryManagement::AdjustExternalMemory(e, -bytes);
-      delete q;
-    });
-    ext.TypeTag(&kPackedTag);
-    return ext;
+    return packed_handle(env, p, kPackedConvTag);
   } catch (const Error& e) {
     return throw_js(env, e);
   }
@@ -578,6 +632,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("partialConv", Napi::Function::New(env, PartialConv));
   exports.Set("convTranspose", Napi::Function::New(env, ConvTranspose));
   exports.Set("prepareConvTranspose", Napi::Function::New(env, PrepareConvTranspose));
+  exports.Set("prepareConv", Napi::Function::New(env, PrepareConv));
   exports.Set("pad", Napi::Function::New(env, Pad));
   exports.Set("interpolate", Napi::Function::New(env, Interpolate));
   exports.Set("layout", Napi::Function::New(env, Layout));

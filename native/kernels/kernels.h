@@ -28,6 +28,12 @@ using ScatterPlaneFn = void (*)(const PlaneGeom& g, const float* x, const float*
 using IgemmFn = void (*)(int64_t K, const float* a, int64_t lda, const float* const* rows, int64_t p0, int64_t nr,
                          float* c, int64_t ldc, bool accumulate);
 
+// Pixel-major indirect GEMM (output channels in the lanes): for i < mr <= pgemm_mr,
+//   c[i*nr + j] (+)= sum_k wp[k*nr + j] * rows[k][p0 + i], j < nr = pgemm_nr,
+// wp the weights of nr output channels packed k-major. Bit for bit the igemm's sums.
+using PgemmFn = void (*)(int64_t K, const float* wp, const float* const* rows, int64_t p0, int64_t mr, float* c,
+                         bool accumulate);
+
 // Depthwise, a block of output rows with unit stride along the row, from padded input rows
 // (the caller resolves the padding): depth slices s < depth of rows + kh - 1 rows each,
 // in[s * (rows + kh - 1) + i] holding the padded columns 0 .. width + (kw - 1) * dil, and
@@ -122,6 +128,8 @@ struct KernelTable {
   // SIMD paths; null in the scalar table, whose ops use the plane kernels above.
   IgemmFn igemm = nullptr;
   int igemm_mr = 0, igemm_nr = 0;
+  PgemmFn pgemm = nullptr;  // null: the igemm serves every map
+  int pgemm_mr = 0, pgemm_nr = 0;
   DwconvFn dwconv = nullptr;
   const ResizeKernels* resize = nullptr;  // interpolate; null: the portable loops in ops/interpolate.cc
 };
@@ -129,6 +137,7 @@ struct KernelTable {
 void register_sse41_kernels(KernelTable& t);   // f32-*-sse41.cc
 void register_avx2_kernels(KernelTable& t);    // f32-*-avx2.cc
 void register_avx512_kernels(KernelTable& t);  // f32-*-avx512.cc
+void register_avx512_pgemm(KernelTable& t);    // f32-pgemm-8x32-avx512.cc
 void register_neon_kernels(KernelTable& t);    // f32-*-neon.cc (aarch64 only)
 
 const KernelTable& kernels();             // chosen once from active_isa()

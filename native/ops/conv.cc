@@ -115,6 +115,13 @@ void check_conv(const ConvDesc& d) {
   if (d.mask && d.mask_c != 1 && d.mask_c != d.Cin) range_error(f + "mask must have 1 or Cin channels");
 }
 
+std::vector<float> pack_conv(const ConvDesc& d) {
+  check_conv(d);
+  if (!d.w) type_error(fn_of(d.fn) + "missing buffer");
+  std::vector<float> wt;
+  return pgemm_pack(d, weight_ois(d, wt));
+}
+
 void conv_forward(const ConvDesc& d) {
   check_conv(d);
   if (d.N == 0) return;
@@ -220,7 +227,7 @@ void partial_conv_forward(const ConvDesc& d) {
   {
     const std::vector<float> ones(static_cast<size_t>(K), 1.f);
     ConvDesc one = d;
-    one.Cin = 1; one.Cout = 1; one.groups = 1; one.mode = PadMode::kZeros; one.bias = nullptr;
+    one.Cin = 1; one.Cout = 1; one.groups = 1; one.mode = PadMode::kZeros; one.bias = nullptr; one.w_pg = nullptr;
     one.in_cl = one.out_cl = false;
     if (!conv_fast(one, ms.data(), ones.data(), cnt.data(), nullptr, nullptr)) {
       const float* msp = padded_input(ms.data(), d.N, d.in, d.pb, d.pa, PadMode::kZeros, 0.f, mp, d.fn);

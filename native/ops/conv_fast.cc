@@ -278,6 +278,39 @@ void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, 
   });
 }
 
+// One panel of the pgemm's weights: rows jn (<= nr) output channels of w (K floats apart),
+// columns kc reduction indices -> wp[k * nr + j], zero for j >= jn.
+void pgemm_panel(const KernelTable& kt, const float* w, int64_t K, int64_t jn, int64_t kc, int64_t nr, float* wp) {
+  kt.transpose(w, K, wp, nr, jn, kc);
+  if (jn < nr)
+    for (int64_t k = 0; k < kc; ++k) std::fill(wp + k * nr + jn, wp + (k + 1) * nr, 0.f);
+}
+
+// Whether the pixel-major pgemm pays on d (conv_fast's plan: no merged phases): over one
+// image's output, the lanes each kernel fills per reduction index, padding columns and tile
+// remainders included. The pgemm runs its tiles at nearly the FMA peak, the igemm at ~80%;
+// but the pgemm transposes the weights (unless prepared), so it takes only maps where the
+// igemm wastes a fifth of its lanes or more (a 7x7 map fills 49 of 64). Depends on the
+// shapes alone, never on the thread count (and the bits are the same either way).
+bool pgemm_pays(const ConvDesc& d, const KernelTable& kt) {
+  const int64_t Cog = d.Cout / d.groups, Cig = d.Cin / d.groups;
+  if (!kt.pgemm || Cig == 1 || Cog < kt.pgemm_nr / 2) return false;
+  bool direct = true;
+  for (int i = 0; i < 3; ++i) direct = direct && d.pb[i] == 0 && d.pa[i] == 0 && d.stride[i] == 1;
+  int bo = 2;
+  for (int i = 0; i < 3; ++i)
+    if (d.out[i] > 1) { bo = i; break; }
+  auto ext = [&](int i) { return direct ? d.in[i] : d.out[i] + (d.k[i] - 1) * d.dil[i] / d.stride[i]; };
+  const int64_t PM = kt.pgemm_mr, NR = kt.igemm_nr, len = d.out[2];
+  const int64_t runs = bo == 2 ? 1 : bo == 1 ? d.out[1] : d.out[0] * d.out[1];
+  const int64_t P = bo == 2 ? len : (runs - 1) / d.out[1] * ext(1) * ext(2) + (runs - 1) % d.out[1] * ext(2) + len;
+  const int64_t sub = NR / 3;  // the igemm's remainder tiles come in thirds of NR
+  const int64_t lanes_ig = P / NR * NR + (P % NR + sub - 1) / sub * sub;
+  const int64_t parts = (len + PM - 1) / PM;
+  const int64_t lanes_pg = runs * parts * std::max<int64_t>((len + parts - 1) / parts, PM / 2);
+  return lanes_ig * 5 >= lanes_pg * 6;
+}
+
 }  // namespace
 
 bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale, const float* post,
@@ -338,7 +371,19 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // several bands would each need them all, so they are packed once, whole, up front.
   const bool pack_rows = ps && ps->w_t && d.N * nbands == 1;
   if (pack_rows) nsplit = std::min(nblk, std::max(nsplit, (nblk * MR * Cig * prod3(d.k) * 4 + (256 << 10) - 1) / (256 << 10)));
-  const int64_t blk_per_split = depthwise ? 0 : (nblk + nsplit - 1) / nsplit;
+  // Small maps (deep layers): the pixel-major kernel, with the output channels in the lanes,
+  // where the igemm's pixel lanes would be mostly padding columns and tile remainders (a 7x7
+  // map fills 49 of 64). Same sums, same bits: only the speed differs.
+  const int64_t PM = kt.pgemm_mr, PR = kt.pgemm_nr;  // pixels per tile, channels per panel
+  const int64_t run_len = bo == 2 ? band : d.out[2];  // a band's runs of output pixels
+  const int64_t runs = bo == 2 ? 1 : bo == 1 ? band : band * d.out[1];
+  const bool use_pg = !depthwise && !ps && pgemm_pays(d, kt);
+  const int64_t blk_per_split = depthwise ? 0
+                                : use_pg ? ((nblk + nsplit - 1) / nsplit + PR / MR - 1) / (PR / MR) * (PR / MR)
+                                         : (nblk + nsplit - 1) / nsplit;
+  if (use_pg) nsplit = (nblk + blk_per_split - 1) / blk_per_split;
+  const int64_t max_tiles = use_pg ? runs * ((run_len + PM - 1) / PM) : 0;
+  const int64_t npanel = use_pg ? (Cog + PR - 1) / PR : 0;
   if (ps && ps->w_t && !pack_rows) {
     const int64_t Kw = Cig * prod3(d.k);
     float* wall = arena(1, checked_mul(d.Cout, Kw, d.fn), d.fn, "the phase sub-kernels");
@@ -381,12 +426,13 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t ldc = (Pmax + NR) / NR * NR + NR;
   const int64_t flat_floats = depthwise ? 0 : blk_per_split * MR * ldc;  // the item's channel blocks
   const bool shared_bands = !direct && nsplit > 1;  // see `shared` below
-  const int64_t pack_floats = pack_rows ? blk_per_split * MR * K : 0;
+  constexpr int64_t kChunk = 256;  // reduction indices per pass (the igemm's and the pgemm's alike: same bits)
+  const int64_t pack_floats = pack_rows ? blk_per_split * MR * K : use_pg ? PR * kChunk + max_tiles * PM * PR : 0;
   const int64_t per_thread = (shared_bands ? 0 : buf_floats) + flat_floats + pack_floats + K;  // + the row table (as pointers below)
   float* bufs = arena(0, checked_mul(threads, per_thread, d.fn), d.fn, "the per-thread band buffers");
   std::vector<const float*> rows(static_cast<size_t>(threads * K));
   // Weights of a last, partial block of MR channels, zero-extended (per group).
-  const bool tail = !depthwise && !pack_rows && Cog % MR != 0;  // (packed rows come zero-extended)
+  const bool tail = !depthwise && !pack_rows && !use_pg && Cog % MR != 0;  // (packed rows come zero-extended)
   std::vector<float> tails;
   if (tail) {
     tails.assign(static_cast<size_t>(d.groups * MR * K), 0.f);
@@ -465,6 +511,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // The merged transposed epilogue's row pointers, per thread (workers never allocate).
   const int64_t s2max = ps ? ps->s[2] : 0;
   std::vector<const float*> phase_rows(static_cast<size_t>(threads * 2 * s2max));
+  std::vector<int64_t> pg_tiles(static_cast<size_t>(threads * 2 * max_tiles));  // per thread: (p, mr) pairs
   parallel_for_tid(items, 1, threads, [&](int tid, int64_t b0, int64_t b1) {
     float* buf = bufs + tid * per_thread;
     float* flat = buf + (shared_bands ? 0 : buf_floats);
@@ -532,7 +579,54 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
       }
       // 2. Indirect GEMM over the band's flat pixels, in tile groups and reduction chunks
       //    small enough for the rows of a chunk to stay in L1 across channel blocks.
-      constexpr int64_t kTiles = 2, kChunk = 256;
+      constexpr int64_t kTiles = 2;
+      if (use_pg) {
+        // Pixel-major: tiles of <= PM pixels along each run; per panel of PR channels and
+        // chunk of k, the weights transposed k-major, then every tile; then the tiles'
+        // [pixel][channel] sums into the flat rows the epilogue reads.
+        int64_t* tl = pg_tiles.data() + tid * 2 * max_tiles;
+        int64_t nt = 0;
+        for_rows([&](int64_t p, int64_t, int64_t len) {
+          const int64_t parts = (len + PM - 1) / PM;
+          for (int64_t t = 0, a = 0; t < parts; ++t) {
+            const int64_t b = len * (t + 1) / parts;
+            tl[2 * nt] = p + a;
+            tl[2 * nt + 1] = b - a;
+            a = b;
+            ++nt;
+          }
+        });
+        float* ct = wpack + PR * kChunk;
+        const int64_t jl = blk_lo * MR, jh = std::min(Cog, blk_hi * MR);
+        for (int64_t j0 = jl; j0 < jh; j0 += PR) {
+          const int64_t jn = std::min(PR, jh - j0);
+          for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
+            const int64_t kc = std::min(kChunk, K - k0);
+            const float* wpk = d.w_pg ? d.w_pg + ((g * npanel + j0 / PR) * K + k0) * PR : wpack;
+            if (!d.w_pg) pgemm_panel(kt, w + (g * Cog + j0) * K + k0, K, jn, kc, PR, wpack);
+            // The next chunk's weight rows (to transpose) are fetched into L2 while the tiles
+            // run: the transposes would otherwise wait on them, 32 rows at a time, too many
+            // streams for the hardware prefetcher (W4's 9.4 MB are read once per call).
+            // Packed panels are one sequential stream: the hardware fetches them.
+            const bool more_k = k0 + kc < K;
+            const int64_t nj0 = more_k ? j0 : j0 + PR, nk0 = more_k ? k0 + kc : 0, nkc = std::min(kChunk, K - nk0);
+            const int64_t nrow = nj0 >= jh || d.w_pg ? 0 : std::min(PR, jh - nj0);
+            for (int64_t t = 0; t < nt; ++t) {
+              for (int64_t r = nrow * t / nt; r < nrow * (t + 1) / nt; ++r) {
+                const char* row = reinterpret_cast<const char*>(w + (g * Cog + nj0 + r) * K + nk0);
+                for (int64_t b = 0; b < nkc * 4; b += 64) __builtin_prefetch(row + b, 0, 2);
+              }
+              kt.pgemm(kc, wpk, trows + k0, tl[2 * t], tl[2 * t + 1], ct + t * PM * PR, k0 > 0);
+            }
+          }
+          for (int64_t t = 0; t < nt; ++t) {
+            const float* cs = ct + t * PM * PR;
+            float* fr = flat + (j0 - jl) * ldc + tl[2 * t];
+            for (int64_t i = 0; i < tl[2 * t + 1]; ++i)
+              for (int64_t j = 0; j < jn; ++j) fr[j * ldc + i] = cs[i * PR + j];
+          }
+        }
+      } else
       for (int64_t t0 = 0; t0 < P; t0 += kTiles * NR) {
         const int64_t t1 = std::min(P, t0 + kTiles * NR);
         for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
@@ -588,6 +682,18 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
 #endif
   });
   return true;
+}
+
+std::vector<float> pgemm_pack(const ConvDesc& d, const float* w) {
+  const KernelTable& kt = kernels();
+  if (!pgemm_pays(d, kt)) return {};
+  const int64_t Cog = d.Cout / d.groups, K = d.Cin / d.groups * prod3(d.k), PR = kt.pgemm_nr;
+  const int64_t npanel = (Cog + PR - 1) / PR;
+  std::vector<float> wp(static_cast<size_t>(checked_mul(checked_mul(d.groups * npanel, K, d.fn), PR, d.fn)));
+  for (int64_t g = 0; g < d.groups; ++g)
+    for (int64_t p = 0; p < npanel; ++p)
+      pgemm_panel(kt, w + (g * Cog + p * PR) * K, K, std::min(PR, Cog - p * PR), K, PR, wp.data() + (g * npanel + p) * K * PR);
+  return wp;
 }
 
 }  // namespace convkit

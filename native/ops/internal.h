@@ -25,6 +25,11 @@ struct PhaseStore;
 bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale, const float* post,
                const PhaseStore* ps = nullptr);
 
+// Prepared layers: d's weight w ([Cout, Cin/g, k...]) packed for conv_fast's pixel-major
+// path (the pgemm's panels, [groups][panels][K][nr], zero-extended) when d takes that path,
+// else empty. conv_fast reads it from ConvDesc::w_pg.
+std::vector<float> pgemm_pack(const ConvDesc& d, const float* w);
+
 // A transposed convolution whose stride phases all have the same sub-kernel (e.g. k a
 // multiple of s, unit dilation) is one stride-1 convolution of its input with Cout * nph
 // output channels, channel oc * nph + ph holding phase ph = (r0 * s1 + r1) * s2 + r2 of

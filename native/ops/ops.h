@@ -30,7 +30,15 @@ struct ConvDesc {
   int64_t mask_c = 0;
   bool multi_channel = false;
   float* mask_out = nullptr;  // [N, 1 or Cout, out...] in the output layout
+  // Optional: w already packed by pack_conv (prepared layers); conv_fast's pixel-major path
+  // reads it instead of packing per call. Null: packed per call.
+  const float* w_pg = nullptr;
 };
+
+// Prepared-layer packing of a convolution's weight (any weightLayout): the pixel-major
+// kernel's panels when the geometry, input size included, takes that path (small maps,
+// see ops/conv_fast.cc), else an empty vector.
+std::vector<float> pack_conv(const ConvDesc& d);
 
 struct ConvTransposeDesc {
   const char* fn = "convTranspose";

@@ -386,7 +386,7 @@ struct Shape {
   bool in_cl, out_cl;
 };
 
-static int64_t cases_run = 0;
+static int64_t cases_run = 0, packed_run = 0;
 
 static void run_case(const char* what, const Shape& c, std::mt19937& r) {
   Geo g{};
@@ -417,6 +417,15 @@ static void run_case(const char* what, const Shape& c, std::mt19937& r) {
   set_num_threads(1); d.y = y1.data(); conv_forward(d);
   set_num_threads(2); d.y = y2.data(); conv_forward(d);
   CHECK(std::memcmp(y1.data(), y2.data(), y1.size() * sizeof(float)) == 0, "%s: 1 and 2 threads differ", what);
+  // A prepared layer's packed weight (when the geometry takes one): the same bits.
+  const std::vector<float> wp = pack_conv(d);
+  if (!wp.empty()) {
+    d.w_pg = wp.data(); d.y = y2.data();
+    conv_forward(d);
+    d.w_pg = nullptr;
+    CHECK(std::memcmp(y1.data(), y2.data(), y1.size() * sizeof(float)) == 0, "%s: packed weight differs", what);
+    ++packed_run;
+  }
   int bad = 0;
   for (int64_t n = 0; n < g.N; ++n)
     for (int64_t oc = 0; oc < g.Cout; ++oc)
@@ -472,6 +481,47 @@ static void test_igemm_paths(std::mt19937& r) {
   run_case("igemm 30->50 3x3 s2 symmetric", shape(2, 1, 30, 50, 1, {8, 14}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, PadMode::kSymmetric), r);
 }
 
+// The pixel-major pgemm (small maps, output channels in the lanes; AVX-512) against the
+// igemm it replaces there: the same sums bit for bit, per mr, K (over and under one chunk)
+// and accumulation; then through the driver, whole and packed.
+static void test_pgemm_paths(std::mt19937& r) {
+  const convkit::KernelTable& kt = convkit::kernels();
+  if (kt.pgemm) {
+    const int64_t NR = kt.pgemm_nr, MRp = kt.pgemm_mr, MR = kt.igemm_mr;
+    for (int64_t K : {1, 7, 256, 301})
+      for (int64_t mr = 1; mr <= MRp; ++mr)
+        for (int acc = 0; acc < 2; ++acc) {
+          const int64_t L = 40;  // row length; tiles start at p0 = 3
+          std::vector<float> src = randv(r, K * L), wp = randv(r, K * NR), a(static_cast<size_t>(NR * K));
+          std::vector<const float*> rows(static_cast<size_t>(K));
+          for (int64_t k = 0; k < K; ++k) rows[static_cast<size_t>(k)] = src.data() + k * L;
+          for (int64_t k = 0; k < K; ++k)
+            for (int64_t j = 0; j < NR; ++j) a[static_cast<size_t>(j * K + k)] = wp[static_cast<size_t>(k * NR + j)];
+          const int64_t ldc = 64;
+          std::vector<float> c1 = randv(r, MRp * NR), c2(static_cast<size_t>(NR * ldc));
+          for (int64_t i = 0; i < mr; ++i)
+            for (int64_t j = 0; j < NR; ++j) c2[static_cast<size_t>(j * ldc + i)] = c1[static_cast<size_t>(i * NR + j)];
+          kt.pgemm(K, wp.data(), rows.data(), 3, mr, c1.data(), acc != 0);
+          for (int64_t j0 = 0; j0 < NR; j0 += MR)
+            kt.igemm(K, a.data() + j0 * K, K, rows.data(), 3, mr, c2.data() + j0 * ldc, ldc, acc != 0);
+          int bad = 0;
+          for (int64_t i = 0; i < mr; ++i)
+            for (int64_t j = 0; j < NR; ++j)
+              bad += std::memcmp(&c1[static_cast<size_t>(i * NR + j)], &c2[static_cast<size_t>(j * ldc + i)], 4) != 0;
+          CHECK(bad == 0, "pgemm K %ld mr %ld acc %d: %d sums differ from the igemm's", (long)K, (long)mr, acc, bad);
+        }
+  }
+  const PadMode Z = PadMode::kZeros;
+  const int64_t before = packed_run;
+  // K = 360: two reduction chunks; 48 channels: a whole panel and a partial one
+  run_case("pgemm 40->48 7x7 pad 1", shape(2, 1, 40, 48, 1, {7, 7}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z), r);
+  run_case("pgemm 16->64 g2 s2 reflect", shape(2, 2, 16, 64, 2, {9, 8}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, PadMode::kReflect), r);
+  run_case("pgemm 3-D 8->40 3x3x3", shape(3, 1, 8, 40, 1, {3, 4, 5}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, Z), r);
+  run_case("pgemm 1-D 24->33 k3 d2", shape(1, 1, 24, 33, 1, {10}, {3}, {1}, {2}, {2}, {2}, Z), r);
+  run_case("pgemm 32->32 3x3 NHWC", shape(2, 1, 32, 32, 1, {5, 6}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z, true, true), r);
+  CHECK(!kt.pgemm || packed_run - before == 5, "pgemm: %ld of 5 small-map cases took the packed path", (long)(packed_run - before));
+}
+
 static void test_dwconv_paths(std::mt19937& r) {
   const PadMode Z = PadMode::kZeros;
   // block kernel (unit stride along the row)
@@ -515,6 +565,7 @@ static void test_layout_paths(std::mt19937& r) {
 static void run(std::mt19937& r) {
   const int saved = get_num_threads();
   test_igemm_paths(r);
+  test_pgemm_paths(r);
   test_dwconv_paths(r);
   test_layout_paths(r);
   set_num_threads(saved);
