@@ -14,7 +14,13 @@ function setup(w, inputs) {
       if (w.paddingMode !== 'zeros') opts.paddingMode = w.paddingMode;
       const f = w.rank === 1 ? ck.conv1d : w.rank === 3 ? ck.conv3d : ck.conv2d;
       const fa = w.rank === 1 ? ck.conv1dAsync : w.rank === 3 ? ck.conv3dAsync : ck.conv2dAsync;
-      return { run: () => f(x, wt, opts), runAsync: () => fa(x, wt, opts), output: (t) => t.data };
+      const Layer = w.rank === 1 ? ck.Conv1d : w.rank === 3 ? ck.Conv3d : ck.Conv2d;
+      const layer = new Layer({ weight: wt, ...opts });
+      return {
+        run: () => f(x, wt, opts), runAsync: () => fa(x, wt, opts), output: (t) => t.data,
+        // The prepared form: weights packed once, as a peer's session (ORT) prepares its model.
+        layer: { name: Layer.name, run: () => layer.forward(x) },
+      };
     }
     case 'partial': {
       const mask = ck.tensor(inputs.mask, inputs.maskShape);
@@ -32,7 +38,12 @@ function setup(w, inputs) {
       const opts = { stride: w.stride, dilation: w.dil, padding: w.pad, groups: w.groups, outputPadding: w.outputPadding };
       const f = w.rank === 1 ? ck.convTranspose1d : w.rank === 3 ? ck.convTranspose3d : ck.convTranspose2d;
       const fa = w.rank === 1 ? ck.convTranspose1dAsync : w.rank === 3 ? ck.convTranspose3dAsync : ck.convTranspose2dAsync;
-      return { run: () => f(x, wt, opts), runAsync: () => fa(x, wt, opts), output: (t) => t.data };
+      const Layer = w.rank === 1 ? ck.ConvTranspose1d : w.rank === 3 ? ck.ConvTranspose3d : ck.ConvTranspose2d;
+      const layer = new Layer({ weight: wt, ...opts });
+      return {
+        run: () => f(x, wt, opts), runAsync: () => fa(x, wt, opts), output: (t) => t.data,
+        layer: { name: Layer.name, run: () => layer.forward(x) },
+      };
     }
     case 'pad':
       return {

@@ -219,6 +219,13 @@ async function main() {
           const b = await measure(impl.baseline.run, reps);
           ckCell.baseline = { name: impl.baseline.name, median: b.median, min: b.min, max: b.max, reps: b.reps };
         }
+        if (impl.layer) {
+          // The prepared-layer form of the same call (its output is the functional form's, bit for bit)
+          await settle();
+          let same = null;
+          const l = await measure(impl.layer.run, reps, { onFirst: (out) => { same = maxAbsDiff(impl.output(out), ref) === 0; } });
+          ckCell.layer = { name: impl.layer.name, median: l.median, min: l.min, max: l.max, reps: l.reps, identical: same };
+        }
       } catch (e) {
         ckCell.status = 'error';
         ckCell.reason = errorMessage(e);
@@ -498,6 +505,18 @@ function renderTable(result, rows, peers, workloads, threadList, outFile) {
     for (const r of partialRows) {
       const b = r.convkit.baseline;
       L.push(`${r.key} t${r.threads}: partial conv ${fmtMs(r.convkit.median)} ms vs ${b.name} ${fmtMs(b.median)} ms = ${(r.convkit.median / b.median).toFixed(2)}× (target ≤ 1.15×)`);
+    }
+  }
+
+  // prepared layers
+  const layerRows = rows.filter((r) => r.convkit.status === 'ok' && r.convkit.layer);
+  if (layerRows.length) {
+    L.push('');
+    L.push('prepared layers (convkit\'s Conv*/ConvTranspose* forward(): weights packed once, as a peer\'s session prepares its model):');
+    for (const r of layerRows) {
+      const l = r.convkit.layer;
+      const vs = r.best ? `; best peer ${r.best.impl} ${fmtMs(r.best.median)} ms: ${(r.best.median / l.median).toFixed(2)}×` : '';
+      L.push(`  ${pad(r.key, 12, true)} t${r.threads}: ${l.name} ${fmtMs(l.median)} ms vs functional ${fmtMs(r.convkit.median)} ms${vs}${l.identical === false ? ' (OUTPUT DIFFERS)' : ''}`);
     }
   }
 

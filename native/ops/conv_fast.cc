@@ -424,7 +424,8 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // Largest flat extent of a band, padded for full-width tile stores.
   const int64_t Pmax = (direct ? band * inner : Ez);
   const int64_t ldc = (Pmax + NR) / NR * NR + NR;
-  const int64_t flat_floats = depthwise ? 0 : blk_per_split * MR * ldc;  // the item's channel blocks
+  // the item's channel blocks (the pgemm: one panel at a time)
+  const int64_t flat_floats = depthwise ? 0 : use_pg ? PR * ldc : blk_per_split * MR * ldc;
   const bool shared_bands = !direct && nsplit > 1;  // see `shared` below
   constexpr int64_t kChunk = 256;  // reduction indices per pass (the igemm's and the pgemm's alike: same bits)
   const int64_t pack_floats = pack_rows ? blk_per_split * MR * K : use_pg ? PR * kChunk + max_tiles * PM * PR : 0;
@@ -577,13 +578,26 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
         }
         continue;
       }
+      // 3. (below) Valid pixels of channels j0 .. j1 (flat row j - j0) to the output, with
+      //    bias and the optional per-pixel scale.
+      auto finish_channels = [&](int64_t j0, int64_t j1) {
+        for (int64_t j = j0; j < j1; ++j) {
+          const int64_t oc = g * Cog + j;
+          const float* fr = flat + (j - j0) * ldc;
+          float* yp = y + (n * d.Cout + oc) * Sout;
+          const float bv = d.bias ? d.bias[oc] : 0.f;
+          for_rows([&](int64_t p, int64_t ys, int64_t len) {
+            finish_row(fr + p, yp + ys, len, bv, scale ? scale + ys : nullptr, post ? post + ys : nullptr, stream);
+          });
+        }
+      };
       // 2. Indirect GEMM over the band's flat pixels, in tile groups and reduction chunks
       //    small enough for the rows of a chunk to stay in L1 across channel blocks.
       constexpr int64_t kTiles = 2;
       if (use_pg) {
         // Pixel-major: tiles of <= PM pixels along each run; per panel of PR channels and
-        // chunk of k, the weights transposed k-major, then every tile; then the tiles'
-        // [pixel][channel] sums into the flat rows the epilogue reads.
+        // chunk of k, the weights transposed k-major (or packed), then every tile; then the
+        // panel's [pixel][channel] sums to flat rows (one panel's worth), finished at once.
         int64_t* tl = pg_tiles.data() + tid * 2 * max_tiles;
         int64_t nt = 0;
         for_rows([&](int64_t p, int64_t, int64_t len) {
@@ -621,12 +635,14 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
           }
           for (int64_t t = 0; t < nt; ++t) {
             const float* cs = ct + t * PM * PR;
-            float* fr = flat + (j0 - jl) * ldc + tl[2 * t];
+            float* fr = flat + tl[2 * t];
             for (int64_t i = 0; i < tl[2 * t + 1]; ++i)
               for (int64_t j = 0; j < jn; ++j) fr[j * ldc + i] = cs[i * PR + j];
           }
+          finish_channels(j0, j0 + jn);
         }
-      } else
+        continue;
+      }
       for (int64_t t0 = 0; t0 < P; t0 += kTiles * NR) {
         const int64_t t1 = std::min(P, t0 + kTiles * NR);
         for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
@@ -641,7 +657,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
           }
         }
       }
-      // 3. Valid pixels to the output, with bias and the optional per-pixel scale.
+      // 3. Valid pixels to the output (merged phases: their own store).
       if (ps) {
         // Merged transposed phases: the s2 phases of one (oc, r0, r1) fill one output row.
         const int64_t jl = blk_lo * MR, jh = std::min(Cog, blk_hi * MR), s2 = ps->s[2];
@@ -667,15 +683,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
         }
         continue;
       }
-      for (int64_t j = blk_lo * MR; j < std::min(Cog, blk_hi * MR); ++j) {
-        const int64_t oc = g * Cog + j;
-        const float* fr = flat + (j - blk_lo * MR) * ldc;
-        float* yp = y + (n * d.Cout + oc) * Sout;
-        const float bv = d.bias ? d.bias[oc] : 0.f;
-        for_rows([&](int64_t p, int64_t ys, int64_t len) {
-          finish_row(fr + p, yp + ys, len, bv, scale ? scale + ys : nullptr, post ? post + ys : nullptr, stream);
-        });
-      }
+      finish_channels(blk_lo * MR, std::min(Cog, blk_hi * MR));
     }
 #if defined(__SSE2__)
     if (stream) _mm_sfence();  // the streamed rows are visible before the pool reports done
