@@ -122,17 +122,56 @@ Napi::Value throw_js(Napi::Env env, const Error& e) {
   return env.Undefined();
 }
 
-// Jobs of one environment (the main thread or a worker_threads Worker) still computing. When
-// the environment is torn down (a Worker terminated mid-call), its cleanup hook waits for
-// them, so no job writes into buffers freed with that environment.
+// The async forms: a job runs on the runner thread (core/threadpool.h run_async), then
+// settles its promise on its environment's JavaScript thread through that environment's
+// thread-safe function.
+struct AsyncJob {
+  std::function<void()> job;
+  napi_ref desc = nullptr;  // keeps the descriptor, and so every buffer the job uses, alive
+  napi_deferred deferred = nullptr;
+  bool failed = false;
+  Error::Kind kind = Error::kRange;
+  std::string message;
+};
+
+// Per environment (the main thread or a worker_threads Worker): jobs still computing, and the
+// thread-safe function that settles them. When the environment is torn down (a Worker
+// terminated mid-call), its cleanup hook waits for its running jobs, so no job writes into
+// buffers freed with it, or calls the thread-safe function after that is gone (the hook is
+// added after the function is created: hooks run in reverse order, so it runs first).
 struct InFlight {
   std::mutex mu;
   std::condition_variable cv;
-  int running = 0;
+  int running = 0;                       // jobs not yet handed back (any thread, under mu)
+  int pending = 0;                       // promises not yet settled (JavaScript thread only)
+  napi_threadsafe_function tsfn = nullptr;
   static void wait_idle(void* arg) {
     auto* f = static_cast<InFlight*>(arg);
     std::unique_lock<std::mutex> lk(f->mu);
     f->cv.wait(lk, [f] { return f->running == 0; });
+  }
+  // On the JavaScript thread: settle the promise. env null: the environment is going away;
+  // nothing is left to tell, and its references go with it.
+  static void settle(napi_env env, napi_value, void* context, void* data) {
+    auto* j = static_cast<AsyncJob*>(data);
+    if (env != nullptr) {
+      auto* f = static_cast<InFlight*>(context);
+      napi_value desc = nullptr, result = nullptr;
+      if (j->failed) {
+        napi_value msg = nullptr;
+        napi_create_string_utf8(env, j->message.c_str(), j->message.size(), &msg);
+        if (j->kind == Error::kType) napi_create_type_error(env, nullptr, msg, &result);
+        else napi_create_range_error(env, nullptr, msg, &result);
+        if (result) napi_reject_deferred(env, j->deferred, result);
+      } else {
+        napi_get_reference_value(env, j->desc, &desc);
+        if (desc) napi_get_named_property(env, desc, "y", &result);
+        if (result) napi_resolve_deferred(env, j->deferred, result);
+      }
+      napi_delete_reference(env, j->desc);
+      if (--f->pending == 0) napi_unref_threadsafe_function(env, f->tsfn);  // idle: may exit
+    }
+    delete j;
   }
 };
 
@@ -140,61 +179,54 @@ InFlight* in_flight(Napi::Env env) {
   InFlight* f = env.GetInstanceData<InFlight>();
   if (!f) {
     f = new InFlight();
-    env.SetInstanceData<InFlight>(f);  // deleted by node-addon-api after the cleanup hooks
+    napi_value name = Napi::String::New(env, "convkit");
+    if (napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, f, InFlight::settle, &f->tsfn) !=
+        napi_ok) {
+      delete f;
+      range_error("convkit: cannot create the thread-safe function of the async forms");
+    }
+    napi_unref_threadsafe_function(env, f->tsfn);  // referenced only while promises are pending
+    env.SetInstanceData<InFlight>(f);              // deleted by node-addon-api after the cleanup hooks
     napi_add_env_cleanup_hook(env, InFlight::wait_idle, f);
   }
   return f;
 }
 
-class Worker : public Napi::AsyncWorker {
- public:
-  Worker(Napi::Env env, Napi::Object desc, std::function<void()> job)
-      : Napi::AsyncWorker(env, "convkit"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        job_(std::move(job)),
-        flight_(in_flight(env)) {
-    desc_ = Napi::Persistent(desc);
-    std::lock_guard<std::mutex> lk(flight_->mu);
-    ++flight_->running;
+// Queues `job` on the runner; the promise settles with desc.y, or rejects with the job's error.
+Napi::Value run_job_async(Napi::Env env, const Napi::Object& desc, std::function<void()> job) {
+  InFlight* f = in_flight(env);
+  auto* j = new AsyncJob();
+  j->job = std::move(job);
+  napi_value promise = nullptr;
+  if (napi_create_reference(env, desc, 1, &j->desc) != napi_ok || napi_create_promise(env, &j->deferred, &promise) != napi_ok) {
+    if (j->desc) napi_delete_reference(env, j->desc);
+    delete j;
+    range_error("convkit: cannot start an async job");
   }
-  Napi::Promise promise() { return deferred_.Promise(); }
-  void Execute() override {
+  if (f->pending++ == 0) napi_ref_threadsafe_function(env, f->tsfn);  // keeps the loop alive meanwhile
+  {
+    std::lock_guard<std::mutex> lk(f->mu);
+    ++f->running;
+  }
+  run_async([j, f] {
     try {
-      job_();
+      j->job();
     } catch (const Error& e) {
-      kind_ = e.kind;
-      SetError(e.what());
+      j->failed = true;
+      j->kind = e.kind;
+      j->message = e.what();
     } catch (const std::exception& e) {
-      kind_ = Error::kRange;
-      SetError(e.what());
+      j->failed = true;
+      j->message = e.what();
     }
-    std::lock_guard<std::mutex> lk(flight_->mu);
-    if (--flight_->running == 0) flight_->cv.notify_all();
-  }
-  // Settling may fail while the environment shuts down; there is nobody left to tell.
-  void OnOK() override {
-    try {
-      deferred_.Resolve(desc_.Value().Get("y"));
-    } catch (...) {
-    }
-  }
-  void OnError(const Napi::Error& e) override {
-    try {
-      Napi::Env env = Env();
-      const std::string msg = e.Message();
-      if (kind_ == Error::kType) deferred_.Reject(Napi::TypeError::New(env, msg).Value());
-      else deferred_.Reject(Napi::RangeError::New(env, msg).Value());
-    } catch (...) {
-    }
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  Napi::ObjectReference desc_;
-  std::function<void()> job_;
-  InFlight* flight_;
-  Error::Kind kind_ = Error::kRange;
-};
+    j->job = nullptr;  // the descriptor's native side, freed here
+    // Not ok only while the environment closes; then its teardown frees what j refers to.
+    if (napi_call_threadsafe_function(f->tsfn, j, napi_tsfn_nonblocking) != napi_ok) delete j;
+    std::lock_guard<std::mutex> lk(f->mu);
+    if (--f->running == 0) f->cv.notify_all();
+  });
+  return Napi::Value(env, promise);
+}
 
 // Runs `parse` (JS thread) to get a job, then runs it now or on a worker.
 Napi::Value dispatch(const Napi::CallbackInfo& info, const char* fallback_fn,
@@ -209,10 +241,7 @@ Napi::Value dispatch(const Napi::CallbackInfo& info, const char* fallback_fn,
       job();
       return desc.Get("y");
     }
-    auto* w = new Worker(env, desc, std::move(job));
-    Napi::Promise p = w->promise();
-    w->Queue();
-    return p;
+    return run_job_async(env, desc, std::move(job));
   } catch (const Error& e) {
     return throw_js(env, e);
   } catch (const std::exception& e) {

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -15,6 +16,29 @@
 namespace convkit {
 
 namespace {
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+// Spin for at most kSpinMicros while cond() holds, then let the caller sleep. Timed by the
+// clock, not by a count of pause instructions, whose length varies by CPU (measured on
+// this Zen 5 VM: 18 ns each, so the 4000 spun before were ~70 us, not the ~15 us assumed).
+// Long enough to keep the workers awake between back-to-back calls (a futex wake-up on a
+// VM costs tens of microseconds), short enough not to hold a core long after the last call.
+// Spins of 70, 150, 250 and 290 us measured alike within this VM's noise.
+constexpr int kSpinMicros = 100;
+template <typename Cond>
+void spin_while(Cond cond) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
+  while (cond()) {
+    for (int i = 0; i < 16 && cond(); ++i) cpu_relax();
+    if (std::chrono::steady_clock::now() >= deadline) return;
+  }
+}
 
 class Pool {
  public:
@@ -95,29 +119,6 @@ class Pool {
     }
   }
 
-  static void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-  }
-  // Spin for at most kSpinMicros while cond() holds, then let the caller sleep. Timed by the
-  // clock, not by a count of pause instructions, whose length varies by CPU (measured on
-  // this Zen 5 VM: 18 ns each, so the 4000 spun before were ~70 us, not the ~15 us assumed).
-  // Long enough to keep the workers awake between back-to-back calls (a futex wake-up on a
-  // VM costs tens of microseconds), short enough not to hold a core long after the last call.
-  // Spins of 70, 150, 250 and 290 us measured alike within this VM's noise.
-  static constexpr int kSpinMicros = 100;
-  template <typename Cond>
-  static void spin_while(Cond cond) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
-    while (cond()) {
-      for (int i = 0; i < 16 && cond(); ++i) cpu_relax();
-      if (std::chrono::steady_clock::now() >= deadline) return;
-    }
-  }
-
   void stop_workers() {
     {
       std::lock_guard<std::mutex> lk(mu_);
@@ -147,6 +148,45 @@ Pool& pool() {
   return *p;
 }
 
+class Runner {
+ public:
+  Runner() : thread_([this] { loop(); }) { thread_.detach(); }  // never stopped (as the pool)
+  void submit(std::function<void()> job) {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      queue_.push_back(std::move(job));
+      queued_.fetch_add(1, std::memory_order_release);
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      spin_while([this] { return queued_.load(std::memory_order_acquire) == 0; });
+      std::function<void()> job;
+      {
+        std::unique_lock<std::mutex> lk(mu_);
+        cv_.wait(lk, [this] { return !queue_.empty(); });
+        job = std::move(queue_.front());
+        queue_.pop_front();
+        queued_.fetch_sub(1, std::memory_order_relaxed);
+      }
+      job();  // (jobs catch their own errors)
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  std::atomic<int> queued_{0};
+  std::thread thread_;
+};
+
+Runner& runner() {
+  static Runner* r = new Runner();  // never destroyed, as the pool
+  return *r;
+}
+
 }  // namespace
 
 int default_num_threads() {
@@ -170,6 +210,8 @@ void parallel_for_tid(int64_t count, int64_t grain, int max_threads,
                       const std::function<void(int, int64_t, int64_t)>& fn) {
   pool().run(count, grain, max_threads, fn);
 }
+
+void run_async(std::function<void()> job) { runner().submit(std::move(job)); }
 
 void set_num_threads(int n) { pool().resize(n); }
 int get_num_threads() { return pool().threads(); }

@@ -16,6 +16,12 @@ void parallel_for(int64_t count, int64_t grain, const std::function<void(int64_t
 void parallel_for_tid(int64_t count, int64_t grain, int max_threads,
                       const std::function<void(int, int64_t, int64_t)>& fn);
 
+// The async forms' runner: one thread that runs the submitted jobs one after another, in
+// order (each spreads over the pool itself, as a synchronous call does). After a job it
+// spins briefly for the next, so a job awaited right after the previous one starts within
+// microseconds, not after a sleeping thread's wake-up (tens of microseconds on a VM).
+void run_async(std::function<void()> job);
+
 void set_num_threads(int n);  // n >= 1
 int get_num_threads();
 int default_num_threads();
