@@ -322,23 +322,31 @@ describe('asynchronous calls', () => {
   });
 
   it('the event loop keeps ticking while a larger async conv runs', async () => {
-    const x = T([2, 32, 128, 128], 400);
-    const w = T([32, 32, 3, 3], 401);
-    let ticks = 0;
-    let done = false;
-    const tick = () => {
-      if (done) return;
-      ticks++;
+    // ~2.4 GFLOP (5-20 ms here). A promise settles in the poll phase, as soon as the job is
+    // done; when the test processes beside this one hold both cores, the JavaScript thread
+    // itself may get no time slice before that, so up to three tries: a call that blocked
+    // the loop would tick in none.
+    const x = T([2, 64, 128, 128], 400);
+    const w = T([64, 64, 3, 3], 401);
+    let best = 0;
+    for (let attempt = 0; attempt < 3 && best === 0; attempt++) {
+      let ticks = 0;
+      let done = false;
+      const tick = () => {
+        if (done) return;
+        ticks++;
+        setImmediate(tick);
+      };
+      const p = ck.conv2dAsync(x, w, { padding: 1 }).then((r) => {
+        done = true;
+        return r;
+      });
       setImmediate(tick);
-    };
-    const p = ck.conv2dAsync(x, w, { padding: 1 }).then((r) => {
-      done = true;
-      return r;
-    });
-    setImmediate(tick);
-    const y = await p;
-    expect(y.shape).toEqual([2, 32, 128, 128]);
-    expect(ticks).toBeGreaterThan(0);
+      const y = await p;
+      expect(y.shape).toEqual([2, 64, 128, 128]);
+      best = Math.max(best, ticks);
+    }
+    expect(best).toBeGreaterThan(0);
   });
 
   it('an async call keeps its input alive: detaching the caller\'s buffer after the call does not change the result', async () => {
