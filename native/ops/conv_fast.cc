@@ -367,10 +367,13 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   int64_t nsplit = 1;
   while (!depthwise && nsplit < nblk && d.N * d.groups * nbands * nsplit < want_items) ++nsplit;
   // Merged transposed weights (PhaseStore::w_t): with a single band, each item packs the
-  // rows of its own channel blocks (at most ~256 KiB of them) right before using them;
+  // rows of its own channel blocks (at most ~64 KiB of them) right before using them;
   // several bands would each need them all, so they are packed once, whole, up front.
+  // (64 KiB rather than 256: W8's extra memory 680 -> 416 KiB at 1 thread, 1036 -> 508 at
+  // 2, under its 512 KiB output; its time alike within this VM's noise.)
   const bool pack_rows = ps && ps->w_t && d.N * nbands == 1;
-  if (pack_rows) nsplit = std::min(nblk, std::max(nsplit, (nblk * MR * Cig * prod3(d.k) * 4 + (256 << 10) - 1) / (256 << 10)));
+  constexpr int64_t kPackBytes = int64_t{64} << 10;
+  if (pack_rows) nsplit = std::min(nblk, std::max(nsplit, (nblk * MR * Cig * prod3(d.k) * 4 + kPackBytes - 1) / kPackBytes));
   // Small maps (deep layers): the pixel-major kernel, with the output channels in the lanes,
   // where the igemm's pixel lanes would be mostly padding columns and tile remainders (a 7x7
   // map fills 49 of 64). Same sums, same bits: only the speed differs.
