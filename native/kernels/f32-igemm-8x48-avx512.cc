@@ -4,6 +4,9 @@
 // Remainders use k-masks (no separate tail kernel).
 #include <immintrin.h>
 
+#include <algorithm>
+#include <cstdint>
+
 #include "kernels.h"
 
 namespace convkit {
@@ -165,9 +168,29 @@ void f32_dwconv_avx512(int64_t T, const float* w, const float* const* rows, int6
   }
 }
 
+// y = raw + b with 64-byte non-temporal stores: a whole line per store, so the
+// write-combining buffers never flush a partial line (16-byte streams did, on Zen 5).
+void f32_stream_row_avx512(const float* raw, float b, float* y, int64_t n) {
+  const __m512 bv = _mm512_set1_ps(b);
+  int64_t i = 0;
+  const int64_t head = std::min<int64_t>(n, static_cast<int64_t>((64 - (reinterpret_cast<uintptr_t>(y) & 63)) & 63) / 4);
+  if ((reinterpret_cast<uintptr_t>(y) & 3) == 0 && head > 0) {
+    const __mmask16 m = mask_of(head);
+    _mm512_mask_storeu_ps(y, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, raw), bv));
+    i = head;
+  }
+  if ((reinterpret_cast<uintptr_t>(y + i) & 63) == 0)
+    for (; i + 16 <= n; i += 16) _mm512_stream_ps(y + i, _mm512_add_ps(_mm512_loadu_ps(raw + i), bv));
+  for (; i < n; i += 16) {
+    const __mmask16 m = mask_of(n - i);
+    _mm512_mask_storeu_ps(y + i, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, raw + i), bv));
+  }
+}
+
 }  // namespace
 
 void register_avx512_kernels(KernelTable& t) {
+  t.stream_row = f32_stream_row_avx512;
   t.isa = "avx512f";
   t.igemm = f32_igemm_8x48_avx512;
   t.igemm_mr = 8;

@@ -34,6 +34,11 @@ using IgemmFn = void (*)(int64_t K, const float* a, int64_t lda, const float* co
 using PgemmFn = void (*)(int64_t K, const float* wp, const float* const* rows, int64_t p0, int64_t mr, float* c,
                          bool accumulate);
 
+// y[i] = raw[i] + b for i < n, with non-temporal stores on whole aligned vectors (the
+// caller fences them): a conv's epilogue into an output far larger than the caches.
+// Only an add, so every ISA gives the same bits.
+using StreamRowFn = void (*)(const float* raw, float b, float* y, int64_t n);
+
 // Depthwise, a block of output rows with unit stride along the row, from padded input rows
 // (the caller resolves the padding): depth slices s < depth of rows + kh - 1 rows each,
 // in[s * (rows + kh - 1) + i] holding the padded columns 0 .. width + (kw - 1) * dil, and
@@ -129,6 +134,7 @@ struct KernelTable {
   IgemmFn igemm = nullptr;
   int igemm_mr = 0, igemm_nr = 0;
   PgemmFn pgemm = nullptr;  // null: the igemm serves every map
+  StreamRowFn stream_row = nullptr;  // null: the driver's SSE loop
   int pgemm_mr = 0, pgemm_nr = 0;
   DwconvFn dwconv = nullptr;
   const ResizeKernels* resize = nullptr;  // interpolate; null: the portable loops in ops/interpolate.cc

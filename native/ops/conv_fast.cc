@@ -74,6 +74,12 @@ inline void finish_row(const float* raw, float* y, int64_t n, float b, const flo
     const float v = (scale ? raw[i] * scale[i] : raw[i]) + b;
     y[i] = post ? v * post[i] : v;
   };
+  if (stream && !scale && !post) {
+    if (const StreamRowFn f = kernels().stream_row) {
+      f(raw, b, y, n);
+      return;
+    }
+  }
 #if defined(__SSE2__)
   if (stream) {
     // Non-temporal stores: a large fresh output is in no cache, and a plain store would

@@ -522,6 +522,26 @@ static void test_pgemm_paths(std::mt19937& r) {
   CHECK(!kt.pgemm || packed_run - before == 5, "pgemm: %ld of 5 small-map cases took the packed path", (long)(packed_run - before));
 }
 
+// The streamed epilogue row (AVX-512: 64-byte non-temporal stores, masked head and tail):
+// every length and alignment, exactly raw + b, nothing written outside [0, n).
+static void test_stream_row(std::mt19937& r) {
+  const convkit::KernelTable& kt = convkit::kernels();
+  if (!kt.stream_row) return;
+  std::vector<float> raw = randv(r, 100);
+  alignas(64) float y[128];
+  for (int64_t off = 0; off < 16; ++off)
+    for (int64_t n = 0; n <= 70; ++n) {
+      for (float& v : y) v = -1234.f;
+      kt.stream_row(raw.data() + 3, 0.5f, y + off, n);
+      int bad = 0;
+      for (int64_t i = 0; i < 128; ++i) {
+        const bool in = i >= off && i < off + n;
+        bad += in ? y[i] != raw[static_cast<size_t>(3 + i - off)] + 0.5f : y[i] != -1234.f;
+      }
+      CHECK(bad == 0, "stream_row offset %ld n %ld: %d wrong", (long)off, (long)n, bad);
+    }
+}
+
 static void test_dwconv_paths(std::mt19937& r) {
   const PadMode Z = PadMode::kZeros;
   // block kernel (unit stride along the row)
@@ -566,6 +586,7 @@ static void run(std::mt19937& r) {
   const int saved = get_num_threads();
   test_igemm_paths(r);
   test_pgemm_paths(r);
+  test_stream_row(r);
   test_dwconv_paths(r);
   test_layout_paths(r);
   set_num_threads(saved);
