@@ -52,9 +52,7 @@ function setup(w, inputs) {
         output: (t) => t.data,
       };
     case 'interp': {
-      const o = w.mode === 'bilinear'
-        ? { scaleFactor: w.scale, mode: 'bilinear', alignCorners: false }
-        : { scaleFactor: w.scale, mode: 'nearest' };
+      const o = w.mode === 'nearest' ? { scaleFactor: w.scale, mode: 'nearest' } : { scaleFactor: w.scale, mode: w.mode, alignCorners: false };
       return { run: () => ck.interpolate(x, o), runAsync: () => ck.interpolateAsync(x, o), output: (t) => t.data };
     }
     case 'layout': // no async form of Tensor.to()

@@ -1,5 +1,6 @@
 'use strict';
-// The workload table of BENCH.md (W1..W16; W13 has a bilinear and a nearest variant).
+// The workload table of BENCH.md (W1..W16; W13 has a bilinear and a nearest variant, and here
+// a bicubic one too).
 // float32, PyTorch semantics, input NCHW (NCW / NCDHW for 1d / 3d). Each entry carries its
 // geometry, a benchdnn-like canonical string, its FLOP or byte count and a deterministic
 // input generator, so every implementation sees the same numbers.
@@ -107,6 +108,13 @@ const WORKLOADS = [
     in: [128, 128], out: [256, 256], scale: 2, inputShape: [1, 64, 128, 128], outputShape: [1, 64, 256, 256],
     outputLayout: 'NCHW', metric: 'byte',
     canonical: '--resampling --alg=nearest mb1ic64_ih128oh256_iw128ow256',
+  },
+  {
+    // Not in BENCH.md's table: the issue's "bicubic >= 2x OpenCV" target, on W13's shape.
+    id: 'W13', key: 'W13-bicubic', what: 'upsample x2 bicubic', kind: 'interp', mode: 'bicubic', rank: 2, N: 1, Cin: 64, Cout: 64,
+    in: [128, 128], out: [256, 256], scale: 2, inputShape: [1, 64, 128, 128], outputShape: [1, 64, 256, 256],
+    outputLayout: 'NCHW', metric: 'byte',
+    canonical: '--resampling --alg=cubic mb1ic64_ih128oh256_iw128ow256',
   },
   conv('W14', 'conv1d', { N: 1, Cin: 64, Cout: 64, in: [16000], k: 3, pad: 1 }),
   conv('W15', 'conv3d', { N: 1, Cin: 16, Cout: 32, in: [8, 56, 56], k: 3, pad: 1 }),

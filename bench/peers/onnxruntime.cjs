@@ -78,9 +78,12 @@ function buildModel(w) {
     }
     case 'interp': {
       inits.push(P.tensor('scales', [w.rank + 2], P.FLOAT, [1, 1, ...new Array(w.rank).fill(w.scale)]));
+      // PyTorch's bicubic: a = -0.75, half-pixel centres, taps past the edge clamped (not excluded)
       const attrs = w.mode === 'bilinear'
         ? [P.attrString('mode', 'linear'), P.attrString('coordinate_transformation_mode', 'half_pixel')]
-        : [P.attrString('mode', 'nearest'), P.attrString('coordinate_transformation_mode', 'asymmetric'), P.attrString('nearest_mode', 'floor')];
+        : w.mode === 'bicubic'
+          ? [P.attrString('mode', 'cubic'), P.attrString('coordinate_transformation_mode', 'half_pixel'), P.attrFloat('cubic_coeff_a', -0.75), P.attrInt('exclude_outside', 0)]
+          : [P.attrString('mode', 'nearest'), P.attrString('coordinate_transformation_mode', 'asymmetric'), P.attrString('nearest_mode', 'floor')];
       nodes.push(P.node('Resize', ['x', '', 'scales'], ['y'], attrs));
       break;
     }

@@ -55,6 +55,7 @@ module.exports = {
     }
     if (w.kind === 'conv' && w.rank === 3 && !w.pad.every((p, j) => 2 * p === w.dil[j] * (w.k[j] - 1)))
       return 'conv3d takes only "same"/"valid"';
+    if (w.kind === 'interp' && w.mode === 'bicubic') return 'no bicubic resize';
     return null;
   },
   async prepare(w, inputs) {
