@@ -93,6 +93,24 @@ function weightLayoutOf(rank: Rank, family: number): { name: string; perm: numbe
   return { name: `OI${sp}`, perm: [0, 1, ...k] };
 }
 
+// Shrinks k (in place) until every dilated kernel fits in its padded input; pads are
+// recomputed per dim, as 'same' padding depends on k.
+function fitKernel(k: number[], spatial: number[], stride: number[], dilation: number[], padding: RefPadding | undefined): number[] {
+  for (let t = 0; t < k.length; t++) {
+    const pads = convPads(padding, spatial, k, stride, dilation);
+    while (k[t] > 1 && dilation[t] * (k[t] - 1) + 1 > spatial[t] + pads.before[t] + pads.after[t]) k[t]--;
+  }
+  return k;
+}
+
+// The draws every grouped-conv generator below shares.
+const convTail = {
+  mode: fc.constantFrom(...CONV_MODES),
+  bias: fc.boolean(),
+  layoutLast: fc.boolean(),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+};
+
 interface ConvCase {
   xShape: number[];
   wShape: number[];
@@ -125,13 +143,7 @@ function buildConvCase(r: ConvRaw): ConvCase {
   }
   const sArr = uniform ? new Array(rank).fill(stride[0]) : stride;
   const dArr = uniform ? new Array(rank).fill(dilation[0]) : dilation;
-  if (padding !== 'same' && padding !== 'full') {
-    const pads = convPads(padding, spatial, k, sArr, dArr);
-    for (let t = 0; t < rank; t++) {
-      const padded = spatial[t] + pads.before[t] + pads.after[t];
-      while (k[t] > 1 && dArr[t] * (k[t] - 1) + 1 > padded) k[t]--;
-    }
-  }
+  if (padding !== 'same' && padding !== 'full') fitKernel(k, spatial, sArr, dArr, padding);
   const opts: Record<string, unknown> = {
     stride: uniform ? stride[0] : stride,
     dilation: uniform ? dilation[0] : dilation,
@@ -199,10 +211,7 @@ const mediumArb = fc.record({
   stride: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
   dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
   padding: fc.constantFrom<RefPadding>('same', 'valid', 'full', 1, 2, [[0, 3], [2, 1]]),
-  mode: fc.constantFrom(...CONV_MODES),
-  bias: fc.boolean(),
-  layoutLast: fc.boolean(),
-  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  ...convTail,
 });
 
 describe('conv2d, medium sizes, vs. float64 reference', () => {
@@ -210,12 +219,7 @@ describe('conv2d, medium sizes, vs. float64 reference', () => {
     fc.assert(
       fc.property(mediumArb, (r) => {
         const C = r.G * r.cinPerG, Cout = r.G * r.coutPerG;
-        const k = [...r.k];
-        for (let t = 0; t < 2; t++) {
-          const i = t === 0 ? r.H : r.W;
-          const pads = convPads(r.padding, [r.H, r.W], k, [...r.stride], [...r.dilation]);
-          while (k[t] > 1 && r.dilation[t] * (k[t] - 1) + 1 > i + pads.before[t] + pads.after[t]) k[t]--;
-        }
+        const k = fitKernel([...r.k], [r.H, r.W], [...r.stride], [...r.dilation], r.padding);
         const xShape = [r.N, C, r.H, r.W], wShape = [Cout, r.cinPerG, ...k];
         const opts: ck.ConvOptions = {
           groups: r.G, stride: [...r.stride], dilation: [...r.dilation], padding: r.padding as ck.Padding, paddingMode: r.mode,
@@ -285,10 +289,7 @@ const smallMapArb = fc.record({
   stride: dims3(1, 2),
   dilation: dims3(1, 2),
   padding: fc.constantFrom<RefPadding>('same', 'valid', 1, 2),
-  mode: fc.constantFrom(...CONV_MODES),
-  bias: fc.boolean(),
-  layoutLast: fc.boolean(),
-  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  ...convTail,
 });
 
 describe('conv on small maps with many channels vs. float64 reference', () => {
@@ -300,9 +301,7 @@ describe('conv on small maps with many channels vs. float64 reference', () => {
         const spatial = r.spatial.slice(0, rank), k = r.k.slice(0, rank);
         const stride = r.stride.slice(0, rank), dilation = r.dilation.slice(0, rank);
         const padding = r.padding === 'same' && stride.some((v) => v > 1) ? 1 : r.padding;
-        const pads = convPads(padding, spatial, k, stride, dilation);
-        for (let t = 0; t < rank; t++)
-          while (k[t] > 1 && dilation[t] * (k[t] - 1) + 1 > spatial[t] + pads.before[t] + pads.after[t]) k[t]--;
+        fitKernel(k, spatial, stride, dilation, padding);
         const C = r.G * r.cinPerG, Cout = r.G * r.coutPerG;
         const xShape = [r.N, C, ...spatial], wShape = [Cout, r.cinPerG, ...k];
         const opts: ck.ConvOptions = {

@@ -266,6 +266,9 @@ PadMode read_mode(const Reader& r) { return static_cast<PadMode>(r.i64("mode", 0
 struct PackedConvTranspose {
   int64_t Cin = 0, Cout = 0, groups = 0, k[3]{}, s[3]{}, dil[3]{};
   std::vector<float> w;
+  explicit PackedConvTranspose(const ConvTransposeDesc& d) : Cin(d.Cin), Cout(d.Cout), groups(d.groups) {
+    for (int i = 0; i < 3; ++i) { k[i] = d.k[i]; s[i] = d.stride[i]; dil[i] = d.dil[i]; }
+  }
   bool matches(const ConvTransposeDesc& d) const {
     bool same = Cin == d.Cin && Cout == d.Cout && groups == d.groups;
     for (int i = 0; i < 3; ++i) same = same && k[i] == d.k[i] && s[i] == d.stride[i] && dil[i] == d.dil[i];
@@ -278,6 +281,9 @@ const napi_type_tag kPackedTag = {0x636f6e766b697421ULL, 0x7061636b65642121ULL};
 struct PackedConv {
   int64_t Cin = 0, Cout = 0, groups = 0, k[3]{};
   std::vector<float> w;
+  explicit PackedConv(const ConvDesc& d) : Cin(d.Cin), Cout(d.Cout), groups(d.groups) {
+    for (int i = 0; i < 3; ++i) k[i] = d.k[i];
+  }
   bool matches(const ConvDesc& d) const {
     bool same = Cin == d.Cin && Cout == d.Cout && groups == d.groups;
     for (int i = 0; i < 3; ++i) same = same && k[i] == d.k[i];
@@ -296,23 +302,6 @@ const float* read_packed(const Napi::Object& o, const D& d, const napi_type_tag&
   const P* p = pv.As<Napi::External<P>>().Data();
   if (!p->matches(d)) range_error(std::string(d.fn) + ": packed was prepared for another weight geometry");
   return p->w.data();
-}
-
-// A packed weight as a type-tagged External that tells V8 its size; undefined when empty.
-template <class P>
-Napi::Value packed_handle(Napi::Env env, P* p, const napi_type_tag& tag) {
-  if (p->w.empty()) {
-    delete p;
-    return env.Undefined();
-  }
-  const int64_t bytes = static_cast<int64_t>(p->w.size() * sizeof(float));
-  Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
-  auto ext = Napi::External<P>::New(env, p, [bytes](Napi::Env e, P* q) {
-    Napi::MemoryManagement::AdjustExternalMemory(e, -bytes);
-    delete q;
-  });
-  ext.TypeTag(&tag);
-  return ext;
 }
 
 // A convolution's geometry, one Float64Array `g` (lib/conv.ts convDesc): reading numbers by
@@ -451,64 +440,56 @@ Napi::Value ConvTranspose(const Napi::CallbackInfo& info) {
   });
 }
 
-// prepareConvTranspose({fn, g, w}): the weight packed once for a layer (see
-// pack_conv_transpose), or undefined when its geometry has no packed form.
-Napi::Value PrepareConvTranspose(const Napi::CallbackInfo& info) {
+// prepareConv / prepareConvTranspose({fn, g, w}): a layer's weight packed once by `pack`
+// (ops.h), as a type-tagged External P that tells V8 its size; undefined when the geometry
+// has no packed form (pack returns nothing). `read` reads the rest of the descriptor.
+template <class Desc, class P, class Read, class Pack>
+Napi::Value prepare_packed(const Napi::CallbackInfo& info, const char* name, const napi_type_tag& tag, Read read, Pack pack) {
   Napi::Env env = info.Env();
   try {
-    if (info.Length() < 1 || !info[0].IsObject()) type_error("prepareConvTranspose: expects a descriptor object");
+    if (info.Length() < 1 || !info[0].IsObject()) type_error(std::string(name) + ": expects a descriptor object");
     const Napi::Object o = info[0].As<Napi::Object>();
-    Named nm(o, "prepareConvTranspose");
-    ConvTransposeDesc d;
+    Named nm(o, name);
+    Desc d;
     d.fn = nm.name->c_str();
     Reader r(o, d.fn);
     GeomReader gr(o, d.fn);
     read_conv_common(gr, d);
-    d.w = r.f32("w", total(d.Cin, d.Cout / d.groups, d.k, d.fn));
-    auto* p = new PackedConvTranspose();
-    p->Cin = d.Cin; p->Cout = d.Cout; p->groups = d.groups;
-    for (int i = 0; i < 3; ++i) { p->k[i] = d.k[i]; p->s[i] = d.stride[i]; p->dil[i] = d.dil[i]; }
-    try {
-      p->w = pack_conv_transpose(d);
-    } catch (...) {
-      delete p;
-      throw;
-    }
-    return packed_handle(env, p, kPackedTag);
+    read(r, gr, d);
+    auto p = std::make_unique<P>(d);
+    p->w = pack(d);
+    if (p->w.empty()) return env.Undefined();
+    const int64_t bytes = static_cast<int64_t>(p->w.size() * sizeof(float));
+    Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
+    auto ext = Napi::External<P>::New(env, p.release(), [bytes](Napi::Env e, P* q) {
+      Napi::MemoryManagement::AdjustExternalMemory(e, -bytes);
+      delete q;
+    });
+    ext.TypeTag(&tag);
+    return ext;
   } catch (const Error& e) {
     return throw_js(env, e);
   }
 }
 
-// prepareConv({fn, g, w}): the weight packed once for a layer and an input geometry (see
-// pack_conv), or undefined when that geometry has no packed form.
+// The merged phases' sub-kernels (pack_conv_transpose).
+Napi::Value PrepareConvTranspose(const Napi::CallbackInfo& info) {
+  return prepare_packed<ConvTransposeDesc, PackedConvTranspose>(
+      info, "prepareConvTranspose", kPackedTag,
+      [](const Reader& r, GeomReader&, ConvTransposeDesc& d) { d.w = r.f32("w", total(d.Cin, d.Cout / d.groups, d.k, d.fn)); },
+      [](const ConvTransposeDesc& d) { return pack_conv_transpose(d); });
+}
+
+// The small-map kernel's panels, for the input geometry of the descriptor (pack_conv).
 Napi::Value PrepareConv(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  try {
-    if (info.Length() < 1 || !info[0].IsObject()) type_error("prepareConv: expects a descriptor object");
-    const Napi::Object o = info[0].As<Napi::Object>();
-    Named nm(o, "prepareConv");
-    ConvDesc d;
-    d.fn = nm.name->c_str();
-    Reader r(o, d.fn);
-    GeomReader gr(o, d.fn);
-    read_conv_common(gr, d);
-    d.wl = static_cast<WeightLayout>(gr.i64(kWeightLayout, 0, 2));
-    check_conv(d);
-    d.w = r.f32("w", total(d.Cout, d.Cin / d.groups, d.k, d.fn));
-    auto* p = new PackedConv();
-    p->Cin = d.Cin; p->Cout = d.Cout; p->groups = d.groups;
-    for (int i = 0; i < 3; ++i) p->k[i] = d.k[i];
-    try {
-      p->w = pack_conv(d);
-    } catch (...) {
-      delete p;
-      throw;
-    }
-    return packed_handle(env, p, kPackedConvTag);
-  } catch (const Error& e) {
-    return throw_js(env, e);
-  }
+  return prepare_packed<ConvDesc, PackedConv>(
+      info, "prepareConv", kPackedConvTag,
+      [](const Reader& r, GeomReader& gr, ConvDesc& d) {
+        d.wl = static_cast<WeightLayout>(gr.i64(kWeightLayout, 0, 2));
+        check_conv(d);
+        d.w = r.f32("w", total(d.Cout, d.Cin / d.groups, d.k, d.fn));
+      },
+      [](const ConvDesc& d) { return pack_conv(d); });
 }
 
 Napi::Value Pad(const Napi::CallbackInfo& info) {
