@@ -109,8 +109,8 @@ async function settle() {
 
 const PEER_MODULES = ['onnxruntime', 'tfjs', 'sharp', 'opencv', 'js'];
 const COPY_PROBE_MB = 256;
-const FULL_REPS = { minTime: 0.5, capTime: 3, minReps: 5, maxReps: 500, warmTime: 0.2 };
-const QUICK_REPS = { minTime: 0.05, capTime: 0.3, minReps: 2, maxReps: 10, warmTime: 0 };
+const FULL_REPS = { minTime: 0.5, capTime: 3, minReps: 5, maxReps: 500, warmTime: 0.4 };
+const QUICK_REPS = { minTime: 0.05, capTime: 0.3, minReps: 2, maxReps: 10, warmTime: 0.1 };
 const OVER_BUDGET_REPS = { minTime: 0.1, capTime: 0.5, minReps: 2, maxReps: 20, warmTime: 0 };
 const log = (...m) => process.stderr.write(m.join(' ') + '\n');
 
@@ -163,13 +163,45 @@ async function main() {
   runProbes('start');
 
   // ---- the cells, workload by workload, thread count by thread count, one at a time.
-  // convkit's cells all run first, before any peer is loaded: the peers' libraries (their
-  // thread pools, libvips', the wasm heap) were seen to slow convkit's 2-thread medians on
-  // the large memory-bound cells by up to 2x when merely loaded in the same process. The
-  // peers run afterwards, one after the other, against convkit's outputs kept from phase 1.
+  // convkit's cells run in this process, where no peer is ever loaded: the peers' libraries
+  // (their thread pools, libvips', the wasm heap) were seen to slow convkit's 2-thread
+  // medians on the large memory-bound cells by up to 2x when merely loaded in the same
+  // process. Each peer runs each workload in a child process of its own (see peerChild),
+  // right after convkit's cells of that workload: on a shared machine whose speed drifts
+  // over minutes, convkit and its peers are then measured within seconds of each other.
   const cells = [];
   const rows = [];
   const ckDone = new Map(); // key/threads -> { ckCell, ref, overBudget }
+  const peerInfo = new Map(); // file -> { name, ok, version, notes, error, threadsUsedNote }
+  const peerFiles = PEER_MODULES.filter((file) => {
+    const name = require(`./peers/${file}.cjs`).name;
+    return !args.peers || args.peers.includes(name) || args.peers.includes(file);
+  });
+  const runPeers = (w) => {
+    for (const file of peerFiles) {
+      const mod = require(`./peers/${file}.cjs`);
+      const info = peerInfo.get(file);
+      const why = mod.supports(w) || (info && !info.ok ? info.error : null);
+      if (why) { // not this workload, or a peer that failed to load: n/a, no process
+        for (const t of threadList) cells.push({ key: w.key, id: w.id, threads: t, impl: mod.name, status: 'n/a', reason: why });
+        continue;
+      }
+      const left = Math.max(0, args.budget - (nowMs() - started) / 1000);
+      const childArgs = [__filename, '--peer-child', file, '--budget', String(left), '--filter', w.key, '--threads', threadList.join(',')];
+      if (args.quick) childArgs.push('--quick');
+      const r = spawnSync(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28, encoding: 'utf8' });
+      let res = null;
+      try {
+        res = JSON.parse(r.stdout);
+      } catch {
+        res = { name: mod.name, ok: false, version: null, notes: [], error: `its process failed (status ${r.status}${r.signal ? ', ' + r.signal : ''})`, cells: [] };
+      }
+      if (!info || (!info.ok && res.ok))
+        peerInfo.set(file, { name: res.name, ok: res.ok, version: res.version, notes: res.notes, error: res.error, threadsUsedNote: res.threadsUsedNote });
+      for (const c of res.cells) cells.push(c);
+      if (!res.ok) for (const t of threadList) cells.push({ key: w.key, id: w.id, threads: t, impl: res.name, status: 'n/a', reason: res.error });
+    }
+  };
   for (const w of workloads) {
     const inputs = makeInputs(w);
     const impl = convkit.setup(w, inputs);
@@ -242,31 +274,13 @@ async function main() {
       log(`${w.key} t=${t} convkit ${ckCell.status === 'ok' ? `${fmtMs(ckCell.median)} ms (${ckCell.reps} reps)` : 'ERROR ' + ckCell.reason}`);
       ckDone.set(`${w.key}/${t}`, { ckCell, ref, overBudget });
     }
+    runPeers(w);
   }
-
-  // ---- peers: each in a child process of its own (see peerChild), one after the other, so
-  // that no peer runs beside another's (or convkit's) loaded libraries and thread pools.
-  const peers = [];
-  for (const file of PEER_MODULES) {
-    const name = require(`./peers/${file}.cjs`).name;
-    if (args.peers && !args.peers.includes(name) && !args.peers.includes(file)) continue;
-    const left = Math.max(0, args.budget - (nowMs() - started) / 1000);
-    const childArgs = [__filename, '--peer-child', file, '--budget', String(left)];
-    if (args.filter) childArgs.push('--filter', args.filter.join(','));
-    childArgs.push('--threads', threadList.join(','));
-    if (args.quick) childArgs.push('--quick');
-    const r = spawnSync(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28, encoding: 'utf8' });
-    let res = null;
-    try {
-      res = JSON.parse(r.stdout);
-    } catch {
-      res = { name, ok: false, version: null, notes: [], error: `its process failed (status ${r.status}${r.signal ? ', ' + r.signal : ''})`, cells: [] };
-    }
-    peers.push({ name: res.name, ok: res.ok, version: res.version, notes: res.notes, error: res.error, threadsUsedNote: res.threadsUsedNote });
-    for (const c of res.cells) cells.push(c);
-    if (!res.ok) // every cell of a peer that did not load: n/a with the reason
-      for (const w of workloads) for (const t of threadList) cells.push({ key: w.key, id: w.id, threads: t, impl: res.name, status: 'n/a', reason: res.error });
-  }
+  // Every selected peer, in table order (one that no workload needed is listed as such).
+  const peers = peerFiles.map((file) => {
+    const mod = require(`./peers/${file}.cjs`);
+    return peerInfo.get(file) || { name: mod.name, ok: false, version: null, notes: [], error: 'not needed by the selected workloads' };
+  });
 
   for (const w of workloads) {
     for (const t of threadList) {

@@ -43,7 +43,7 @@ def main():
     y = out.reshape(out.shape[0], out.shape[1], -1).transpose(2, 0, 1)  # CHW (untimed)
     np.ascontiguousarray(y, dtype=np.float32).tofile(spec["output"])
     warm, calls = first_ms, 1
-    while warm < r["warmTime"] * 1e3 and calls < 5 and first_ms * 3 < r["capTime"] * 1e3:
+    while warm < r["warmTime"] * 1e3 and calls < 1000 and first_ms * 3 < r["capTime"] * 1e3:
         warm += once()[0]
         calls += 1
     times = []
