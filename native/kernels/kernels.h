@@ -39,6 +39,11 @@ using PgemmFn = void (*)(int64_t K, const float* wp, const float* const* rows, i
 // Only an add, so every ISA gives the same bits.
 using StreamRowFn = void (*)(const float* raw, float b, float* y, int64_t n);
 
+// Two stride phases of a transposed convolution's output row, interleaved: y[2i] = a[i] + b,
+// y[2i + 1] = c[i] + b for the n floats of y, with non-temporal stores on whole aligned
+// vectors (the caller fences them). Only adds, so every ISA gives the same bits.
+using StreamPairsFn = void (*)(const float* a, const float* c, float b, float* y, int64_t n);
+
 // Depthwise, a block of output rows with unit stride along the row, from padded input rows
 // (the caller resolves the padding): depth slices s < depth of rows + kh - 1 rows each,
 // in[s * (rows + kh - 1) + i] holding the padded columns 0 .. width + (kw - 1) * dil, and
@@ -135,6 +140,7 @@ struct KernelTable {
   int igemm_mr = 0, igemm_nr = 0;
   PgemmFn pgemm = nullptr;  // null: the igemm serves every map
   StreamRowFn stream_row = nullptr;  // null: the driver's SSE loop
+  StreamPairsFn stream_pairs = nullptr;  // null: the driver's SSE loop
   int pgemm_mr = 0, pgemm_nr = 0;
   DwconvFn dwconv = nullptr;
   const ResizeKernels* resize = nullptr;  // interpolate; null: the portable loops in ops/interpolate.cc

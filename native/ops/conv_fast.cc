@@ -121,6 +121,12 @@ inline void store_phase_row(const float* const* src, int64_t s, int64_t pb, int6
     const __m128 bv = _mm_set1_ps(b);
     const float* a = src[0] + (o + pb) / 2 - zlo;
     const float* c = src[1] + (o + pb) / 2 - zlo;
+    if (stream && o < ohi) {
+      if (const StreamPairsFn f = kernels().stream_pairs) {
+        f(a, c, b, y + o, ohi - o);
+        return;
+      }
+    }
     if (stream && (reinterpret_cast<uintptr_t>(y + o) & 15) == 0) {
       for (; o + 8 <= ohi; o += 8, a += 4, c += 4) {
         const __m128 va = _mm_loadu_ps(a), vc = _mm_loadu_ps(c);

@@ -522,8 +522,8 @@ static void test_pgemm_paths(std::mt19937& r) {
   CHECK(!kt.pgemm || packed_run - before == 5, "pgemm: %ld of 5 small-map cases took the packed path", (long)(packed_run - before));
 }
 
-// The streamed epilogue row (AVX-512: 64-byte non-temporal stores, masked head and tail):
-// every length and alignment, exactly raw + b, nothing written outside [0, n).
+// The streamed epilogue rows (AVX-512: 64-byte non-temporal stores): every length and
+// alignment, exactly raw + b (and two phases interleaved), nothing written outside [0, n).
 static void test_stream_row(std::mt19937& r) {
   const convkit::KernelTable& kt = convkit::kernels();
   if (!kt.stream_row) return;
@@ -539,6 +539,20 @@ static void test_stream_row(std::mt19937& r) {
         bad += in ? y[i] != raw[static_cast<size_t>(3 + i - off)] + 0.5f : y[i] != -1234.f;
       }
       CHECK(bad == 0, "stream_row offset %ld n %ld: %d wrong", (long)off, (long)n, bad);
+    }
+  if (!kt.stream_pairs) return;
+  std::vector<float> c = randv(r, 100);
+  for (int64_t off = 0; off < 16; ++off)
+    for (int64_t n = 0; n <= 90; ++n) {
+      for (float& v : y) v = -1234.f;
+      kt.stream_pairs(raw.data() + 1, c.data() + 2, 0.25f, y + off, n);
+      int bad = 0;
+      for (int64_t i = 0; i < 128; ++i) {
+        const int64_t k = i - off;
+        const float want = k < 0 || k >= n ? -1234.f : ((k & 1) ? c[static_cast<size_t>(2 + (k >> 1))] : raw[static_cast<size_t>(1 + (k >> 1))]) + 0.25f;
+        bad += y[i] != want;
+      }
+      CHECK(bad == 0, "stream_pairs offset %ld n %ld: %d wrong", (long)off, (long)n, bad);
     }
 }
 
