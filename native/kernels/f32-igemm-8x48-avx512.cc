@@ -168,23 +168,33 @@ void f32_dwconv_avx512(int64_t T, const float* w, const float* const* rows, int6
   }
 }
 
-// y = raw + b with 64-byte non-temporal stores: a whole line per store, so the
-// write-combining buffers never flush a partial line (16-byte streams did, on Zen 5).
-void f32_stream_row_avx512(const float* raw, float b, float* y, int64_t n) {
+// y = (raw * scale + b) * post with 64-byte non-temporal stores: a whole line per store, so
+// the write-combining buffers never flush a partial line (16-byte streams did, on Zen 5).
+// Masked head and tail. fp-contract off: the multiply and add stay two roundings, as in the
+// portable epilogue, however the compiler would fuse them.
+template <bool kScale, bool kPost>
+__attribute__((optimize("fp-contract=off"))) void stream_row(const float* raw, float b, const float* scale,
+                                                            const float* post, float* y, int64_t n) {
   const __m512 bv = _mm512_set1_ps(b);
-  int64_t i = 0;
-  const int64_t head = std::min<int64_t>(n, static_cast<int64_t>((64 - (reinterpret_cast<uintptr_t>(y) & 63)) & 63) / 4);
-  if ((reinterpret_cast<uintptr_t>(y) & 3) == 0 && head > 0) {
-    const __mmask16 m = mask_of(head);
-    _mm512_mask_storeu_ps(y, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, raw), bv));
-    i = head;
-  }
+  auto val = [&](__mmask16 m, int64_t i) {
+    __m512 v = _mm512_maskz_loadu_ps(m, raw + i);
+    if (kScale) v = _mm512_mul_ps(v, _mm512_maskz_loadu_ps(m, scale + i));
+    v = _mm512_add_ps(v, bv);
+    if (kPost) v = _mm512_mul_ps(v, _mm512_maskz_loadu_ps(m, post + i));
+    return v;
+  };
+  int64_t i = std::min<int64_t>(n, static_cast<int64_t>((64 - (reinterpret_cast<uintptr_t>(y) & 63)) & 63) / 4);
+  if (i > 0) _mm512_mask_storeu_ps(y, mask_of(i), val(mask_of(i), 0));
   if ((reinterpret_cast<uintptr_t>(y + i) & 63) == 0)
-    for (; i + 16 <= n; i += 16) _mm512_stream_ps(y + i, _mm512_add_ps(_mm512_loadu_ps(raw + i), bv));
-  for (; i < n; i += 16) {
-    const __mmask16 m = mask_of(n - i);
-    _mm512_mask_storeu_ps(y + i, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, raw + i), bv));
-  }
+    for (; i + 16 <= n; i += 16) _mm512_stream_ps(y + i, val(0xFFFF, i));
+  for (; i < n; i += 16) _mm512_mask_storeu_ps(y + i, mask_of(n - i), val(mask_of(n - i), i));
+}
+
+void f32_stream_row_avx512(const float* raw, float b, const float* scale, const float* post, float* y, int64_t n) {
+  if (scale && post) stream_row<true, true>(raw, b, scale, post, y, n);
+  else if (scale) stream_row<true, false>(raw, b, scale, post, y, n);
+  else if (post) stream_row<false, true>(raw, b, scale, post, y, n);
+  else stream_row<false, false>(raw, b, scale, post, y, n);
 }
 
 // y[2i] = a[i] + b, y[2i + 1] = c[i] + b: 32 floats of y per step from 16 of a and c,

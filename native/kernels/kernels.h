@@ -34,10 +34,11 @@ using IgemmFn = void (*)(int64_t K, const float* a, int64_t lda, const float* co
 using PgemmFn = void (*)(int64_t K, const float* wp, const float* const* rows, int64_t p0, int64_t mr, float* c,
                          bool accumulate);
 
-// y[i] = raw[i] + b for i < n, with non-temporal stores on whole aligned vectors (the
-// caller fences them): a conv's epilogue into an output far larger than the caches.
-// Only an add, so every ISA gives the same bits.
-using StreamRowFn = void (*)(const float* raw, float b, float* y, int64_t n);
+// y[i] = (raw[i] * scale[i] + b) * post[i] for i < n (scale, post optional: null), with
+// non-temporal stores on whole aligned vectors (the caller fences them): a conv's epilogue
+// into an output far larger than the caches. Separate multiply and add, never fused, so
+// every ISA gives the same bits.
+using StreamRowFn = void (*)(const float* raw, float b, const float* scale, const float* post, float* y, int64_t n);
 
 // Two stride phases of a transposed convolution's output row, interleaved: y[2i] = a[i] + b,
 // y[2i + 1] = c[i] + b for the n floats of y, with non-temporal stores on whole aligned

@@ -74,9 +74,9 @@ inline void finish_row(const float* raw, float* y, int64_t n, float b, const flo
     const float v = (scale ? raw[i] * scale[i] : raw[i]) + b;
     y[i] = post ? v * post[i] : v;
   };
-  if (stream && !scale && !post) {
+  if (stream) {
     if (const StreamRowFn f = kernels().stream_row) {
-      f(raw, b, y, n);
+      f(raw, b, scale, post, y, n);
       return;
     }
   }

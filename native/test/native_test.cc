@@ -527,19 +527,31 @@ static void test_pgemm_paths(std::mt19937& r) {
 static void test_stream_row(std::mt19937& r) {
   const convkit::KernelTable& kt = convkit::kernels();
   if (!kt.stream_row) return;
-  std::vector<float> raw = randv(r, 100);
+  std::vector<float> raw = randv(r, 100), sc = randv(r, 100), po = randv(r, 100);
   alignas(64) float y[128];
-  for (int64_t off = 0; off < 16; ++off)
-    for (int64_t n = 0; n <= 70; ++n) {
-      for (float& v : y) v = -1234.f;
-      kt.stream_row(raw.data() + 3, 0.5f, y + off, n);
-      int bad = 0;
-      for (int64_t i = 0; i < 128; ++i) {
-        const bool in = i >= off && i < off + n;
-        bad += in ? y[i] != raw[static_cast<size_t>(3 + i - off)] + 0.5f : y[i] != -1234.f;
+  for (int form = 0; form < 4; ++form) {  // scale and post, each given or not
+    const float* scale = form & 1 ? sc.data() + 5 : nullptr;
+    const float* post = form & 2 ? po.data() + 7 : nullptr;
+    for (int64_t off = 0; off < 16; ++off)
+      for (int64_t n = 0; n <= 70; ++n) {
+        for (float& v : y) v = -1234.f;
+        kt.stream_row(raw.data() + 3, 0.5f, scale, post, y + off, n);
+        int bad = 0;
+        for (int64_t i = 0; i < 128; ++i) {
+          const int64_t k = i - off;
+          float want = -1234.f;
+          if (k >= 0 && k < n) {  // the portable epilogue's operations, one rounding each
+            volatile float v = raw[static_cast<size_t>(3 + k)];
+            if (scale) v = v * scale[k];
+            v = v + 0.5f;
+            if (post) v = v * post[k];
+            want = v;
+          }
+          bad += std::memcmp(&y[i], &want, 4) != 0;
+        }
+        CHECK(bad == 0, "stream_row form %d offset %ld n %ld: %d wrong", form, (long)off, (long)n, bad);
       }
-      CHECK(bad == 0, "stream_row offset %ld n %ld: %d wrong", (long)off, (long)n, bad);
-    }
+  }
   if (!kt.stream_pairs) return;
   std::vector<float> c = randv(r, 100);
   for (int64_t off = 0; off < 16; ++off)
