@@ -46,6 +46,7 @@ function parseArgs(argv) {
       case '--json': a.json = true; break;
       case '--async': a.async = true; break;
       case '--peer-child': a.peerChild = value(); break; // internal: one peer's own process
+      case '--convkit-child': a.convkitChild = true; break; // internal: convkit's own process
       case '-h': case '--help': a.help = true; break;
       default: throw new Error(`unknown argument ${arg} (try --help)`);
     }
@@ -132,6 +133,10 @@ async function main() {
     process.stdout.write(JSON.stringify(await peerChild(args.peerChild, args)) + '\n');
     return;
   }
+  if (args.convkitChild) {
+    process.stdout.write(JSON.stringify(await convkitChild(args)) + '\n');
+    return;
+  }
   const started = nowMs();
   const loadavgStart = os.loadavg().map((v) => +v.toFixed(2));
   const cpuStart = cpuSnapshot();
@@ -163,15 +168,15 @@ async function main() {
   runProbes('start');
 
   // ---- the cells, workload by workload, thread count by thread count, one at a time.
-  // convkit's cells run in this process, where no peer is ever loaded: the peers' libraries
-  // (their thread pools, libvips', the wasm heap) were seen to slow convkit's 2-thread
-  // medians on the large memory-bound cells by up to 2x when merely loaded in the same
-  // process. Each peer runs each workload in a child process of its own (see peerChild),
-  // right after convkit's cells of that workload: on a shared machine whose speed drifts
-  // over minutes, convkit and its peers are then measured within seconds of each other.
+  // convkit runs each workload in a child process of its own (convkitChild), where no peer
+  // is ever loaded: the peers' libraries (their thread pools, libvips', the wasm heap) were
+  // seen to slow convkit's 2-thread medians on the large memory-bound cells by up to 2x when
+  // merely loaded in the same process. Then each peer runs that workload in a child process
+  // of its own (peerChild): on a shared machine whose speed drifts over minutes, convkit and
+  // its peers are measured within seconds of each other.
   const cells = [];
   const rows = [];
-  const ckDone = new Map(); // key/threads -> { ckCell, ref, overBudget }
+  const ckDone = new Map(); // key/threads -> { ckCell, overBudget }
   const peerInfo = new Map(); // file -> { name, ok, version, notes, error, threadsUsedNote }
   const peerFiles = PEER_MODULES.filter((file) => {
     const name = require(`./peers/${file}.cjs`).name;
@@ -203,76 +208,23 @@ async function main() {
     }
   };
   for (const w of workloads) {
-    const inputs = makeInputs(w);
-    const impl = convkit.setup(w, inputs);
-    let firstRef = null, firstRefThreads = null;
-    for (const t of threadList) {
-      const overBudget = (nowMs() - started) / 1000 > args.budget;
-      const reps = overBudget ? OVER_BUDGET_REPS : REPS;
-      ck.setNumThreads(t);
-      await settle();
-      // convkit
-      let ref = null;
-      const ckCell = { key: w.key, id: w.id, threads: t, impl: 'convkit', threadsUsed: t, status: 'ok' };
-      try {
-        const m = await measure(impl.run, reps, {
-          onFirst: (out) => {
-            ref = impl.output(out);
-          },
-        });
-        Object.assign(ckCell, m);
-        // Extra memory of one call: the scratch the native ops took (next to the output).
-        native.scratchBytes(true);
-        impl.output(await impl.run());
-        ckCell.scratchBytes = native.scratchBytes(true);
-        ckCell.outputBytes = w.outputShape.reduce((a, b) => a * b, 1) * 4;
-        if (firstRef === null) {
-          firstRef = ref;
-          firstRefThreads = t;
-        } else {
-          ckCell.vsThreads = firstRefThreads;
-          ckCell.maxAbsDiffVsThreads = maxAbsDiff(ref, firstRef); // SPEC §5: bit-identical
-        }
-        if (args.async && impl.runAsync) {
-          // The Promise form: timed alone, then run again with the event loop's delay sampled
-          // (it should stay free: the work runs off the JavaScript thread). Separate passes:
-          // the sampler's 1 ms timer wakes the JavaScript thread, which on 2 cores takes a
-          // core from the job.
-          await settle();
-          const a = await measure(impl.runAsync, reps);
-          await settle();
-          const h = monitorEventLoopDelay({ resolution: 1 });
-          h.enable();
-          await measure(impl.runAsync, reps);
-          h.disable();
-          ckCell.async = {
-            median: a.median, min: a.min, max: a.max, reps: a.reps,
-            vsSync: a.median / ckCell.median, eventLoopP99Ms: h.percentile(99) / 1e6, eventLoopMaxMs: h.max / 1e6,
-          };
-        }
-        if (impl.baseline) {
-          await settle();
-          const b = await measure(impl.baseline.run, reps);
-          ckCell.baseline = { name: impl.baseline.name, median: b.median, min: b.min, max: b.max, reps: b.reps };
-        }
-        if (impl.layer) {
-          // The prepared-layer form of the same call (its output is the functional form's, bit for bit)
-          await settle();
-          let same = null;
-          const l = await measure(impl.layer.run, reps, { onFirst: (out) => { same = maxAbsDiff(impl.output(out), ref) === 0; } });
-          ckCell.layer = { name: impl.layer.name, median: l.median, min: l.min, max: l.max, reps: l.reps, identical: same };
-        }
-      } catch (e) {
-        ckCell.status = 'error';
-        ckCell.reason = errorMessage(e);
-      }
-      if (ckCell.status === 'ok') {
-        ckCell.rate = w.metric === 'flop' ? w.flops / (ckCell.median * 1e6) : w.bytes / (ckCell.median * 1e6);
-        ckCell.unit = w.metric === 'flop' ? 'GFLOP/s' : 'GB/s';
-      }
+    const left = Math.max(0, args.budget - (nowMs() - started) / 1000);
+    const childArgs = [__filename, '--convkit-child', '--budget', String(left), '--filter', w.key, '--threads', threadList.join(',')];
+    if (args.quick) childArgs.push('--quick');
+    if (args.async) childArgs.push('--async');
+    const r = spawnSync(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28, encoding: 'utf8' });
+    let res = null;
+    try {
+      res = JSON.parse(r.stdout);
+    } catch {
+      res = threadList.map((t) => ({
+        ckCell: { key: w.key, id: w.id, threads: t, impl: 'convkit', threadsUsed: t, status: 'error', reason: `its process failed (status ${r.status}${r.signal ? ', ' + r.signal : ''})` },
+        overBudget: false,
+      }));
+    }
+    for (const { ckCell, overBudget } of res) {
       cells.push(ckCell);
-      log(`${w.key} t=${t} convkit ${ckCell.status === 'ok' ? `${fmtMs(ckCell.median)} ms (${ckCell.reps} reps)` : 'ERROR ' + ckCell.reason}`);
-      ckDone.set(`${w.key}/${t}`, { ckCell, ref, overBudget });
+      ckDone.set(`${w.key}/${ckCell.threads}`, { ckCell, overBudget });
     }
     runPeers(w);
   }
@@ -353,6 +305,95 @@ async function main() {
   } else {
     process.stdout.write(renderTable(result, rows, peers, workloads, threadList, outFile));
   }
+}
+
+// ---------------------------------------------------------------- convkit's own process
+// `run.cjs --convkit-child --filter <workload>`: convkit's cells of one workload (every
+// thread count), printed as JSON. Like each peer, convkit runs each workload in a fresh
+// process: the bench's own process spawns the children, and libuv forks to spawn (copy-on-
+// write), after which every page the forking process writes takes a fault; measured there,
+// W11's 25.7 MB outputs took 6272 faults a call (140 ms instead of 45).
+async function convkitChild(args) {
+  const convkit = require('./convkit.cjs');
+  const ck = convkit.ck;
+  const native = require('../dist/native').native;
+  const { threadList, workloads } = selection(args);
+  const REPS = args.quick ? QUICK_REPS : FULL_REPS;
+  const started = nowMs();
+  const results = [];
+  for (const w of workloads) {
+    const inputs = makeInputs(w);
+    const impl = convkit.setup(w, inputs);
+    let firstRef = null, firstRefThreads = null;
+    for (const t of threadList) {
+      const overBudget = (nowMs() - started) / 1000 > args.budget;
+      const reps = overBudget ? OVER_BUDGET_REPS : REPS;
+      ck.setNumThreads(t);
+      await settle();
+      // convkit
+      let ref = null;
+      const ckCell = { key: w.key, id: w.id, threads: t, impl: 'convkit', threadsUsed: t, status: 'ok' };
+      try {
+        const m = await measure(impl.run, reps, {
+          onFirst: (out) => {
+            ref = impl.output(out);
+          },
+        });
+        Object.assign(ckCell, m);
+        // Extra memory of one call: the scratch the native ops took (next to the output).
+        native.scratchBytes(true);
+        impl.output(await impl.run());
+        ckCell.scratchBytes = native.scratchBytes(true);
+        ckCell.outputBytes = w.outputShape.reduce((a, b) => a * b, 1) * 4;
+        if (firstRef === null) {
+          firstRef = ref;
+          firstRefThreads = t;
+        } else {
+          ckCell.vsThreads = firstRefThreads;
+          ckCell.maxAbsDiffVsThreads = maxAbsDiff(ref, firstRef); // SPEC §5: bit-identical
+        }
+        if (args.async && impl.runAsync) {
+          // The Promise form: timed alone, then run again with the event loop's delay sampled
+          // (it should stay free: the work runs off the JavaScript thread). Separate passes:
+          // the sampler's 1 ms timer wakes the JavaScript thread, which on 2 cores takes a
+          // core from the job.
+          await settle();
+          const a = await measure(impl.runAsync, reps);
+          await settle();
+          const h = monitorEventLoopDelay({ resolution: 1 });
+          h.enable();
+          await measure(impl.runAsync, reps);
+          h.disable();
+          ckCell.async = {
+            median: a.median, min: a.min, max: a.max, reps: a.reps,
+            vsSync: a.median / ckCell.median, eventLoopP99Ms: h.percentile(99) / 1e6, eventLoopMaxMs: h.max / 1e6,
+          };
+        }
+        if (impl.baseline) {
+          await settle();
+          const b = await measure(impl.baseline.run, reps);
+          ckCell.baseline = { name: impl.baseline.name, median: b.median, min: b.min, max: b.max, reps: b.reps };
+        }
+        if (impl.layer) {
+          // The prepared-layer form of the same call (its output is the functional form's, bit for bit)
+          await settle();
+          let same = null;
+          const l = await measure(impl.layer.run, reps, { onFirst: (out) => { same = maxAbsDiff(impl.output(out), ref) === 0; } });
+          ckCell.layer = { name: impl.layer.name, median: l.median, min: l.min, max: l.max, reps: l.reps, identical: same };
+        }
+      } catch (e) {
+        ckCell.status = 'error';
+        ckCell.reason = errorMessage(e);
+      }
+      if (ckCell.status === 'ok') {
+        ckCell.rate = w.metric === 'flop' ? w.flops / (ckCell.median * 1e6) : w.bytes / (ckCell.median * 1e6);
+        ckCell.unit = w.metric === 'flop' ? 'GFLOP/s' : 'GB/s';
+      }
+      log(`${w.key} t=${t} convkit ${ckCell.status === 'ok' ? `${fmtMs(ckCell.median)} ms (${ckCell.reps} reps)` : 'ERROR ' + ckCell.reason}`);
+      results.push({ ckCell, overBudget });
+    }
+  }
+  return results;
 }
 
 // ---------------------------------------------------------------- a peer's own process
