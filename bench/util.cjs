@@ -119,10 +119,9 @@ async function measure(fn, opts, { onFirst, release } = {}) {
   if (release) release(first.out);
   first.out = null;
   // Warm-up: repeat for warmTime seconds (at most 1000 calls), unless one call is too long.
-  // By time, not by a count of calls: this VM pages out memory left untouched for about a
-  // second (DAMON, action pageout), the code pages of a process included, so a process that
-  // waited on another (convkit's, while a peer's child runs) needs ~0.2 s of calls before
-  // they are back (W5 took 7 ms a call instead of 0.14 for its first 30 calls).
+  // By time, not by a count of calls: a process's first calls fault in its fresh heap and
+  // code pages, which took W5 ~0.2 s of calls (7 ms a call instead of 0.14 for its first 30)
+  // here; five calls were not enough.
   let warm = first.ms, warmCalls = 1;
   while (warm < warmTime * 1000 && warmCalls < 1000 && first.ms * 3 < capTime * 1000) {
     warm += (await timeOnce(fn, release)).ms;
