@@ -182,6 +182,18 @@ async function main() {
     const name = require(`./peers/${file}.cjs`).name;
     return !args.peers || args.peers.includes(name) || args.peers.includes(file);
   });
+  // One child process (convkit's or a peer's) for workload w: { res } its JSON, or { failure }.
+  const runChild = (role, w) => {
+    const left = Math.max(0, args.budget - (nowMs() - started) / 1000);
+    const childArgs = [__filename, ...role, '--budget', String(left), '--filter', w.key, '--threads', threadList.join(',')];
+    if (args.quick) childArgs.push('--quick');
+    const r = spawnSync(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28, encoding: 'utf8' });
+    try {
+      return { res: JSON.parse(r.stdout) };
+    } catch {
+      return { res: null, failure: `its process failed (status ${r.status}${r.signal ? ', ' + r.signal : ''})` };
+    }
+  };
   const runPeers = (w) => {
     for (const file of peerFiles) {
       const mod = require(`./peers/${file}.cjs`);
@@ -191,16 +203,8 @@ async function main() {
         for (const t of threadList) cells.push({ key: w.key, id: w.id, threads: t, impl: mod.name, status: 'n/a', reason: why });
         continue;
       }
-      const left = Math.max(0, args.budget - (nowMs() - started) / 1000);
-      const childArgs = [__filename, '--peer-child', file, '--budget', String(left), '--filter', w.key, '--threads', threadList.join(',')];
-      if (args.quick) childArgs.push('--quick');
-      const r = spawnSync(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28, encoding: 'utf8' });
-      let res = null;
-      try {
-        res = JSON.parse(r.stdout);
-      } catch {
-        res = { name: mod.name, ok: false, version: null, notes: [], error: `its process failed (status ${r.status}${r.signal ? ', ' + r.signal : ''})`, cells: [] };
-      }
+      const child = runChild(['--peer-child', file], w);
+      const res = child.res || { name: mod.name, ok: false, version: null, notes: [], error: child.failure, cells: [] };
       if (!info || (!info.ok && res.ok))
         peerInfo.set(file, { name: res.name, ok: res.ok, version: res.version, notes: res.notes, error: res.error, threadsUsedNote: res.threadsUsedNote });
       for (const c of res.cells) cells.push(c);
@@ -208,20 +212,11 @@ async function main() {
     }
   };
   for (const w of workloads) {
-    const left = Math.max(0, args.budget - (nowMs() - started) / 1000);
-    const childArgs = [__filename, '--convkit-child', '--budget', String(left), '--filter', w.key, '--threads', threadList.join(',')];
-    if (args.quick) childArgs.push('--quick');
-    if (args.async) childArgs.push('--async');
-    const r = spawnSync(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28, encoding: 'utf8' });
-    let res = null;
-    try {
-      res = JSON.parse(r.stdout);
-    } catch {
-      res = threadList.map((t) => ({
-        ckCell: { key: w.key, id: w.id, threads: t, impl: 'convkit', threadsUsed: t, status: 'error', reason: `its process failed (status ${r.status}${r.signal ? ', ' + r.signal : ''})` },
-        overBudget: false,
-      }));
-    }
+    const child = runChild(['--convkit-child', ...(args.async ? ['--async'] : [])], w);
+    const res = child.res || threadList.map((t) => ({
+      ckCell: { key: w.key, id: w.id, threads: t, impl: 'convkit', threadsUsed: t, status: 'error', reason: child.failure },
+      overBudget: false,
+    }));
     for (const { ckCell, overBudget } of res) {
       cells.push(ckCell);
       ckDone.set(`${w.key}/${ckCell.threads}`, { ckCell, overBudget });
