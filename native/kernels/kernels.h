@@ -140,9 +140,10 @@ struct KernelTable {
   IgemmFn igemm = nullptr;
   int igemm_mr = 0, igemm_nr = 0;
   PgemmFn pgemm = nullptr;  // null: the igemm serves every map
+  int pgemm_mr = 0, pgemm_nr = 0;
+  double pgemm_min_ratio = 0;  // the igemm's lanes / the pgemm's from which the pgemm runs faster
   StreamRowFn stream_row = nullptr;  // null: the driver's SSE loop
   StreamPairsFn stream_pairs = nullptr;  // null: the driver's SSE loop
-  int pgemm_mr = 0, pgemm_nr = 0;
   DwconvFn dwconv = nullptr;
   const ResizeKernels* resize = nullptr;  // interpolate; null: the portable loops in ops/interpolate.cc
 };
@@ -151,6 +152,7 @@ void register_sse41_kernels(KernelTable& t);   // f32-*-sse41.cc
 void register_avx2_kernels(KernelTable& t);    // f32-*-avx2.cc
 void register_avx512_kernels(KernelTable& t);  // f32-*-avx512.cc
 void register_avx512_pgemm(KernelTable& t);    // f32-pgemm-8x32-avx512.cc
+void register_avx2_pgemm(KernelTable& t);      // f32-pgemm-4x24-avx2.cc
 void register_neon_kernels(KernelTable& t);    // f32-*-neon.cc (aarch64 only)
 
 const KernelTable& kernels();             // chosen once from active_isa()

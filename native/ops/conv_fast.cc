@@ -302,8 +302,9 @@ void pgemm_panel(const KernelTable& kt, const float* w, int64_t K, int64_t jn, i
 // image's output, the lanes each kernel fills per reduction index, padding columns and tile
 // remainders included. The pgemm runs its tiles at nearly the FMA peak, the igemm at ~80%;
 // but the pgemm transposes the weights (unless prepared), so it takes only maps where the
-// igemm wastes a fifth of its lanes or more (a 7x7 map fills 49 of 64). Depends on the
-// shapes alone, never on the thread count (and the bits are the same either way).
+// igemm fills pgemm_min_ratio times the pgemm's lanes or more (a 7x7 map: 64 lanes for 49
+// pixels on AVX-512, 64 for 56 on AVX2). Depends on the shapes alone, never on the thread
+// count (and the bits are the same either way).
 bool pgemm_pays(const ConvDesc& d, const KernelTable& kt) {
   const int64_t Cog = d.Cout / d.groups, Cig = d.Cin / d.groups;
   if (!kt.pgemm || Cig == 1 || Cog < kt.pgemm_nr / 2) return false;
@@ -316,11 +317,11 @@ bool pgemm_pays(const ConvDesc& d, const KernelTable& kt) {
   const int64_t PM = kt.pgemm_mr, NR = kt.igemm_nr, len = d.out[2];
   const int64_t runs = bo == 2 ? 1 : bo == 1 ? d.out[1] : d.out[0] * d.out[1];
   const int64_t P = bo == 2 ? len : (runs - 1) / d.out[1] * ext(1) * ext(2) + (runs - 1) % d.out[1] * ext(2) + len;
-  const int64_t sub = NR / 3;  // the igemm's remainder tiles come in thirds of NR
+  const int64_t sub = std::min<int64_t>(NR, 16);  // the igemm's remainder tiles: 16 lanes (AVX-512's 8x16/8x32, AVX2's masked 16)
   const int64_t lanes_ig = P / NR * NR + (P % NR + sub - 1) / sub * sub;
   const int64_t parts = (len + PM - 1) / PM;
   const int64_t lanes_pg = runs * parts * std::max<int64_t>((len + parts - 1) / parts, PM / 2);
-  return lanes_ig * 5 >= lanes_pg * 6;
+  return static_cast<double>(lanes_ig) >= kt.pgemm_min_ratio * static_cast<double>(lanes_pg);
 }
 
 }  // namespace
