@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include "kernels.h"
+#include "pgemm-common.h"
 
 namespace convkit {
 
@@ -41,13 +42,7 @@ void pgemm(int64_t K, const float* wp, const float* const* rows, int64_t p0, flo
 
 void f32_pgemm_4x24_avx2(int64_t K, const float* wp, const float* const* rows, int64_t p0, int64_t mr, float* c,
                          bool accumulate) {
-  switch (mr) {
-    case 1: pgemm<1>(K, wp, rows, p0, c, accumulate); break;
-    case 2: pgemm<2>(K, wp, rows, p0, c, accumulate); break;
-    case 3: pgemm<3>(K, wp, rows, p0, c, accumulate); break;
-    case 4: pgemm<4>(K, wp, rows, p0, c, accumulate); break;
-    default: break;  // (the caller's tiles are 1..4 pixels)
-  }
+  with_mr<4>(mr, [&](auto n) { pgemm<decltype(n)::value>(K, wp, rows, p0, c, accumulate); });  // (tiles of 1..4 pixels)
 }
 
 }  // namespace

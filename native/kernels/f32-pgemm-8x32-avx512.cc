@@ -8,6 +8,7 @@
 #include <immintrin.h>
 
 #include "kernels.h"
+#include "pgemm-common.h"
 
 namespace convkit {
 
@@ -42,17 +43,7 @@ void pgemm(int64_t K, const float* wp, const float* const* rows, int64_t p0, flo
 
 void f32_pgemm_8x32_avx512(int64_t K, const float* wp, const float* const* rows, int64_t p0, int64_t mr, float* c,
                            bool accumulate) {
-  switch (mr) {
-    case 1: pgemm<1>(K, wp, rows, p0, c, accumulate); break;
-    case 2: pgemm<2>(K, wp, rows, p0, c, accumulate); break;
-    case 3: pgemm<3>(K, wp, rows, p0, c, accumulate); break;
-    case 4: pgemm<4>(K, wp, rows, p0, c, accumulate); break;
-    case 5: pgemm<5>(K, wp, rows, p0, c, accumulate); break;
-    case 6: pgemm<6>(K, wp, rows, p0, c, accumulate); break;
-    case 7: pgemm<7>(K, wp, rows, p0, c, accumulate); break;
-    case 8: pgemm<8>(K, wp, rows, p0, c, accumulate); break;
-    default: break;  // (the caller's tiles are 1..8 pixels)
-  }
+  with_mr<8>(mr, [&](auto n) { pgemm<decltype(n)::value>(K, wp, rows, p0, c, accumulate); });  // (tiles of 1..8 pixels)
 }
 
 }  // namespace
