@@ -68,17 +68,16 @@ inline void every_other(const float* src, float* dst, int64_t n) {
 }
 
 // y = (raw * scale + b) * post, over one output row (scale, post optional).
+// stream: non-temporal stores, through `wide` (the ISA's stream_row) when it has one.
 inline void finish_row(const float* raw, float* y, int64_t n, float b, const float* scale, const float* post,
-                       bool stream = false) {
+                       bool stream = false, StreamRowFn wide = nullptr) {
   auto one = [&](int64_t i) {
     const float v = (scale ? raw[i] * scale[i] : raw[i]) + b;
     y[i] = post ? v * post[i] : v;
   };
-  if (stream) {
-    if (const StreamRowFn f = kernels().stream_row) {
-      f(raw, b, scale, post, y, n);
-      return;
-    }
+  if (stream && wide) {
+    wide(raw, b, scale, post, y, n);
+    return;
   }
 #if defined(__SSE2__)
   if (stream) {
@@ -109,7 +108,7 @@ inline void finish_row(const float* raw, float* y, int64_t n, float b, const flo
 // on y[z * s + r - pb] where that lies in [0, n), plus b. Two phases interleave in vectors,
 // streamed (non-temporal) when `stream` and the vectors fall on 16-byte boundaries.
 inline void store_phase_row(const float* const* src, int64_t s, int64_t pb, int64_t zlo, int64_t zhi, float* y,
-                            int64_t n, float b, bool stream) {
+                            int64_t n, float b, bool stream, StreamPairsFn wide) {
   const int64_t olo = std::max<int64_t>(0, zlo * s - pb), ohi = std::min(n, zhi * s - pb);
   int64_t o = olo;
 #if defined(__SSE2__)
@@ -121,11 +120,9 @@ inline void store_phase_row(const float* const* src, int64_t s, int64_t pb, int6
     const __m128 bv = _mm_set1_ps(b);
     const float* a = src[0] + (o + pb) / 2 - zlo;
     const float* c = src[1] + (o + pb) / 2 - zlo;
-    if (stream && o < ohi) {
-      if (const StreamPairsFn f = kernels().stream_pairs) {
-        f(a, c, b, y + o, ohi - o);
-        return;
-      }
+    if (stream && wide && o < ohi) {
+      wide(a, c, b, y + o, ohi - o);
+      return;
     }
     if (stream && (reinterpret_cast<uintptr_t>(y + o) & 15) == 0) {
       for (; o + 8 <= ohi; o += 8, a += 4, c += 4) {
@@ -290,6 +287,20 @@ void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, 
   });
 }
 
+// No padding and unit strides: the input itself is the (single) phase buffer.
+bool reads_input_directly(const ConvDesc& d) {
+  bool direct = true;
+  for (int i = 0; i < 3; ++i) direct = direct && d.pb[i] == 0 && d.pa[i] == 0 && d.stride[i] == 1;
+  return direct;
+}
+
+// The dim bands are cut along: the outermost output dim with more than one element.
+int band_dim(const ConvDesc& d) {
+  for (int i = 0; i < 3; ++i)
+    if (d.out[i] > 1) return i;
+  return 2;
+}
+
 // One panel of the pgemm's weights: rows jn (<= nr) output channels of w (K floats apart),
 // columns kc reduction indices -> wp[k * nr + j], zero for j >= jn.
 void pgemm_panel(const KernelTable& kt, const float* w, int64_t K, int64_t jn, int64_t kc, int64_t nr, float* wp) {
@@ -308,12 +319,9 @@ void pgemm_panel(const KernelTable& kt, const float* w, int64_t K, int64_t jn, i
 bool pgemm_pays(const ConvDesc& d, const KernelTable& kt) {
   const int64_t Cog = d.Cout / d.groups, Cig = d.Cin / d.groups;
   if (!kt.pgemm || Cig == 1 || Cog < kt.pgemm_nr / 2) return false;
-  bool direct = true;
-  for (int i = 0; i < 3; ++i) direct = direct && d.pb[i] == 0 && d.pa[i] == 0 && d.stride[i] == 1;
-  int bo = 2;
-  for (int i = 0; i < 3; ++i)
-    if (d.out[i] > 1) { bo = i; break; }
-  auto ext = [&](int i) { return direct ? d.in[i] : d.out[i] + (d.k[i] - 1) * d.dil[i] / d.stride[i]; };
+  const bool direct = reads_input_directly(d);
+  const int bo = band_dim(d);
+  auto ext = [&](int i) { return direct ? d.in[i] : d.out[i] + (d.k[i] - 1) * d.dil[i] / d.stride[i]; };  // (qmax of plan_dim)
   const int64_t PM = kt.pgemm_mr, NR = kt.igemm_nr, len = d.out[2];
   const int64_t runs = bo == 2 ? 1 : bo == 1 ? d.out[1] : d.out[0] * d.out[1];
   const int64_t P = bo == 2 ? len : (runs - 1) / d.out[1] * ext(1) * ext(2) + (runs - 1) % d.out[1] * ext(2) + len;
@@ -341,14 +349,8 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const PadMode data_mode = d.mode == PadMode::kPartial ? PadMode::kZeros : d.mode;
   const float fill = d.mode == PadMode::kConstant ? d.pad_value : 0.f;
   DimPlan dim[3] = {plan_dim(d, 0, data_mode), plan_dim(d, 1, data_mode), plan_dim(d, 2, data_mode)};
-  // No padding and unit strides: the input itself is the (single) phase buffer.
-  bool direct = true;
-  for (int i = 0; i < 3; ++i) direct = direct && d.pb[i] == 0 && d.pa[i] == 0 && d.stride[i] == 1;
-
-  // Band along the outermost output dim with more than one element.
-  int bo = 2;
-  for (int i = 0; i < 3; ++i)
-    if (d.out[i] > 1) { bo = i; break; }
+  const bool direct = reads_input_directly(d);
+  const int bo = band_dim(d);  // bands are cut along this dim
   auto extent = [&](int i) { return direct ? d.in[i] : d.out[i] + dim[i].qmax; };
   int64_t inner = 1;  // flat pixels per index of the band dim
   for (int i = bo + 1; i < 3; ++i) inner *= extent(i);
@@ -603,7 +605,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
           float* yp = y + (n * d.Cout + oc) * Sout;
           const float bv = d.bias ? d.bias[oc] : 0.f;
           for_rows([&](int64_t p, int64_t ys, int64_t len) {
-            finish_row(fr + p, yp + ys, len, bv, scale ? scale + ys : nullptr, post ? post + ys : nullptr, stream);
+            finish_row(fr + p, yp + ys, len, bv, scale ? scale + ys : nullptr, post ? post + ys : nullptr, stream, kt.stream_row);
           });
         }
       };
@@ -694,7 +696,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
             if (o0 < 0 || o0 >= ps->out[0] || o1 < 0 || o1 >= ps->out[1]) return;
             for (int64_t r = 0; r < s2; ++r) rowp[r] = srcs[r] ? srcs[r] + p : nullptr;
             store_phase_row(rowp, s2, ps->pb[2], zlo, zlo + len, yc + (o0 * ps->out[1] + o1) * ps->out[2], ps->out[2], bv,
-                            stream);
+                            stream, kt.stream_pairs);
           });
         }
         continue;
