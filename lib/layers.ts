@@ -124,13 +124,11 @@ abstract class Layer<O extends object> {
       // Its weight packed once (the stride phases' sub-kernels), for every later call too.
       if (this.packed === undefined) this.packed = native.prepareConvTranspose(job.desc) ?? null;
       if (this.packed) job.desc.packed = this.packed;
-    } else if (!this.packed) {
+    } else {
       // Packed once, by the first input whose geometry the kernels take it packed for (small
       // maps: the channels-in-lanes kernel); a call of another geometry ignores it.
-      this.packed = native.prepareConv(job.desc) ?? null;
+      if (!this.packed) this.packed = native.prepareConv(job.desc) ?? null;
       if (this.packed) job.desc.packed = this.packed;
-    } else {
-      job.desc.packed = this.packed;
     }
     this.last = { shape: xc.shape.slice(), layout: xc.layout, template: jobTemplate(job) };
     return job;

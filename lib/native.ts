@@ -8,6 +8,7 @@ export interface NativeAddon {
   convTranspose(desc: object, async?: boolean): Float32Array | Promise<Float32Array>;
   // A transposed conv's weight packed once (an opaque handle), or undefined when its geometry has no packed form.
   prepareConvTranspose(desc: object): object | undefined;
+  // A conv's weight packed for the small-map kernel, or undefined when this input geometry does not take it.
   prepareConv(desc: object): object | undefined;
   pad(desc: object, async?: boolean): Float32Array | Promise<Float32Array>;
   interpolate(desc: object, async?: boolean): Float32Array | Promise<Float32Array>;
