@@ -139,6 +139,7 @@ inline void store_phase_row(const float* const* src, int64_t s, int64_t pb, int6
   }
 #else
   (void)stream;
+  (void)wide;
 #endif
   for (; o < ohi; ++o) {
     const int64_t f = o + pb, r = f % s;
