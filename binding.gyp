@@ -57,7 +57,7 @@
         {
           "target_name": "convkit_avx512",
           "type": "static_library",
-          "sources": ["native/kernels/f32-igemm-8x48-avx512.cc", "native/kernels/f32-pgemm-8x32-avx512.cc", "native/kernels/f32-dwconv-avx512.cc", "native/kernels/f32-resize-avx512.cc"],
+          "sources": ["native/kernels/f32-igemm-8x48-avx512.cc", "native/kernels/f32-pgemm-8x32-avx512.cc", "native/kernels/f32-dwconv-avx512.cc", "native/kernels/f32-resize-avx512.cc", "native/kernels/f32-transpose-avx512.cc"],
           "cflags": ["-O3", "-Wall", "-Wextra", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma", "-fPIC"],
           "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma", "-fPIC"],
           "cflags!": ["-O2"],

@@ -20,6 +20,7 @@ const KernelTable& kernels() {
     if (isa == Isa::kAvx512f) {  // overrides the AVX2 entries
       register_avx512_kernels(t);
       register_avx512_pgemm(t);
+      register_avx512_transpose(t);
       t.resize = resize_kernels_avx512();
     }
 #elif defined(__aarch64__)

@@ -136,6 +136,7 @@ struct KernelTable {
   ConvPlaneFn conv_plane;
   ScatterPlaneFn scatter_plane;
   TransposeFn transpose;
+  TransposeFn transpose_stream = nullptr;  // non-temporal stores where whole aligned lines (the caller fences); null: transpose
   // SIMD paths; null in the scalar table, whose ops use the plane kernels above.
   IgemmFn igemm = nullptr;
   int igemm_mr = 0, igemm_nr = 0;
@@ -152,6 +153,7 @@ void register_sse41_kernels(KernelTable& t);   // f32-*-sse41.cc
 void register_avx2_kernels(KernelTable& t);    // f32-*-avx2.cc
 void register_avx512_kernels(KernelTable& t);  // f32-*-avx512.cc
 void register_avx512_pgemm(KernelTable& t);    // f32-pgemm-8x32-avx512.cc
+void register_avx512_transpose(KernelTable& t);  // f32-transpose-avx512.cc
 void register_avx2_pgemm(KernelTable& t);      // f32-pgemm-4x24-avx2.cc
 void register_neon_kernels(KernelTable& t);    // f32-*-neon.cc (aarch64 only)
 

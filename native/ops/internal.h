@@ -6,7 +6,8 @@
 namespace convkit {
 
 // NC(S) -> N(S)C when to_cl, else back; parallel over images and channel/space blocks.
-void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_t S, bool to_cl);
+// stream: dst is an op's result (large ones are written around the caches).
+void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_t S, bool to_cl, bool stream);
 
 // The input viewed channels-first: x itself, or a converted copy held in tmp.
 const float* channels_first(const float* x, bool cl, int64_t N, int64_t C, int64_t S, std::vector<float>& tmp,

@@ -470,12 +470,12 @@ void interpolate_forward(const InterpDesc& d) {
   }
   if (!res) {  // every pass was the identity
     if (same_layout) std::memcpy(d.y, d.x, static_cast<size_t>(total) * sizeof(float));
-    else transpose_layout(d.x, d.y, d.N, C, S, d.out_cl);
+    else transpose_layout(d.x, d.y, d.N, C, S, d.out_cl, true);
     return;
   }
   if (res == d.y) return;
   if (same_layout) std::memcpy(d.y, res, static_cast<size_t>(total) * sizeof(float));
-  else transpose_layout(res, d.y, d.N, C, S, d.out_cl);
+  else transpose_layout(res, d.y, d.N, C, S, d.out_cl, true);
 }
 
 }  // namespace convkit

@@ -1,6 +1,10 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "../core/common.h"
 #include "../core/threadpool.h"
 #include "../kernels/kernels.h"
@@ -9,11 +13,15 @@
 
 namespace convkit {
 
-void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_t S, bool to_cl) {
+// stream: the destination is a result far larger than the caches (written around them, where
+// the ISA has a streaming transpose); not for a copy the caller reads back at once.
+void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_t S, bool to_cl, bool stream) {
   // Items are blocks of rows x columns of each image, so every core works even on a single
   // image with few channels (NCHW -> NHWC of 64 channels is one band of 64 rows).
   const int64_t rows = to_cl ? C : S, cols = to_cl ? S : C;
-  const TransposeFn tr = kernels().transpose;
+  const KernelTable& kt = kernels();
+  const bool nt = stream && kt.transpose_stream && N * C * S * 4 >= (int64_t{4} << 20);
+  const TransposeFn tr = nt ? kt.transpose_stream : kt.transpose;
   constexpr int64_t kBand = 64;
   const int64_t rbands = (rows + kBand - 1) / kBand;
   const int64_t want = 8 * static_cast<int64_t>(get_num_threads());
@@ -34,6 +42,9 @@ void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_
         tr(s + r0 * cols + j0, cols, d + j0 * rows + r0, rows, r1 - r0, j1 - j0);
       }
     }
+#if defined(__SSE2__)
+    if (nt) _mm_sfence();  // the streamed lines are visible before the pool reports done
+#endif
   });
 }
 
@@ -41,7 +52,7 @@ const float* channels_first(const float* x, bool cl, int64_t N, int64_t C, int64
                             const char* fn) {
   if (!cl || C == 1 || S == 1) return x;  // the two layouts coincide
   tmp = scratch(checked_mul(checked_mul(N, C, fn), S, fn), fn, "a channels-first copy of the input");
-  transpose_layout(x, tmp.data(), N, C, S, false);
+  transpose_layout(x, tmp.data(), N, C, S, false, false);
   return tmp.data();
 }
 
@@ -51,7 +62,7 @@ void store_result(const float* src, float* dst, bool cl, int64_t N, int64_t C, i
     std::memcpy(dst, src, static_cast<size_t>(N * C * S) * sizeof(float));
     return;
   }
-  transpose_layout(src, dst, N, C, S, true);
+  transpose_layout(src, dst, N, C, S, true, true);
 }
 
 void layout_convert(const LayoutDesc& d) {
@@ -60,7 +71,7 @@ void layout_convert(const LayoutDesc& d) {
     std::memcpy(d.y, d.x, static_cast<size_t>(d.N * d.C * d.S) * sizeof(float));
     return;
   }
-  transpose_layout(d.x, d.y, d.N, d.C, d.S, d.to_cl);
+  transpose_layout(d.x, d.y, d.N, d.C, d.S, d.to_cl, true);
 }
 
 }  // namespace convkit

@@ -71,7 +71,7 @@ void pad_forward(const PadDesc& d) {
   }
   std::vector<float> tmp = scratch(checked_mul(checked_mul(d.N, d.C, d.fn), S, d.fn), d.fn, "the padded result");
   pad_same_layout(d, tmp.data());
-  transpose_layout(tmp.data(), d.y, d.N, d.C, S, d.out_cl);
+  transpose_layout(tmp.data(), d.y, d.N, d.C, S, d.out_cl, true);
 }
 
 }  // namespace convkit

@@ -608,8 +608,52 @@ static void test_layout_paths(std::mt19937& r) {
       }
 }
 
+// The ISA's transposes (and the streaming one), every tile edge and alignment, against the
+// definition; nothing written outside the rows x cols block.
+static void test_transpose_kernels(std::mt19937& r) {
+  const KernelTable& kt = kernels();
+  const TransposeFn fns[2] = {kt.transpose, kt.transpose_stream};
+  const int64_t sizes[] = {1, 3, 8, 15, 16, 17, 31, 32, 33, 40};
+  std::vector<float> src = randv(r, 64 * 64);
+  alignas(64) static float dst[80 * 80];
+  for (int f = 0; f < 2; ++f) {
+    if (!fns[f]) continue;
+    for (int64_t rows : sizes)
+      for (int64_t cols : sizes)
+        for (int64_t off : {int64_t{0}, int64_t{16}, int64_t{5}})
+          for (int64_t extra : {int64_t{0}, int64_t{7}}) {
+            const int64_t src_ld = cols + extra, dst_ld = (rows + 15) / 16 * 16 + extra;
+            for (float& v : dst) v = -1234.f;
+            fns[f](src.data(), src_ld, dst + off, dst_ld, rows, cols);
+            int bad = 0;
+            for (int64_t k = 0; k < 80 * 80; ++k) {
+              const int64_t q = k - off, j = q >= 0 ? q / dst_ld : -1, i = q - j * dst_ld;
+              const float want = j >= 0 && j < cols && i < rows ? src[static_cast<size_t>(i * src_ld + j)] : -1234.f;
+              bad += dst[k] != want;
+            }
+            CHECK(bad == 0, "transpose%s %ldx%ld off %ld extra %ld: %d wrong", f ? "_stream" : "", (long)rows, (long)cols,
+                  (long)off, (long)extra, bad);
+          }
+  }
+  // A result large enough for layout_convert to stream (>= 4 MiB), both directions.
+  for (int to_cl = 0; to_cl < 2; ++to_cl) {
+    const int64_t C = 64, S = 16411;
+    std::vector<float> x = randv(r, C * S), y(x.size(), NAN);
+    LayoutDesc d;
+    d.N = 1; d.C = C; d.S = S; d.to_cl = to_cl; d.x = x.data(); d.y = y.data();
+    layout_convert(d);
+    int64_t bad = 0;
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t s2 = 0; s2 < S; ++s2)
+        bad += to_cl ? y[static_cast<size_t>(s2 * C + c)] != x[static_cast<size_t>(c * S + s2)]
+                     : y[static_cast<size_t>(c * S + s2)] != x[static_cast<size_t>(s2 * C + c)];
+    CHECK(bad == 0, "layout 64 x %ld to_cl %d: %ld wrong", (long)S, to_cl, (long)bad);
+  }
+}
+
 static void run(std::mt19937& r) {
   const int saved = get_num_threads();
+  test_transpose_kernels(r);
   test_igemm_paths(r);
   test_pgemm_paths(r);
   test_stream_row(r);
