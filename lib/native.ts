@@ -13,6 +13,8 @@ export interface NativeAddon {
   pad(desc: object, async?: boolean): Float32Array | Promise<Float32Array>;
   interpolate(desc: object, async?: boolean): Float32Array | Promise<Float32Array>;
   layout(desc: object, async?: boolean): Float32Array | Promise<Float32Array>;
+  // n floats, uninitialised, on a 64-byte boundary (an op's output).
+  allocFloat32(n: number): Float32Array;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   setMaxBytes(bytes: number): void;

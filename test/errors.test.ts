@@ -553,4 +553,20 @@ describe('the native layer re-checks conv descriptors', () => {
     expect(nativeError(() => native.conv(d))).toBe('none');
     expect(() => native.prepareConv({ fn: 'prepare', g, w: new Float32Array(5) })).toThrow(RangeError);
   });
+  it('output allocation: a count of floats, whole, within maxBytes', () => {
+    const a = native.allocFloat32(5);
+    expect(a).toBeInstanceOf(Float32Array);
+    expect(a.length).toBe(5);
+    expect(native.allocFloat32(0).length).toBe(0);
+    expect(nativeError(() => native.allocFloat32('5' as unknown as number))).toBe('TypeError');
+    for (const bad of [-1, 1.5, NaN, Infinity, 2 ** 31]) expect(nativeError(() => native.allocFloat32(bad))).toBe('RangeError');
+    const saved = ck.runtimeInfo().maxBytes;
+    ck.setMaxBytes(64);
+    try {
+      expect(nativeError(() => native.allocFloat32(17))).toBe('RangeError');
+      expect(native.allocFloat32(16).length).toBe(16);
+    } finally {
+      ck.setMaxBytes(saved);
+    }
+  });
 });

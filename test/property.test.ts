@@ -317,7 +317,7 @@ describe('conv on small maps with many channels vs. float64 reference', () => {
         expectClose(y, ref, label);
         const layer = new layers[rank]({ weight: w, ...opts });
         const yl = r.layoutLast ? layer.forward(x.to(CL[rank])).to(CF[rank]) : layer.forward(x);
-        expect(Buffer.from(yl.data.buffer).equals(Buffer.from(y.data.buffer)), `${label()}: layer differs from the functional form`).toBe(true);
+        expect(Buffer.from(yl.data.buffer, yl.data.byteOffset, yl.data.byteLength).equals(Buffer.from(y.data.buffer, y.data.byteOffset, y.data.byteLength)), `${label()}: layer differs from the functional form`).toBe(true);
       }),
       { numRuns: 60 },
     );

@@ -573,6 +573,26 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
 
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), get_num_threads()); }
 
+// An op's output: n floats, uninitialised (every op writes all of its output), starting on a
+// 64-byte boundary so that streamed results write whole cache lines (a Buffer's memory comes
+// 16-byte aligned from malloc: W16's transposed tiles then straddled two lines per store).
+Napi::Value AllocFloat32(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    Napi::TypeError::New(env, "allocFloat32: n expects a number").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const double n = info[0].As<Napi::Number>().DoubleValue();
+  if (!(n >= 0 && n <= 2147483647.0 && n == std::floor(n)) || n * 4 > static_cast<double>(max_bytes().load())) {
+    Napi::RangeError::New(env, "allocFloat32: n expects an integer in [0, min(2^31-1, maxBytes / 4)]").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const size_t count = static_cast<size_t>(n);
+  Napi::Buffer<uint8_t> buf = Napi::Buffer<uint8_t>::New(env, count * sizeof(float) + 63);  // (napi_create_buffer: not zeroed)
+  const size_t skew = reinterpret_cast<uintptr_t>(buf.Data()) & 63, off = (64 - skew) & 63;
+  return Napi::Float32Array::New(env, count, buf.ArrayBuffer(), buf.ByteOffset() + off);
+}
+
 Napi::Value SetMaxBytes(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) {
@@ -646,6 +666,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pad", Napi::Function::New(env, Pad));
   exports.Set("interpolate", Napi::Function::New(env, Interpolate));
   exports.Set("layout", Napi::Function::New(env, Layout));
+  exports.Set("allocFloat32", Napi::Function::New(env, AllocFloat32));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
   exports.Set("setMaxBytes", Napi::Function::New(env, SetMaxBytes));
