@@ -480,14 +480,15 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t items = d.N * d.groups * nbands * nsplit;
   const bool stream = checked_mul(d.N * d.Cout, Sout, d.fn) * 4 >= (int64_t{1} << 18);  // >= 256 KiB out (measured: W2 at 2 threads 0.41 -> 0.32 ms)
   // 1. Gather a band's phase buffer through the padding maps: image n, group g, band origin base.
-  auto gather = [&](int64_t n, int64_t g, const int64_t* base, float* out) {
+  auto gather = [&](int64_t n, int64_t g, const int64_t* base, float* out, int64_t ic_lo = 0, int64_t ic_hi = -1) {
+    if (ic_hi < 0) ic_hi = Cig;
     for (int64_t a = 0; a < nres[0]; ++a)
       for (int64_t bb = 0; bb < nres[1]; ++bb)
         for (int64_t cc = 0; cc < nres[2]; ++cc) {
           const int64_t ph = (a * nres[1] + bb) * nres[2] + cc;
           const int64_t r0 = dim[0].residues[static_cast<size_t>(a)], r1 = dim[1].residues[static_cast<size_t>(bb)],
                         r2 = dim[2].residues[static_cast<size_t>(cc)];
-          for (int64_t ic = 0; ic < Cig; ++ic) {
+          for (int64_t ic = ic_lo; ic < ic_hi; ++ic) {
             const float* xc = x + (n * d.Cin + g * Cig + ic) * Sin;
             float* dst = out + (ph * Cig + ic) * Ez;
             for (int64_t z0 = 0; z0 < E[0]; ++z0) {
@@ -529,11 +530,16 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   if (!direct && nsplit > 1) {
     const int64_t nbs = d.N * d.groups * nbands;
     shared = arena(2, checked_mul(nbs, buf_floats, d.fn), d.fn, "the shared band buffers");
-    parallel_for(nbs, 1, [&](int64_t b, int64_t e) {
-      for (int64_t nb = b; nb < e; ++nb) {
+    // Fewer bands than threads (a small map split by channels, as W4's single band): each
+    // band's input channels are gathered in parts, so that every thread takes some.
+    const int64_t parts = nbs >= threads ? 1 : std::min<int64_t>(Cig, (threads + nbs - 1) / nbs * 2);
+    parallel_for(nbs * parts, 1, [&](int64_t b, int64_t e) {
+      for (int64_t it = b; it < e; ++it) {
+        const int64_t nb = it / parts, part = it % parts;
         int64_t base[3] = {0, 0, 0};
         base[bo] = (nb % nbands) * band;
-        gather(nb / (d.groups * nbands), (nb / nbands) % d.groups, base, shared + nb * buf_floats);
+        gather(nb / (d.groups * nbands), (nb / nbands) % d.groups, base, shared + nb * buf_floats, Cig * part / parts,
+               Cig * (part + 1) / parts);
       }
     });
   }
