@@ -453,7 +453,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t Pmax = (direct ? band * inner : Ez);
   const int64_t ldc = (Pmax + NR) / NR * NR + NR;
   // the item's channel blocks (the pgemm: one panel at a time)
-  const int64_t flat_floats = depthwise ? 0 : use_pg ? PR * ldc : blk_per_split * MR * ldc;
+  const int64_t flat_floats = depthwise || use_pg ? 0 : blk_per_split * MR * ldc;
   const bool shared_bands = !direct && nsplit > 1;  // see `shared` below
   constexpr int64_t kChunk = 256;  // reduction indices per pass (the igemm's and the pgemm's alike: same bits)
   const int64_t pack_floats = pack_rows ? blk_per_split * MR * K : use_pg ? PR * kChunk + max_tiles * PM * PR : 0;
@@ -546,7 +546,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // The merged transposed epilogue's row pointers, per thread (workers never allocate).
   const int64_t s2max = ps ? ps->s[2] : 0;
   std::vector<const float*> phase_rows(static_cast<size_t>(threads * 2 * s2max));
-  std::vector<int64_t> pg_tiles(static_cast<size_t>(threads * 2 * max_tiles));  // per thread: (p, mr) pairs
+  std::vector<int64_t> pg_tiles(static_cast<size_t>(threads * 3 * max_tiles));  // per thread: 3 per tile
   parallel_for_tid(items, 1, threads, [&](int tid, int64_t b0, int64_t b1) {
     float* buf = bufs + tid * per_thread;
     float* flat = buf + (shared_bands ? 0 : buf_floats);
@@ -631,15 +631,16 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
       if (use_pg) {
         // Pixel-major: tiles of <= PM pixels along each run; per panel of PR channels and
         // chunk of k, the weights transposed k-major (or packed), then every tile; then the
-        // panel's [pixel][channel] sums to flat rows (one panel's worth), finished at once.
-        int64_t* tl = pg_tiles.data() + tid * 2 * max_tiles;
+        // panel's [pixel][channel] sums straight to the output rows, finished on the way.
+        int64_t* tl = pg_tiles.data() + tid * 3 * max_tiles;  // per tile: flat pixel, pixels, output pixel
         int64_t nt = 0;
-        for_rows([&](int64_t p, int64_t, int64_t len) {
+        for_rows([&](int64_t p, int64_t ys, int64_t len) {
           const int64_t parts = (len + PM - 1) / PM;
           for (int64_t t = 0, a = 0; t < parts; ++t) {
             const int64_t b = len * (t + 1) / parts;
-            tl[2 * nt] = p + a;
-            tl[2 * nt + 1] = b - a;
+            tl[3 * nt] = p + a;
+            tl[3 * nt + 1] = b - a;
+            tl[3 * nt + 2] = ys + a;
             a = b;
             ++nt;
           }
@@ -664,16 +665,26 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                 const char* row = reinterpret_cast<const char*>(w + (g * Cog + nj0 + r) * K + nk0);
                 for (int64_t b = 0; b < nkc * 4; b += 64) __builtin_prefetch(row + b, 0, 2);
               }
-              kt.pgemm(kc, wpk, trows + k0, tl[2 * t], tl[2 * t + 1], ct + t * PM * PR, k0 > 0);
+              kt.pgemm(kc, wpk, trows + k0, tl[3 * t], tl[3 * t + 1], ct + t * PM * PR, k0 > 0);
             }
           }
+          // (finish_row's operations in its order: the same bits as the igemm's epilogue)
           for (int64_t t = 0; t < nt; ++t) {
             const float* cs = ct + t * PM * PR;
-            float* fr = flat + tl[2 * t];
-            for (int64_t i = 0; i < tl[2 * t + 1]; ++i)
-              for (int64_t j = 0; j < jn; ++j) fr[j * ldc + i] = cs[i * PR + j];
+            const int64_t len = tl[3 * t + 1], ys = tl[3 * t + 2];
+            const float* sc = scale ? scale + ys : nullptr;
+            const float* po = post ? post + ys : nullptr;
+            for (int64_t j = 0; j < jn; ++j) {
+              const int64_t oc = g * Cog + j0 + j;
+              float* yr = y + (n * d.Cout + oc) * Sout + ys;
+              const float bv = d.bias ? d.bias[oc] : 0.f;
+              for (int64_t i = 0; i < len; ++i) {
+                const float raw = cs[i * PR + j];
+                const float v = (sc ? raw * sc[i] : raw) + bv;
+                yr[i] = po ? v * po[i] : v;
+              }
+            }
           }
-          finish_channels(j0, j0 + jn);
         }
         continue;
       }
