@@ -176,13 +176,13 @@ void partial_conv_forward(const ConvDesc& d) {
   if (!d.x || !d.w || !d.y || !d.mask_out) type_error(fn_of(d.fn) + "missing buffer");
   const int64_t Sin = prod3(d.in), Sout = prod3(d.out), K = prod3(d.k);
   const int64_t mc = d.mask ? d.mask_c : (d.multi_channel ? d.Cin : 1);
-  std::vector<float> xt, wt, mt, xm, ms, pt, mp, cnt, yt;
+  std::vector<float> xt, wt, mt, pt, mp, yt;
   const float* x = channels_first(d.x, d.in_cl, d.N, d.Cin, Sin, xt, d.fn);
   const float* w = weight_ois(d, wt);
   if (d.mask) {  // values in [0, 1] (NaN passes: data propagates, SPEC §4); checked in parallel
     const int64_t total = d.N * mc * Sin;
     std::atomic<bool> bad{false};
-    parallel_for(total, 1 << 16, [&](int64_t b, int64_t e) {
+    parallel_for(total, 1 << 14, [&](int64_t b, int64_t e) {
       bool out = false;
       for (int64_t i = b; i < e; ++i) out |= d.mask[i] < 0.f || d.mask[i] > 1.f;
       if (out) bad.store(true);
@@ -194,9 +194,13 @@ void partial_conv_forward(const ConvDesc& d) {
   }
   const float* m = d.mask ? channels_first(d.mask, d.in_cl, d.N, mc, Sin, mt, d.fn) : nullptr;
 
-  // x ⊙ mask, and the mask summed over its channels (what conv(mask, ones) reduces).
-  xm = scratch(checked_mul(d.N * d.Cin, Sin, d.fn), d.fn, "the masked input");
-  ms = scratch(checked_mul(d.N, Sin, d.fn), d.fn, "the mask sum");
+  // x ⊙ mask, and the mask summed over its channels (what conv(mask, ones) reduces), then
+  // the count and ratio: every element written before it is read, so one uninitialised
+  // arena block holds them (zeroed vectors cost W10 a pass over 1 MB per call).
+  const int64_t nxm = checked_mul(d.N * d.Cin, Sin, d.fn), nms = std::max(checked_mul(d.N, Sin, d.fn), d.N * Sout);
+  float* const xm = arena(3, nxm + nms + d.N * Sout, d.fn, "the masked input, mask sum and count");
+  float* const ms = xm + nxm;
+  float* const cnt = ms + nms;
   // In blocks of 16K pixels per plane, so that a few large planes still feed every thread.
   const int64_t sblk = (Sin + 16383) / 16384;
   parallel_for(d.N * d.Cin * sblk, 1, [&](int64_t b, int64_t e) {
@@ -204,14 +208,14 @@ void partial_conv_forward(const ConvDesc& d) {
       const int64_t t = it / sblk, s0 = it % sblk * 16384, s1 = std::min(Sin, s0 + 16384);
       const int64_t n = t / d.Cin, c = t % d.Cin;
       const float* mp_ = m ? m + (n * mc + (mc == 1 ? 0 : c)) * Sin : nullptr;
-      float* o = xm.data() + t * Sin;
+      float* o = xm + t * Sin;
       const float* xi = x + t * Sin;
       if (mp_) for (int64_t s = s0; s < s1; ++s) o[s] = xi[s] * mp_[s];
       else std::memcpy(o + s0, xi + s0, static_cast<size_t>(s1 - s0) * sizeof(float));
     }
   });
   for (int64_t n = 0; n < d.N; ++n) {
-    float* o = ms.data() + n * Sin;
+    float* o = ms + n * Sin;
     if (!m) {
       std::fill(o, o + Sin, static_cast<float>(mc));
       continue;
@@ -223,31 +227,29 @@ void partial_conv_forward(const ConvDesc& d) {
 
   // count = window sum of the mask sum, with the conv's geometry and zero padding: a
   // one-channel convolution with a kernel of ones (integer sums, exact for binary masks).
-  cnt = scratch(checked_mul(d.N, Sout, d.fn), d.fn, "the mask count");
   {
     const std::vector<float> ones(static_cast<size_t>(K), 1.f);
     ConvDesc one = d;
     one.Cin = 1; one.Cout = 1; one.groups = 1; one.mode = PadMode::kZeros; one.bias = nullptr; one.w_pg = nullptr;
     one.in_cl = one.out_cl = false;
-    if (!conv_fast(one, ms.data(), ones.data(), cnt.data(), nullptr, nullptr)) {
-      const float* msp = padded_input(ms.data(), d.N, d.in, d.pb, d.pa, PadMode::kZeros, 0.f, mp, d.fn);
+    if (!conv_fast(one, ms, ones.data(), cnt, nullptr, nullptr)) {
+      const float* msp = padded_input(ms, d.N, d.in, d.pb, d.pa, PadMode::kZeros, 0.f, mp, d.fn);
       const PlaneGeom g = plane_geom(d, 1);
       const int64_t xplane = g.xd * g.xh * g.xw;
       const ConvPlaneFn kern = scalar_kernels().conv_plane;
       parallel_for(d.N, 1, [&](int64_t b, int64_t e) {
-        for (int64_t n = b; n < e; ++n) kern(g, msp + n * xplane, ones.data(), cnt.data() + n * Sout);
+        for (int64_t n = b; n < e; ++n) kern(g, msp + n * xplane, ones.data(), cnt + n * Sout);
       });
     }
   }
   const float slide = static_cast<float>((d.multi_channel ? d.Cin : 1) * K);
   // cnt becomes the new mask, ms (reused, [N, Sout]) the ratio.
-  if (static_cast<int64_t>(ms.size()) < d.N * Sout) ms.resize(static_cast<size_t>(d.N * Sout));
   parallel_for(d.N * Sout, 1 << 14, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
-      const float c = cnt[static_cast<size_t>(i)];
+      const float c = cnt[i];
       const float nm = std::min(std::max(c, 0.f), 1.f);
-      ms[static_cast<size_t>(i)] = slide / (c + 1e-8f) * nm;
-      cnt[static_cast<size_t>(i)] = nm;
+      ms[i] = slide / (c + 1e-8f) * nm;
+      cnt[i] = nm;
     }
   });
 
@@ -260,13 +262,12 @@ void partial_conv_forward(const ConvDesc& d) {
     ConvDesc one = d;
     one.N = 1;
     one.mode = PadMode::kZeros;
-    done = conv_fast(one, xm.data() + n * d.Cin * Sin, w, y + n * d.Cout * Sout, ms.data() + n * Sout,
-                     d.bias ? cnt.data() + n * Sout : nullptr);
+    done = conv_fast(one, xm + n * d.Cin * Sin, w, y + n * d.Cout * Sout, ms + n * Sout, d.bias ? cnt + n * Sout : nullptr);
   }
-  const float* xp = done ? nullptr : padded_input(xm.data(), d.N * d.Cin, d.in, d.pb, d.pa, PadMode::kZeros, 0.f, pt, d.fn);
+  const float* xp = done ? nullptr : padded_input(xm, d.N * d.Cin, d.in, d.pb, d.pa, PadMode::kZeros, 0.f, pt, d.fn);
   if (!done) conv_planes(d, xp, w, y, [&](int64_t n, int64_t oc, float* yp) {
-    const float* r = ms.data() + n * Sout;
-    const float* nm = cnt.data() + n * Sout;
+    const float* r = ms + n * Sout;
+    const float* nm = cnt + n * Sout;
     if (d.bias) {
       const float b = d.bias[oc];
       for (int64_t s = 0; s < Sout; ++s) yp[s] = (yp[s] * r[s] + b) * nm[s];
@@ -279,7 +280,7 @@ void partial_conv_forward(const ConvDesc& d) {
   // The returned mask: [N, 1, out...] or [N, Cout, out...] (every channel alike).
   const int64_t moc = d.multi_channel ? d.Cout : 1;
   for (int64_t n = 0; n < d.N; ++n) {
-    const float* nm = cnt.data() + n * Sout;
+    const float* nm = cnt + n * Sout;
     float* o = d.mask_out + n * moc * Sout;
     if (d.out_cl) {
       for (int64_t s = 0; s < Sout; ++s) std::fill(o + s * moc, o + (s + 1) * moc, nm[s]);
