@@ -556,19 +556,29 @@ Napi::Value Layout(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+// The one argument of a setter: a number that `ok` accepts, or a TypeError (not a number) or
+// RangeError (refused) naming the function and the argument; false when one was thrown.
+template <typename Ok>
+bool number_arg(const Napi::CallbackInfo& info, const char* fn, const char* type_expect, const char* range_expect, Ok ok,
+                double& v) {
   if (info.Length() < 1 || !info[0].IsNumber()) {
-    Napi::TypeError::New(env, "setNumThreads: n expects an integer").ThrowAsJavaScriptException();
-    return env.Undefined();
+    Napi::TypeError::New(info.Env(), std::string(fn) + ": " + type_expect).ThrowAsJavaScriptException();
+    return false;
   }
-  const double n = info[0].As<Napi::Number>().DoubleValue();
-  if (!(n >= 1 && n <= 256 && n == std::floor(n))) {
-    Napi::RangeError::New(env, "setNumThreads: n expects an integer in [1, 256]").ThrowAsJavaScriptException();
-    return env.Undefined();
+  v = info[0].As<Napi::Number>().DoubleValue();
+  if (!ok(v)) {
+    Napi::RangeError::New(info.Env(), std::string(fn) + ": " + range_expect).ThrowAsJavaScriptException();
+    return false;
   }
-  set_num_threads(static_cast<int>(n));
-  return env.Undefined();
+  return true;
+}
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  double n;
+  if (number_arg(info, "setNumThreads", "n expects an integer", "n expects an integer in [1, 256]",
+                 [](double v) { return v >= 1 && v <= 256 && v == std::floor(v); }, n))
+    set_num_threads(static_cast<int>(n));
+  return info.Env().Undefined();
 }
 
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), get_num_threads()); }
@@ -578,15 +588,11 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) { return Napi::Number:
 // 16-byte aligned from malloc: W16's transposed tiles then straddled two lines per store).
 Napi::Value AllocFloat32(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsNumber()) {
-    Napi::TypeError::New(env, "allocFloat32: n expects a number").ThrowAsJavaScriptException();
+  double n;
+  if (!number_arg(info, "allocFloat32", "n expects a number", "n expects an integer in [0, min(2^31-1, maxBytes / 4)]",
+                  [](double v) { return v >= 0 && v <= 2147483647.0 && v == std::floor(v) && v * 4 <= static_cast<double>(max_bytes().load()); },
+                  n))
     return env.Undefined();
-  }
-  const double n = info[0].As<Napi::Number>().DoubleValue();
-  if (!(n >= 0 && n <= 2147483647.0 && n == std::floor(n)) || n * 4 > static_cast<double>(max_bytes().load())) {
-    Napi::RangeError::New(env, "allocFloat32: n expects an integer in [0, min(2^31-1, maxBytes / 4)]").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
   const size_t count = static_cast<size_t>(n);
   Napi::Buffer<uint8_t> buf = Napi::Buffer<uint8_t>::New(env, count * sizeof(float) + 63);  // (napi_create_buffer: not zeroed)
   const size_t skew = reinterpret_cast<uintptr_t>(buf.Data()) & 63, off = (64 - skew) & 63;
@@ -594,18 +600,11 @@ Napi::Value AllocFloat32(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SetMaxBytes(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsNumber()) {
-    Napi::TypeError::New(env, "setMaxBytes: bytes expects a number").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  const double b = info[0].As<Napi::Number>().DoubleValue();
-  if (!(b >= 1 && b <= 9007199254740991.0 && b == std::floor(b))) {
-    Napi::RangeError::New(env, "setMaxBytes: bytes expects a positive integer").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  max_bytes().store(static_cast<int64_t>(b));
-  return env.Undefined();
+  double b;
+  if (number_arg(info, "setMaxBytes", "bytes expects a number", "bytes expects a positive integer",
+                 [](double v) { return v >= 1 && v <= 9007199254740991.0 && v == std::floor(v); }, b))
+    max_bytes().store(static_cast<int64_t>(b));
+  return info.Env().Undefined();
 }
 
 Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
