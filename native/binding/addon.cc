@@ -6,6 +6,7 @@
 #include <napi.h>
 
 #include <cmath>
+#include <cstdio>
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
@@ -562,12 +563,17 @@ template <typename Ok>
 bool number_arg(const Napi::CallbackInfo& info, const char* fn, const char* type_expect, const char* range_expect, Ok ok,
                 double& v) {
   if (info.Length() < 1 || !info[0].IsNumber()) {
-    Napi::TypeError::New(info.Env(), std::string(fn) + ": " + type_expect).ThrowAsJavaScriptException();
+    static const char* const kTypes[] = {"undefined", "null", "a boolean", "a number", "a string", "a symbol", "an object", "a function", "an external", "a bigint"};
+    const int t = info.Length() < 1 ? 0 : static_cast<int>(info[0].Type());
+    Napi::TypeError::New(info.Env(), std::string(fn) + ": " + type_expect + ", got " + (t >= 0 && t < 10 ? kTypes[t] : "another type"))
+        .ThrowAsJavaScriptException();
     return false;
   }
   v = info[0].As<Napi::Number>().DoubleValue();
   if (!ok(v)) {
-    Napi::RangeError::New(info.Env(), std::string(fn) + ": " + range_expect).ThrowAsJavaScriptException();
+    char got[32];
+    std::snprintf(got, sizeof(got), "%.17g", v);
+    Napi::RangeError::New(info.Env(), std::string(fn) + ": " + range_expect + ", got " + got).ThrowAsJavaScriptException();
     return false;
   }
   return true;
