@@ -194,26 +194,13 @@ void partial_conv_forward(const ConvDesc& d) {
   }
   const float* m = d.mask ? channels_first(d.mask, d.in_cl, d.N, mc, Sin, mt, d.fn) : nullptr;
 
-  // x ⊙ mask, and the mask summed over its channels (what conv(mask, ones) reduces), then
-  // the count and ratio: every element written before it is read, so one uninitialised
-  // arena block holds them (zeroed vectors cost W10 a pass over 1 MB per call).
-  const int64_t nxm = checked_mul(d.N * d.Cin, Sin, d.fn), nms = std::max(checked_mul(d.N, Sin, d.fn), d.N * Sout);
-  float* const xm = arena(3, nxm + nms + d.N * Sout, d.fn, "the masked input, mask sum and count");
-  float* const ms = xm + nxm;
+  // The mask summed over its channels (what conv(mask, ones) reduces), then the count and
+  // the ratio: every element written before it is read, so one uninitialised arena block
+  // holds them (zeroed vectors cost W10 a pass over 1 MB per call). x ⊙ mask is formed by
+  // the SIMD driver as it gathers the input; only the portable path below needs it whole.
+  const int64_t nms = std::max(checked_mul(d.N, Sin, d.fn), d.N * Sout);
+  float* const ms = arena(3, nms + d.N * Sout, d.fn, "the mask sum and count");
   float* const cnt = ms + nms;
-  // In blocks of 16K pixels per plane, so that a few large planes still feed every thread.
-  const int64_t sblk = (Sin + 16383) / 16384;
-  parallel_for(d.N * d.Cin * sblk, 1, [&](int64_t b, int64_t e) {
-    for (int64_t it = b; it < e; ++it) {
-      const int64_t t = it / sblk, s0 = it % sblk * 16384, s1 = std::min(Sin, s0 + 16384);
-      const int64_t n = t / d.Cin, c = t % d.Cin;
-      const float* mp_ = m ? m + (n * mc + (mc == 1 ? 0 : c)) * Sin : nullptr;
-      float* o = xm + t * Sin;
-      const float* xi = x + t * Sin;
-      if (mp_) for (int64_t s = s0; s < s1; ++s) o[s] = xi[s] * mp_[s];
-      else std::memcpy(o + s0, xi + s0, static_cast<size_t>(s1 - s0) * sizeof(float));
-    }
-  });
   for (int64_t n = 0; n < d.N; ++n) {
     float* o = ms + n * Sin;
     if (!m) {
@@ -262,19 +249,36 @@ void partial_conv_forward(const ConvDesc& d) {
     ConvDesc one = d;
     one.N = 1;
     one.mode = PadMode::kZeros;
-    done = conv_fast(one, xm + n * d.Cin * Sin, w, y + n * d.Cout * Sout, ms + n * Sout, d.bias ? cnt + n * Sout : nullptr);
+    done = conv_fast(one, x + n * d.Cin * Sin, w, y + n * d.Cout * Sout, ms + n * Sout, d.bias ? cnt + n * Sout : nullptr,
+                     nullptr, m ? m + n * mc * Sin : nullptr, mc);
   }
-  const float* xp = done ? nullptr : padded_input(xm, d.N * d.Cin, d.in, d.pb, d.pa, PadMode::kZeros, 0.f, pt, d.fn);
-  if (!done) conv_planes(d, xp, w, y, [&](int64_t n, int64_t oc, float* yp) {
-    const float* r = ms + n * Sout;
-    const float* nm = cnt + n * Sout;
-    if (d.bias) {
-      const float b = d.bias[oc];
-      for (int64_t s = 0; s < Sout; ++s) yp[s] = (yp[s] * r[s] + b) * nm[s];
-    } else {
-      for (int64_t s = 0; s < Sout; ++s) yp[s] = yp[s] * r[s];
-    }
-  });
+  if (!done) {
+    // x ⊙ mask, in blocks of 16K pixels per plane, so that a few large planes still feed every thread.
+    std::vector<float> xm = scratch(checked_mul(d.N * d.Cin, Sin, d.fn), d.fn, "the masked input");
+    const int64_t sblk = (Sin + 16383) / 16384;
+    parallel_for(d.N * d.Cin * sblk, 1, [&](int64_t b, int64_t e) {
+      for (int64_t it = b; it < e; ++it) {
+        const int64_t t = it / sblk, s0 = it % sblk * 16384, s1 = std::min(Sin, s0 + 16384);
+        const int64_t n = t / d.Cin, c = t % d.Cin;
+        const float* mp_ = m ? m + (n * mc + (mc == 1 ? 0 : c)) * Sin : nullptr;
+        float* o = xm.data() + t * Sin;
+        const float* xi = x + t * Sin;
+        if (mp_) for (int64_t s = s0; s < s1; ++s) o[s] = xi[s] * mp_[s];
+        else std::memcpy(o + s0, xi + s0, static_cast<size_t>(s1 - s0) * sizeof(float));
+      }
+    });
+    const float* xp = padded_input(xm.data(), d.N * d.Cin, d.in, d.pb, d.pa, PadMode::kZeros, 0.f, pt, d.fn);
+    conv_planes(d, xp, w, y, [&](int64_t n, int64_t oc, float* yp) {
+      const float* r = ms + n * Sout;
+      const float* nm = cnt + n * Sout;
+      if (d.bias) {
+        const float b = d.bias[oc];
+        for (int64_t s = 0; s < Sout; ++s) yp[s] = (yp[s] * r[s] + b) * nm[s];
+      } else {
+        for (int64_t s = 0; s < Sout; ++s) yp[s] = yp[s] * r[s];
+      }
+    });
+  }
   if (transpose_out) store_result(y, d.y, true, d.N, d.Cout, Sout);
 
   // The returned mask: [N, 1, out...] or [N, Cout, out...] (every channel alike).

@@ -67,6 +67,20 @@ inline void every_other(const float* src, float* dst, int64_t n) {
   for (; i < n; ++i) dst[i] = src[2 * i];
 }
 
+// dst[i] = src[2i] * msk[2i] for i < n (a stride-2 phase row of a masked input; the same
+// reads as every_other).
+inline void every_other_mul(const float* src, const float* msk, float* dst, int64_t n) {
+  int64_t i = 0;
+#if defined(__SSE2__)
+  for (; i + 4 < n; i += 4) {
+    const __m128 a = _mm_mul_ps(_mm_loadu_ps(src + 2 * i), _mm_loadu_ps(msk + 2 * i));
+    const __m128 b = _mm_mul_ps(_mm_loadu_ps(src + 2 * i + 4), _mm_loadu_ps(msk + 2 * i + 4));
+    _mm_storeu_ps(dst + i, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+  }
+#endif
+  for (; i < n; ++i) dst[i] = src[2 * i] * msk[2 * i];
+}
+
 // y = (raw * scale + b) * post, over one output row (scale, post optional).
 // stream: non-temporal stores, through `wide` (the ISA's stream_row) when it has one.
 inline void finish_row(const float* raw, float* y, int64_t n, float b, const float* scale, const float* post,
@@ -336,12 +350,12 @@ bool pgemm_pays(const ConvDesc& d, const KernelTable& kt) {
 }  // namespace
 
 bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale, const float* post,
-               const PhaseStore* ps) {
+               const PhaseStore* ps, const float* xmask, int64_t xmask_c) {
   const KernelTable& kt = kernels();
   const int64_t Cig = d.Cin / d.groups, Cog = d.Cout / d.groups;
   const bool depthwise = Cig == 1 && !ps;  // (merged phases: the igemm, whose epilogue writes them)
   if (depthwise ? !kt.dwconv : !kt.igemm) return false;
-  if (depthwise && d.stride[2] == 1) {
+  if (depthwise && d.stride[2] == 1 && !xmask) {
     dwconv_direct(d, x, w, y, scale, post, d.mode == PadMode::kPartial ? PadMode::kZeros : d.mode,
                   d.mode == PadMode::kConstant ? d.pad_value : 0.f);
     return true;
@@ -350,7 +364,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const PadMode data_mode = d.mode == PadMode::kPartial ? PadMode::kZeros : d.mode;
   const float fill = d.mode == PadMode::kConstant ? d.pad_value : 0.f;
   DimPlan dim[3] = {plan_dim(d, 0, data_mode), plan_dim(d, 1, data_mode), plan_dim(d, 2, data_mode)};
-  const bool direct = reads_input_directly(d);
+  const bool direct = !xmask && reads_input_directly(d);  // (a masked input is always gathered)
   const int bo = band_dim(d);  // bands are cut along this dim
   auto extent = [&](int i) { return direct ? d.in[i] : d.out[i] + dim[i].qmax; };
   int64_t inner = 1;  // flat pixels per index of the band dim
@@ -490,6 +504,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                         r2 = dim[2].residues[static_cast<size_t>(cc)];
           for (int64_t ic = ic_lo; ic < ic_hi; ++ic) {
             const float* xc = x + (n * d.Cin + g * Cig + ic) * Sin;
+            const float* mc = xmask ? xmask + (n * xmask_c + (xmask_c == 1 ? 0 : g * Cig + ic)) * Sin : nullptr;
             float* dst = out + (ph * Cig + ic) * Ez;
             for (int64_t z0 = 0; z0 < E[0]; ++z0) {
               const int64_t s0 = src_of(0, r0, z0 + base[0]);
@@ -501,6 +516,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                   continue;
                 }
                 const float* xr = xc + (s0 * d.in[1] + s1) * d.in[2];
+                const float* mr = mc ? mc + (s0 * d.in[1] + s1) * d.in[2] : nullptr;  // x ⊙ mask: one product each
                 const int64_t base2 = base[2];
                 // interior run (source = padded coordinate - pb, inside the input) copied
                 // whole at stride 1, by a plain strided loop otherwise; edges via the map
@@ -510,14 +526,24 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                 const int64_t hi = std::max<int64_t>(lo, std::min<int64_t>(E[2], ceil_div(dim[2].in - off2, s2s) - base2));
                 if (hi > lo) {
                   const float* xs = xr + (lo + base2) * s2s + off2;
-                  if (s2s == 1) std::memcpy(row + lo, xs, static_cast<size_t>(hi - lo) * sizeof(float));
-                  else if (s2s == 2) every_other(xs, row + lo, hi - lo);
-                  else for (int64_t z2 = 0; z2 < hi - lo; ++z2) row[lo + z2] = xs[z2 * s2s];
+                  if (mr) {
+                    const float* __restrict ms = mr + (lo + base2) * s2s + off2;
+                    float* __restrict rw = row + lo;
+                    if (s2s == 1) for (int64_t z2 = 0; z2 < hi - lo; ++z2) rw[z2] = xs[z2] * ms[z2];
+                    else if (s2s == 2) every_other_mul(xs, ms, rw, hi - lo);
+                    else for (int64_t z2 = 0; z2 < hi - lo; ++z2) rw[z2] = xs[z2 * s2s] * ms[z2 * s2s];
+                  } else if (s2s == 1) {
+                    std::memcpy(row + lo, xs, static_cast<size_t>(hi - lo) * sizeof(float));
+                  } else if (s2s == 2) {
+                    every_other(xs, row + lo, hi - lo);
+                  } else {
+                    for (int64_t z2 = 0; z2 < hi - lo; ++z2) row[lo + z2] = xs[z2 * s2s];
+                  }
                 }
                 for (int64_t z2 = 0; z2 < E[2]; ++z2) {
                   if (z2 == lo && hi > lo) { z2 = hi - 1; continue; }  // the interior is done
                   const int64_t s2 = src_of(2, r2, z2 + base2);
-                  row[z2] = s2 >= 0 ? xr[s2] : (s2 == -1 ? fill : 0.f);
+                  row[z2] = s2 >= 0 ? (mr ? xr[s2] * mr[s2] : xr[s2]) : (s2 == -1 ? fill : 0.f);
                 }
               }
             }

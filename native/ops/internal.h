@@ -22,9 +22,11 @@ struct ConvDesc;
 // per-pixel scale/post when given. False when the active ISA has no such kernels.
 // With `ps`, the conv is a transposed convolution's stride phases merged into output
 // channels (see PhaseStore) and its epilogue writes them, interleaved, to ps->y instead.
+// With `xmask` (channels-first, xmask_c = 1 or Cin channels), the input is x ⊙ xmask, each
+// product formed as the input is gathered (partial convolution: no masked copy of x).
 struct PhaseStore;
 bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale, const float* post,
-               const PhaseStore* ps = nullptr);
+               const PhaseStore* ps = nullptr, const float* xmask = nullptr, int64_t xmask_c = 0);
 
 // Prepared layers: d's weight w ([Cout, Cin/g, k...]) packed for conv_fast's pixel-major
 // path (the pgemm's panels, [groups][panels][K][nr], zero-extended) when d takes that path,
