@@ -32,9 +32,12 @@ namespace {
 
 // An integer in [lo, hi] read from a JS number d, or a RangeError naming fn and the field.
 int64_t checked_int(const char* fn, const char* key, double d, int64_t lo, int64_t hi) {
-  if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi))
+  if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi)) {
+    char got[32];
+    std::snprintf(got, sizeof(got), "%.17g", d);
     range_error(std::string(fn) + ": " + key + " expects an integer in [" + std::to_string(lo) + ", " +
-                std::to_string(hi) + "], got " + std::to_string(d));
+                std::to_string(hi) + "], got " + got);
+  }
   return static_cast<int64_t>(d);
 }
 
@@ -557,33 +560,24 @@ Napi::Value Layout(const Napi::CallbackInfo& info) {
   });
 }
 
-// The one argument of a setter: a number that `ok` accepts, or a TypeError (not a number) or
-// RangeError (refused) naming the function and the argument; false when one was thrown.
-template <typename Ok>
-bool number_arg(const Napi::CallbackInfo& info, const char* fn, const char* type_expect, const char* range_expect, Ok ok,
-                double& v) {
+// The one argument of a setter, an integer in [lo, hi] (checked_int), or a TypeError naming
+// fn, the argument and what it got.
+int64_t setter_int(const Napi::CallbackInfo& info, const char* fn, const char* key, int64_t lo, int64_t hi) {
   if (info.Length() < 1 || !info[0].IsNumber()) {
-    static const char* const kTypes[] = {"undefined", "null", "a boolean", "a number", "a string", "a symbol", "an object", "a function", "an external", "a bigint"};
+    static const char* const kTypes[] = {"undefined", "null",       "a boolean",   "a number", "a string",
+                                         "a symbol",  "an object", "a function", "an external", "a bigint"};
     const int t = info.Length() < 1 ? 0 : static_cast<int>(info[0].Type());
-    Napi::TypeError::New(info.Env(), std::string(fn) + ": " + type_expect + ", got " + (t >= 0 && t < 10 ? kTypes[t] : "another type"))
-        .ThrowAsJavaScriptException();
-    return false;
+    type_error(std::string(fn) + ": " + key + " expects an integer, got " + (t >= 0 && t < 10 ? kTypes[t] : "another type"));
   }
-  v = info[0].As<Napi::Number>().DoubleValue();
-  if (!ok(v)) {
-    char got[32];
-    std::snprintf(got, sizeof(got), "%.17g", v);
-    Napi::RangeError::New(info.Env(), std::string(fn) + ": " + range_expect + ", got " + got).ThrowAsJavaScriptException();
-    return false;
-  }
-  return true;
+  return checked_int(fn, key, info[0].As<Napi::Number>().DoubleValue(), lo, hi);
 }
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
-  double n;
-  if (number_arg(info, "setNumThreads", "n expects an integer", "n expects an integer in [1, 256]",
-                 [](double v) { return v >= 1 && v <= 256 && v == std::floor(v); }, n))
-    set_num_threads(static_cast<int>(n));
+  try {
+    set_num_threads(static_cast<int>(setter_int(info, "setNumThreads", "n", 1, 256)));
+  } catch (const Error& e) {
+    return throw_js(info.Env(), e);
+  }
   return info.Env().Undefined();
 }
 
@@ -594,11 +588,12 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) { return Napi::Number:
 // 16-byte aligned from malloc: W16's transposed tiles then straddled two lines per store).
 Napi::Value AllocFloat32(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  double n;
-  if (!number_arg(info, "allocFloat32", "n expects a number", "n expects an integer in [0, min(2^31-1, maxBytes / 4)]",
-                  [](double v) { return v >= 0 && v <= 2147483647.0 && v == std::floor(v) && v * 4 <= static_cast<double>(max_bytes().load()); },
-                  n))
-    return env.Undefined();
+  int64_t n;
+  try {
+    n = setter_int(info, "allocFloat32", "n", 0, std::min<int64_t>(2147483647, max_bytes().load() / 4));
+  } catch (const Error& e) {
+    return throw_js(env, e);
+  }
   const size_t count = static_cast<size_t>(n);
   Napi::Buffer<uint8_t> buf = Napi::Buffer<uint8_t>::New(env, count * sizeof(float) + 63);  // (napi_create_buffer: not zeroed)
   const size_t skew = reinterpret_cast<uintptr_t>(buf.Data()) & 63, off = (64 - skew) & 63;
@@ -606,10 +601,11 @@ Napi::Value AllocFloat32(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SetMaxBytes(const Napi::CallbackInfo& info) {
-  double b;
-  if (number_arg(info, "setMaxBytes", "bytes expects a number", "bytes expects a positive integer",
-                 [](double v) { return v >= 1 && v <= 9007199254740991.0 && v == std::floor(v); }, b))
-    max_bytes().store(static_cast<int64_t>(b));
+  try {
+    max_bytes().store(setter_int(info, "setMaxBytes", "bytes", 1, 9007199254740991));
+  } catch (const Error& e) {
+    return throw_js(info.Env(), e);
+  }
   return info.Env().Undefined();
 }
 
