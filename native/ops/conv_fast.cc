@@ -55,40 +55,36 @@ DimPlan plan_dim(const ConvDesc& d, int i, PadMode mode) {
   return p;
 }
 
-// dst[i] = src[2 * i] for i < n (a stride-2 phase row; reads src[0 .. 2n - 1) only).
-inline void every_other(const float* src, float* dst, int64_t n) {
+// dst[i] = src[2 * i] (kMask: times msk[2 * i]) for i < n: a stride-2 phase row of the
+// input (masked: partial convolution's x ⊙ mask); reads src[0 .. 2n - 1) only.
+template <bool kMask = false>
+inline void every_other(const float* src, float* dst, int64_t n, const float* msk = nullptr) {
   int64_t i = 0;
 #if defined(__SSE2__)
   for (; i + 4 < n; i += 4) {  // reads src[2i .. 2i + 8), within 2n - 1 while i + 4 < n
-    const __m128 a = _mm_loadu_ps(src + 2 * i), b = _mm_loadu_ps(src + 2 * i + 4);
+    __m128 a = _mm_loadu_ps(src + 2 * i), b = _mm_loadu_ps(src + 2 * i + 4);
+    if (kMask) {
+      a = _mm_mul_ps(a, _mm_loadu_ps(msk + 2 * i));
+      b = _mm_mul_ps(b, _mm_loadu_ps(msk + 2 * i + 4));
+    }
     _mm_storeu_ps(dst + i, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
   }
 #endif
-  for (; i < n; ++i) dst[i] = src[2 * i];
+  for (; i < n; ++i) dst[i] = kMask ? src[2 * i] * msk[2 * i] : src[2 * i];
 }
 
-// dst[i] = src[2i] * msk[2i] for i < n (a stride-2 phase row of a masked input; the same
-// reads as every_other).
-inline void every_other_mul(const float* src, const float* msk, float* dst, int64_t n) {
-  int64_t i = 0;
-#if defined(__SSE2__)
-  for (; i + 4 < n; i += 4) {
-    const __m128 a = _mm_mul_ps(_mm_loadu_ps(src + 2 * i), _mm_loadu_ps(msk + 2 * i));
-    const __m128 b = _mm_mul_ps(_mm_loadu_ps(src + 2 * i + 4), _mm_loadu_ps(msk + 2 * i + 4));
-    _mm_storeu_ps(dst + i, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
-  }
-#endif
-  for (; i < n; ++i) dst[i] = src[2 * i] * msk[2 * i];
+// One element of a conv's epilogue: (raw * scale + b) * post, scale and post optional (null),
+// a multiply and an add, each rounded (never fused: the same bits on every path).
+inline float finish_one(float raw, float b, const float* scale, const float* post, int64_t i) {
+  const float v = (scale ? raw * scale[i] : raw) + b;
+  return post ? v * post[i] : v;
 }
 
 // y = (raw * scale + b) * post, over one output row (scale, post optional).
 // stream: non-temporal stores, through `wide` (the ISA's stream_row) when it has one.
 inline void finish_row(const float* raw, float* y, int64_t n, float b, const float* scale, const float* post,
                        bool stream = false, StreamRowFn wide = nullptr) {
-  auto one = [&](int64_t i) {
-    const float v = (scale ? raw[i] * scale[i] : raw[i]) + b;
-    y[i] = post ? v * post[i] : v;
-  };
+  auto one = [&](int64_t i) { y[i] = finish_one(raw[i], b, scale, post, i); };
   if (stream && wide) {
     wide(raw, b, scale, post, y, n);
     return;
@@ -530,7 +526,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                     const float* __restrict ms = mr + (lo + base2) * s2s + off2;
                     float* __restrict rw = row + lo;
                     if (s2s == 1) for (int64_t z2 = 0; z2 < hi - lo; ++z2) rw[z2] = xs[z2] * ms[z2];
-                    else if (s2s == 2) every_other_mul(xs, ms, rw, hi - lo);
+                    else if (s2s == 2) every_other<true>(xs, rw, hi - lo, ms);
                     else for (int64_t z2 = 0; z2 < hi - lo; ++z2) rw[z2] = xs[z2 * s2s] * ms[z2 * s2s];
                   } else if (s2s == 1) {
                     std::memcpy(row + lo, xs, static_cast<size_t>(hi - lo) * sizeof(float));
@@ -694,7 +690,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
               kt.pgemm(kc, wpk, trows + k0, tl[3 * t], tl[3 * t + 1], ct + t * PM * PR, k0 > 0);
             }
           }
-          // (finish_row's operations in its order: the same bits as the igemm's epilogue)
+          // (finish_one: the same bits as the igemm's epilogue)
           for (int64_t t = 0; t < nt; ++t) {
             const float* cs = ct + t * PM * PR;
             const int64_t len = tl[3 * t + 1], ys = tl[3 * t + 2];
@@ -704,11 +700,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
               const int64_t oc = g * Cog + j0 + j;
               float* yr = y + (n * d.Cout + oc) * Sout + ys;
               const float bv = d.bias ? d.bias[oc] : 0.f;
-              for (int64_t i = 0; i < len; ++i) {
-                const float raw = cs[i * PR + j];
-                const float v = (sc ? raw * sc[i] : raw) + bv;
-                yr[i] = po ? v * po[i] : v;
-              }
+              for (int64_t i = 0; i < len; ++i) yr[i] = finish_one(cs[i * PR + j], bv, sc, po, i);
             }
           }
         }
