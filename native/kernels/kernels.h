@@ -51,9 +51,9 @@ using StreamPairsFn = void (*)(const float* a, const float* c, float b, float* y
 //   out[r * ldo + c] = bias + sum_{s, t1, t2} w[(s * kh + t1) * kw + t2] * in[s * (rows + kh - 1) + r + t1][c + t2 * dil]
 // for r < rows, c < width. A slice's rows may be any pointers (rows = 1 serves any row stride
 // or dilation: in[s * kh + t1] is tap t1's row). One FMA chain per pixel in tap order
-// (s, t1, t2) from zero, then + bias: the same bits however a plane is cut into blocks.
-// stream: non-temporal stores where aligned (for outputs far larger than the caches; the
-// kernel fences them). Prefetched along the sweep, for the next block: pf, npf rows of pf_len
+// (s, t1, t2) from zero, then + bias: the same bits however a plane is cut into blocks or
+// its rows into column ranges (a range's rows point at its first padded column, its out at
+// its first output column; ldo stays the row stride). Prefetched along the sweep, for the next block: pf, npf rows of pf_len
 // floats it reads, and the next_rows output rows after this block (out + (rows + j) * ldo).
 struct DwBlock {
   const float* const* in;
@@ -61,7 +61,6 @@ struct DwBlock {
   float bias;
   float* out;
   int64_t ldo, rows, width, depth, kh, kw, dil;
-  bool stream;
   const float* const* pf;
   int64_t npf, pf_len, next_rows;
 };

@@ -163,13 +163,15 @@ namespace {
 
 // Depthwise with unit stride along the last dim. Blocks of output rows go to the ISA's
 // block kernel (register tiles of rows x pixels, each input vector loaded once per tile for
-// every output row it feeds), which reads padded rows: the input rows themselves where no
-// padded column is read; otherwise a padded copy of each row, made once in a small
-// per-thread ring (its interior copied whole, the few edge columns through the padding map)
-// and reused by every block that reads it. (Copying measured faster than masked edge loads
-// from the input when the input is not in cache.) A row of padding (constant modes) is a
-// shared row of the fill value. Every pixel is one FMA chain in tap order whatever the block
-// or work split, so the results are bit-identical for any thread count.
+// every output row it feeds), which reads padded rows. Each block is cut into three column
+// ranges: the interior, whose taps read only input columns, takes the input rows themselves
+// (no copy); the two edges, which read padded columns, take padded copies of just their
+// columns, made once per row in a small per-thread ring (inside columns copied whole, the
+// rest through the padding map) and reused by every block that reads the row. (Copying the
+// whole row instead cost W9 15%; masked edge loads from the input measured slower than these
+// copies when the input is not in cache.) A row of padding (constant modes) is a shared row
+// of the fill value. Every pixel is one FMA chain in tap order whatever the block, column
+// range or work split, so the results are bit-identical for any thread count.
 void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale,
                    const float* post, PadMode mode, float fill) {
   const DwconvFn::BlockFn block = kernels().dwconv.block;
@@ -180,10 +182,22 @@ void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, 
   const int64_t kd = d.k[0], kh = d.k[1], kw = d.k[2], D = d.out[0], H = d.out[1], W = d.out[2];
   const int64_t Hin = d.in[1], Win = d.in[2], pb2 = d.pb[2], Cin = d.Cin, Cout = d.Cout;
   const int64_t s0st = d.stride[0], s0dl = d.dil[0], s1st = d.stride[1], s1dl = d.dil[1], dil2 = d.dil[2];
-  const int64_t Wp = W + (kw - 1) * dil2;  // padded columns the taps read
+  const int64_t reach = (kw - 1) * dil2;  // padded columns a pixel's taps read past its own
+  const int64_t Wp = W + reach;           // padded columns the taps read
   // Padded columns [clo, chi) are input columns c - pb2; the rest come through the map.
   const int64_t clo = std::min(Wp, pb2), chi = std::max(clo, std::min(Wp, pb2 + Win));
-  const bool in_place = clo == 0 && chi == Wp;  // no padded column read: the input rows as they are
+  // Large inputs (beyond the caches) are prefetched a block ahead, and read in place where
+  // they can be: output columns [cl, cr) read padded columns inside [clo, chi) only, so they
+  // take the input rows themselves. cl and cr - cl are whole vectors of 16, and the right
+  // edge takes the rest. A cached input is copied whole (cheaper than three kernel calls per
+  // block with narrow edges: W5 at 2 threads 0.094 -> 0.115 ms split).
+  const bool large_in = checked_mul(d.N * Cin, Sin, d.fn) >= (int64_t{1} << 20);
+  int64_t cl = clo == 0 ? 0 : std::min(W, (clo + 15) / 16 * 16), cr = std::max(cl, chi - reach);
+  if (cr < W) cr = cl + (cr - cl) / 16 * 16;
+  const bool whole = cl == 0 && cr == W;  // no padded column read at all
+  if (!whole && (!large_in || cr - cl < 32)) cl = cr = W;  // all through the ring
+  const int64_t left_cols = cl > 0 ? cl + reach : 0;       // padded columns [0, left_cols) copied
+  const int64_t right_cols = cr < W ? Wp - cr : 0;         // padded columns [cr, Wp) copied
   // Unit stride and dilation along rows: a block of R output rows reads R + kh - 1 rows.
   // Otherwise one output row per block, reading rows o1 * stride + t1 * dil.
   const bool shared = s1st == 1 && s1dl == 1;
@@ -196,15 +210,9 @@ void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, 
   for (int64_t v : m1) need_fill = need_fill || v < 0;
   const std::vector<float> fill_row(static_cast<size_t>(need_fill ? Wp : 0), fill);
 
-  // Outputs far beyond the caches are written around them (streaming stores: no read for
-  // ownership) unless read back here (scale, post); the padded rows then start at the output
-  // rows' alignment, so that the kernel's whole tiles load and store whole cache lines. Large
-  // inputs are prefetched a block ahead.
   const bool fuse_bias = !scale && !post;
-  const bool stream = fuse_bias && checked_mul(d.N * Cout, Sout, d.fn) >= (int64_t{4} << 20);
-  const bool align_rows = stream && W % 16 == 0;
-  const bool prefetch_in = checked_mul(d.N * Cin, Sin, d.fn) >= (int64_t{1} << 20);
-  const int64_t ld = (Wp + 15) / 16 * 16 + (align_rows ? 16 : 0);
+  // A ring slot: the left edge's columns, then the right edge's, each from a 64-byte boundary.
+  const int64_t ld_left = (left_cols + 15) / 16 * 16, ld = ld_left + (right_cols + 15) / 16 * 16;
 
   // Work items: (image, channel, depth index, band of rows); bands only to feed the threads.
   const int threads = get_num_threads();
@@ -218,27 +226,43 @@ void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, 
   const int64_t nbands = (H + band - 1) / band;
 
   // Per-thread scratch: the ring (64-byte aligned slots) and, a whole number of cache lines
-  // apart, the ring tags, the kernel's row table and the next block's rows to prefetch.
+  // apart, the ring tags, the kernel's row tables (left, interior, right) and the next
+  // block's rows to prefetch.
   const int64_t slots = kd * span;
-  const int64_t ring_floats = in_place ? 0 : checked_mul(slots, ld, d.fn);
+  const int64_t ring_floats = checked_mul(slots, ld, d.fn);
   float* rings = arena(0, checked_mul(threads, ring_floats, d.fn) + 16, d.fn, "the per-thread row rings");
   rings += (16 - reinterpret_cast<uintptr_t>(rings) / sizeof(float) % 16) % 16;
   const int64_t pstride = (slots + 7) / 8 * 8 + 8;
   std::vector<int64_t> tags_all(static_cast<size_t>(threads * pstride));
-  std::vector<const float*> ptrs_all(static_cast<size_t>(2 * threads * pstride));
+  std::vector<const float*> ptrs_all(static_cast<size_t>(4 * threads * pstride));
+
+  // Padded columns [a, b) of input row xr to dst[0, b - a).
+  auto copy_cols = [&](const float* xr, int64_t a, int64_t b, float* dst) {
+    const int64_t ia = std::max(a, clo), ib = std::min(b, chi);
+    for (int64_t c = a; c < std::min(b, ia); ++c) {
+      const int64_t s2 = m2[static_cast<size_t>(c)];
+      dst[c - a] = s2 < 0 ? fill : xr[s2];
+    }
+    if (ib > ia) std::memcpy(dst + (ia - a), xr + (ia - pb2), static_cast<size_t>(ib - ia) * sizeof(float));
+    for (int64_t c = std::max(a, std::max(ia, ib)); c < b; ++c) {
+      const int64_t s2 = m2[static_cast<size_t>(c)];
+      dst[c - a] = s2 < 0 ? fill : xr[s2];
+    }
+  };
 
   parallel_for_tid(planes * nbands, 1, threads, [&](int tid, int64_t b, int64_t e) {
     float* ring = rings + tid * ring_floats;
     int64_t* tag = tags_all.data() + tid * pstride;
-    const float** ptr = ptrs_all.data() + 2 * tid * pstride;
-    const float** pf = ptr + pstride;
+    const float** ptr_l = ptrs_all.data() + 4 * tid * pstride;
+    const float** ptr_i = ptr_l + pstride;
+    const float** ptr_r = ptr_i + pstride;
+    const float** pf = ptr_r + pstride;
     for (int64_t it = b; it < e; ++it) {
       const int64_t bi = it % nbands, plane = it / nbands;
       const int64_t o0 = plane % D, nc = plane / D, oc = nc % Cout, n = nc / Cout;
       const float* xp = x + (n * Cin + oc / Cog) * Sin;
       const float bv = d.bias ? d.bias[oc] : 0.f;
       float* yp = y + (n * Cout + oc) * Sout + o0 * H * W;
-      const int64_t roff = align_rows ? static_cast<int64_t>(reinterpret_cast<uintptr_t>(yp) / sizeof(float) % 16) : 0;
       std::fill(tag, tag + slots, int64_t{-1});
       const int64_t o_end = std::min(H, (bi + 1) * band);
       // Input row of depth tap t0 and padded row p (null: a row of padding).
@@ -250,44 +274,45 @@ void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, 
         const int64_t r = std::min(R, o_end - o1), nrow = shared ? r + kh - 1 : kh;
         for (int64_t t0 = 0; t0 < kd; ++t0)
           for (int64_t i = 0; i < nrow; ++i) {
-            const int64_t p = shared ? o1 + i : o1 * s1st + i * s1dl;
+            const int64_t p = shared ? o1 + i : o1 * s1st + i * s1dl, j = t0 * nrow + i;
             const float* xr = src_row(t0, p);
-            const float* src = xr;
-            if (!xr) {
-              src = fill_row.data();
-            } else if (!in_place) {
-              const int64_t slot = t0 * span + p % span;
-              float* dst = ring + slot * ld + roff;
-              if (tag[slot] != p) {
-                tag[slot] = p;
-                for (int64_t c = 0; c < clo; ++c) {
-                  const int64_t s2 = m2[static_cast<size_t>(c)];
-                  dst[c] = s2 < 0 ? fill : xr[s2];
-                }
-                if (chi > clo) std::memcpy(dst + clo, xr + (clo - pb2), static_cast<size_t>(chi - clo) * sizeof(float));
-                for (int64_t c = chi; c < Wp; ++c) {
-                  const int64_t s2 = m2[static_cast<size_t>(c)];
-                  dst[c] = s2 < 0 ? fill : xr[s2];
-                }
-              }
-              src = dst;
+            if (!xr) {  // a row of padding: every range reads the fill row
+              ptr_l[j] = fill_row.data();
+              ptr_i[j] = fill_row.data() + cl;
+              ptr_r[j] = fill_row.data() + cr;
+              continue;
             }
-            ptr[t0 * nrow + i] = src;
+            if (cr > cl) ptr_i[j] = xr + (cl - pb2);  // (cl >= clo = pb2 when there is an interior)
+            if (left_cols == 0 && right_cols == 0) continue;
+            const int64_t slot = t0 * span + p % span;
+            float* dst = ring + slot * ld;
+            if (tag[slot] != p) {
+              tag[slot] = p;
+              copy_cols(xr, 0, left_cols, dst);
+              copy_cols(xr, Wp - right_cols, Wp, dst + ld_left);
+            }
+            ptr_l[j] = dst;
+            ptr_r[j] = dst + ld_left;
           }
-        // The input rows the next block reads first (not yet in the ring) are prefetched
-        // during this one, as are the output rows it writes.
+        // The input rows the next block reads first (not yet read) are prefetched during
+        // this one's interior, as are the output rows it writes.
         const int64_t o1n = o1 + r, rn = std::max<int64_t>(0, std::min(R, o_end - o1n));
         int64_t npf = 0;
-        if (prefetch_in && rn > 0)
+        if (large_in && rn > 0)
           for (int64_t t0 = 0; t0 < kd; ++t0) {
             const int64_t i0 = shared ? r + kh - 1 : 0, i1 = shared ? rn + r + kh - 1 : kh;
             for (int64_t i = i0; i < i1; ++i) {
               const float* xr = src_row(t0, shared ? o1 + i : o1n * s1st + (i - i0) * s1dl);
-              if (xr) pf[npf++] = xr;
+              if (xr) pf[npf++] = xr + (cl < cr ? cl - pb2 : 0);
             }
           }
         float* yr = yp + o1 * W;
-        block(DwBlock{ptr, w + oc * K, fuse_bias ? bv : 0.f, yr, W, r, W, kd, kh, kw, dil2, stream, pf, npf, Win, rn});
+        const float* wk = w + oc * K;
+        const float bb = fuse_bias ? bv : 0.f;
+        if (cl > 0) block(DwBlock{ptr_l, wk, bb, yr, W, r, cl, kd, kh, kw, dil2, pf, cl < cr ? 0 : npf, Win, rn});
+        if (cr > cl)
+          block(DwBlock{ptr_i, wk, bb, yr + cl, W, r, cr - cl, kd, kh, kw, dil2, pf, npf, cr - cl + reach, rn});
+        if (cr < W) block(DwBlock{ptr_r, wk, bb, yr + cr, W, r, W - cr, kd, kh, kw, dil2, pf, 0, 0, rn});
         if (!fuse_bias)
           for (int64_t rr = 0; rr < r; ++rr) {
             const int64_t ys = (o0 * H + o1 + rr) * W;

@@ -582,6 +582,26 @@ static void test_dwconv_paths(std::mt19937& r) {
   run_case("dw 3-D 3x3x3", shape(3, 1, 2, 2, 2, {4, 7, 26}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, Z), r);
   run_case("dw 5x5 constant", shape(2, 1, 2, 2, 2, {8, 17}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, {2, 2}, PadMode::kConstant), r);
   run_case("dw 3x3 partial", shape(2, 1, 2, 2, 2, {9, 30}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kPartial), r);
+  // Inputs of >= 1 Mi floats: the interior of each row read in place, the edges from padded
+  // copies (row strides keep the outputs, and the reference's work, small).
+  run_case("dw 5x5 reflect large", shape(2, 1, 1, 1, 1, {700, 1500}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, {2, 2}, PadMode::kReflect), r);
+  run_case("dw 3x3 d2 circular large", shape(2, 1, 1, 1, 1, {1000, 1100}, {3, 3}, {50, 1}, {2, 2}, {2, 2}, {2, 2}, PadMode::kCircular), r);
+  run_case("dw 7x7 replicate asym large", shape(2, 1, 1, 1, 1, {1000, 1049}, {7, 7}, {97, 1}, {1, 1}, {3, 1}, {2, 5}, PadMode::kReplicate), r);
+  run_case("dw 3x3 constant large", shape(2, 1, 2, 2, 2, {520, 1030}, {3, 3}, {64, 1}, {1, 1}, {1, 2}, {3, 0}, PadMode::kConstant), r);
+  run_case("dw 4x6 d2 symmetric large", shape(2, 1, 1, 1, 1, {1100, 1000}, {4, 6}, {111, 1}, {1, 2}, {2, 21}, {1, 19}, PadMode::kSymmetric), r);
+  // The same column cases on cached inputs (padded copies of whole rows).
+  run_case("dw 5x5 reflect wide", shape(2, 1, 2, 2, 2, {9, 133}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, {2, 2}, PadMode::kReflect), r);
+  run_case("dw 3x3 zeros wide", shape(2, 1, 3, 3, 3, {11, 97}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z), r);
+  run_case("dw 7x7 replicate wide", shape(2, 1, 2, 2, 2, {10, 120}, {7, 7}, {1, 1}, {1, 1}, {3, 3}, {3, 3}, PadMode::kReplicate), r);
+  run_case("dw 3x3 d3 circular wide", shape(2, 1, 2, 2, 2, {12, 101}, {3, 3}, {1, 1}, {3, 3}, {3, 3}, {3, 3}, PadMode::kCircular), r);
+  run_case("dw 5x5 symmetric asym", shape(2, 1, 2, 2, 2, {9, 90}, {5, 5}, {1, 1}, {1, 1}, {1, 4}, {3, 0}, PadMode::kSymmetric), r);
+  run_case("dw 5x5 constant wide", shape(2, 1, 2, 2, 2, {8, 77}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, {2, 2}, PadMode::kConstant), r);
+  run_case("dw 3x3 left pad only", shape(2, 1, 2, 2, 2, {7, 66}, {3, 3}, {1, 1}, {1, 1}, {1, 2}, {1, 0}, Z), r);
+  run_case("dw 3x3 right pad only", shape(2, 1, 2, 2, 2, {7, 66}, {3, 3}, {1, 1}, {1, 1}, {1, 0}, {1, 2}, PadMode::kReflect), r);
+  run_case("dw 4x6 d2 wide pads", shape(2, 1, 2, 2, 2, {9, 150}, {4, 6}, {1, 1}, {2, 2}, {5, 21}, {4, 19}, PadMode::kReplicate), r);
+  run_case("dw 3x3 row stride 2 wide", shape(2, 1, 2, 2, 2, {15, 81}, {3, 3}, {2, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kReflect), r);
+  run_case("dw 3-D 3x3x3 wide", shape(3, 1, 2, 2, 2, {3, 5, 70}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, PadMode::kCircular), r);
+  run_case("dw 3x3 channels-last wide", shape(2, 2, 3, 3, 3, {6, 90}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kReflect, true, true), r);
   // row kernel (stride along the row)
   run_case("dw 3x3 s2 rows", shape(2, 1, 3, 3, 3, {14, 41}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, Z), r);
   run_case("dw 1-D k5 s3", shape(1, 2, 2, 4, 2, {100}, {5}, {3}, {1}, {2}, {2}, PadMode::kReflect), r);
