@@ -27,7 +27,7 @@ async function measure(fn, reps, hooks) {
 
 // ---------------------------------------------------------------- arguments
 function parseArgs(argv) {
-  const a = { filter: null, threads: null, quick: false, json: false, peers: null, out: null, budget: 540 };
+  const a = { filter: null, threads: null, quick: false, json: false, peers: null, out: null, budget: null, rounds: 1 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, null];
@@ -42,6 +42,7 @@ function parseArgs(argv) {
       case '--peers': a.peers = value().split(',').map((s) => s.trim()).filter(Boolean); break;
       case '--out': a.out = value(); break;
       case '--budget': a.budget = Number(value()); break;
+      case '--rounds': a.rounds = Number(value()); break;
       case '--quick': a.quick = true; break;
       case '--json': a.json = true; break;
       case '--async': a.async = true; break;
@@ -53,6 +54,8 @@ function parseArgs(argv) {
   }
   if (a.threads && a.threads.some((t) => !Number.isInteger(t) || t < 1 || t > 256))
     throw new Error('--threads expects positive integers, e.g. --threads 1,2');
+  if (!Number.isInteger(a.rounds) || a.rounds < 1 || a.rounds > 9) throw new Error('--rounds expects an integer from 1 to 9');
+  if (a.budget === null) a.budget = 540 * a.rounds;
   return a;
 }
 
@@ -64,7 +67,10 @@ const HELP = `usage: node bench/run.cjs [options]
   --async             also time convkit's async form (nameAsync) and the event-loop p99 delay
   --peers a,b         only these peers (onnxruntime, tfjs-wasm, sharp, js)
   --out file          where to write the JSON (default bench/results/latest.json)
-  --budget seconds    soft time limit: past it, remaining cells use short repetition caps (default 540)`;
+  --budget seconds    soft time limit: past it, remaining cells use short repetition caps (default 540 per round)
+  --rounds n          measure each workload n times, convkit and the peers taking turns (convkit
+                      first in odd rounds, last in even ones); a cell reports the round whose
+                      median is the median of the rounds' (default 1)`;
 
 // ---------------------------------------------------------------- small formatting helpers
 const fmtMs = (ms) => (!Number.isFinite(ms) ? '—' : ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3));
@@ -194,34 +200,61 @@ async function main() {
       return { res: null, failure: `its process failed (status ${r.status}${r.signal ? ', ' + r.signal : ''})` };
     }
   };
+  // One round of every peer on workload w: their cells (peers that do not run it: n/a).
   const runPeers = (w) => {
+    const out = [];
     for (const file of peerFiles) {
       const mod = require(`./peers/${file}.cjs`);
       const info = peerInfo.get(file);
       const why = mod.supports(w) || (info && !info.ok ? info.error : null);
       if (why) { // not this workload, or a peer that failed to load: n/a, no process
-        for (const t of threadList) cells.push({ key: w.key, id: w.id, threads: t, impl: mod.name, status: 'n/a', reason: why });
+        for (const t of threadList) out.push({ key: w.key, id: w.id, threads: t, impl: mod.name, status: 'n/a', reason: why });
         continue;
       }
       const child = runChild(['--peer-child', file], w);
       const res = child.res || { name: mod.name, ok: false, version: null, notes: [], error: child.failure, cells: [] };
       if (!info || (!info.ok && res.ok))
         peerInfo.set(file, { name: res.name, ok: res.ok, version: res.version, notes: res.notes, error: res.error, threadsUsedNote: res.threadsUsedNote });
-      for (const c of res.cells) cells.push(c);
-      if (!res.ok) for (const t of threadList) cells.push({ key: w.key, id: w.id, threads: t, impl: res.name, status: 'n/a', reason: res.error });
+      for (const c of res.cells) out.push(c);
+      if (!res.ok) for (const t of threadList) out.push({ key: w.key, id: w.id, threads: t, impl: res.name, status: 'n/a', reason: res.error });
     }
+    return out;
   };
-  for (const w of workloads) {
+  // One round of convkit on workload w: [{ ckCell, overBudget }] per thread count.
+  const runConvkit = (w) => {
     const child = runChild(['--convkit-child', ...(args.async ? ['--async'] : [])], w);
-    const res = child.res || threadList.map((t) => ({
+    return child.res || threadList.map((t) => ({
       ckCell: { key: w.key, id: w.id, threads: t, impl: 'convkit', threadsUsed: t, status: 'error', reason: child.failure },
       overBudget: false,
     }));
-    for (const { ckCell, overBudget } of res) {
-      cells.push(ckCell);
-      ckDone.set(`${w.key}/${ckCell.threads}`, { ckCell, overBudget });
+  };
+  // Several rounds of one cell: the round whose median is the median of the rounds' (so its
+  // fields stay one measurement's), with the min and max over all rounds and every round's median.
+  const combine = (list) => {
+    const ok = list.filter((c) => c.status === 'ok');
+    if (list.length === 1 || ok.length === 0) return list[0];
+    const sorted = [...ok].sort((a, b) => a.median - b.median);
+    const c = { ...sorted[(sorted.length - 1) >> 1] };
+    c.min = Math.min(...ok.map((x) => x.min));
+    c.max = Math.max(...ok.map((x) => x.max));
+    c.roundMedians = ok.map((x) => x.median);
+    return c;
+  };
+  for (const w of workloads) {
+    const ckRounds = [], peerRounds = [];
+    for (let r = 0; r < args.rounds; r++) {
+      if (r % 2 === 0) ckRounds.push(runConvkit(w));
+      peerRounds.push(runPeers(w));
+      if (r % 2 === 1) ckRounds.push(runConvkit(w));
     }
-    runPeers(w);
+    threadList.forEach((t, i) => {
+      const mine = ckRounds.map((res) => res.find((x) => x.ckCell.threads === t) || res[i]);
+      const ckCell = combine(mine.map((x) => x.ckCell));
+      cells.push(ckCell);
+      ckDone.set(`${w.key}/${t}`, { ckCell, overBudget: mine.some((x) => x.overBudget) });
+    });
+    for (const c0 of peerRounds[0])
+      cells.push(combine(peerRounds.map((cs) => cs.find((c) => c.impl === c0.impl && c.threads === c0.threads) || c0)));
   }
   // Every selected peer, in table order (one that no workload needed is listed as such).
   const peers = peerFiles.map((file) => {
@@ -262,7 +295,7 @@ async function main() {
     date: new Date().toISOString(),
     machine: { ...machineInfo(), loadavgStart },
     runtimeInfo: ck.runtimeInfo(),
-    options: { threads: threadList, quick: args.quick, filter: args.filter, async: !!args.async, reps: REPS, budgetSeconds: args.budget },
+    options: { threads: threadList, quick: args.quick, filter: args.filter, async: !!args.async, reps: REPS, budgetSeconds: args.budget, rounds: args.rounds },
     probes: Object.fromEntries(threadList.map((t) => [t, {
       probeSeconds, copyMegabytes: COPY_PROBE_MB,
       fmaGflops: +peakFor(t).fmaGflops.toFixed(2), copyGBs: +peakFor(t).copyGBs.toFixed(2), samples: peakFor(t).samples,
@@ -493,6 +526,8 @@ function renderTable(result, rows, peers, workloads, threadList, outFile) {
   const L = [];
   const m = result.machine, ri = result.runtimeInfo;
   L.push(`convkit bench — ${result.date}${result.options.quick ? '  (--quick: smoke test, not a measurement)' : ''}`);
+  if (result.options.rounds > 1)
+    L.push(`rounds: ${result.options.rounds}, convkit and its peers taking turns; each cell is its median round (min–max over all rounds)`);
   L.push(`machine: ${m.cpu}, ${m.logicalCpus} logical CPUs, ${m.memoryGiB} GiB, ${m.platform} ${m.arch}, node ${m.node}`);
   L.push(`load average (1/5/15 min) at start ${m.loadavgStart.join(' ')}, at end ${m.loadavg.join(' ')}`);
   L.push(`convkit ${ri.version}: isa ${ri.isa} (detected ${ri.detectedIsa})`);
