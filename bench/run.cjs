@@ -144,6 +144,7 @@ async function main() {
     return;
   }
   const started = nowMs();
+  const startedAt = new Date().toISOString();
   const loadavgStart = os.loadavg().map((v) => +v.toFixed(2));
   const cpuStart = cpuSnapshot();
   const REPS = args.quick ? QUICK_REPS : FULL_REPS;
@@ -292,7 +293,8 @@ async function main() {
   const peakFor = (t) => probes[t];
   const result = {
     schema: 1,
-    date: new Date().toISOString(),
+    date: new Date().toISOString(), // the end of the run
+    startedAt,
     machine: { ...machineInfo(), loadavgStart },
     runtimeInfo: ck.runtimeInfo(),
     options: { threads: threadList, quick: args.quick, filter: args.filter, async: !!args.async, reps: REPS, budgetSeconds: args.budget, rounds: args.rounds },
@@ -525,7 +527,7 @@ function fmtBytes(b) {
 function renderTable(result, rows, peers, workloads, threadList, outFile) {
   const L = [];
   const m = result.machine, ri = result.runtimeInfo;
-  L.push(`convkit bench — ${result.date}${result.options.quick ? '  (--quick: smoke test, not a measurement)' : ''}`);
+  L.push(`convkit bench — ${result.startedAt ? result.startedAt + ' to ' : ''}${result.date}${result.options.quick ? '  (--quick: smoke test, not a measurement)' : ''}`);
   if (result.options.rounds > 1)
     L.push(`rounds: ${result.options.rounds}, convkit and its peers taking turns; each cell is its median round (min–max over all rounds)`);
   L.push(`machine: ${m.cpu}, ${m.logicalCpus} logical CPUs, ${m.memoryGiB} GiB, ${m.platform} ${m.arch}, node ${m.node}`);
