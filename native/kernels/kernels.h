@@ -53,8 +53,9 @@ using StreamPairsFn = void (*)(const float* a, const float* c, float b, float* y
 // or dilation: in[s * kh + t1] is tap t1's row). One FMA chain per pixel in tap order
 // (s, t1, t2) from zero, then + bias: the same bits however a plane is cut into blocks or
 // its rows into column ranges (a range's rows point at its first padded column, its out at
-// its first output column; ldo stays the row stride). Prefetched along the sweep, for the next block: pf, npf rows of pf_len
-// floats it reads, and the next_rows output rows after this block (out + (rows + j) * ldo).
+// its first output column; ldo stays the row stride). Prefetched along the sweep, for the
+// next block: pf, npf rows of pf_len floats it reads, and the next_rows output rows after
+// this block (out + (rows + j) * ldo).
 struct DwBlock {
   const float* const* in;
   const float* w;
