@@ -1,6 +1,8 @@
 #include "padmap.h"
 
+#include <algorithm>
 #include <cstddef>
+#include <cstring>
 
 namespace convkit {
 
@@ -49,6 +51,15 @@ std::vector<int64_t> pad_index_map(PadMode mode, int64_t n, int64_t before, int6
   std::vector<int64_t> map(len > 0 ? static_cast<size_t>(len) : 0);
   for (int64_t j = 0; j < len; ++j) map[static_cast<size_t>(j)] = pad_source_index(mode, j, n, before, after);
   return map;
+}
+
+void copy_padded_row(const int64_t* map, const float* src, int64_t shift, int64_t lo, int64_t hi, int64_t a, int64_t b,
+                     float fill, float* dst) {
+  const int64_t ia = std::min(b, std::max(a, lo)), ib = std::max(ia, std::min(b, hi));
+  auto mapped = [&](int64_t c) { dst[c - a] = map[c] < 0 ? fill : src[map[c]]; };
+  for (int64_t c = a; c < ia; ++c) mapped(c);
+  if (ib > ia) std::memcpy(dst + (ia - a), src + (ia - shift), static_cast<size_t>(ib - ia) * sizeof(float));
+  for (int64_t c = ib; c < b; ++c) mapped(c);
 }
 
 }  // namespace convkit

@@ -29,4 +29,10 @@ int64_t pad_source_index(PadMode mode, int64_t j, int64_t n, int64_t before, int
 // The whole map of one dimension: out[j] = pad_source_index(mode, j, n, before, after).
 std::vector<int64_t> pad_index_map(PadMode mode, int64_t n, int64_t before, int64_t after);
 
+// Padded coordinates [a, b) of one input row src through its dimension's map, to
+// dst[0, b - a): the run [lo, hi), whose sources are c - shift (the caller's identity run,
+// inside the input), copied whole; every other coordinate through the map (source < 0: fill).
+void copy_padded_row(const int64_t* map, const float* src, int64_t shift, int64_t lo, int64_t hi, int64_t a, int64_t b,
+                     float fill, float* dst);
+
 }  // namespace convkit

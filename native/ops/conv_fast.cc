@@ -73,6 +73,19 @@ inline void every_other(const float* src, float* dst, int64_t n, const float* ms
   for (; i < n; ++i) dst[i] = kMask ? src[2 * i] * msk[2 * i] : src[2 * i];
 }
 
+// dst[i] = src[i * s] (kMask: times msk[i * s]) for i < n: a run of one phase row of the
+// input, at stride s along the row.
+template <bool kMask>
+inline void strided_run(const float* src, const float* msk, int64_t s, int64_t n, float* dst) {
+  if (s == 2) {
+    every_other<kMask>(src, dst, n, msk);
+  } else if (!kMask && s == 1) {
+    std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
+  } else {
+    for (int64_t i = 0; i < n; ++i) dst[i] = kMask ? src[i * s] * msk[i * s] : src[i * s];
+  }
+}
+
 // One element of a conv's epilogue: (raw * scale + b) * post, scale and post optional (null),
 // a multiply and an add, each rounded (never fused: the same bits on every path).
 inline float finish_one(float raw, float b, const float* scale, const float* post, int64_t i) {
@@ -236,19 +249,6 @@ void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, 
   std::vector<int64_t> tags_all(static_cast<size_t>(threads * pstride));
   std::vector<const float*> ptrs_all(static_cast<size_t>(4 * threads * pstride));
 
-  // Padded columns [a, b) of input row xr to dst[0, b - a).
-  auto copy_cols = [&](const float* xr, int64_t a, int64_t b, float* dst) {
-    const int64_t ia = std::max(a, clo), ib = std::min(b, chi);
-    for (int64_t c = a; c < std::min(b, ia); ++c) {
-      const int64_t s2 = m2[static_cast<size_t>(c)];
-      dst[c - a] = s2 < 0 ? fill : xr[s2];
-    }
-    if (ib > ia) std::memcpy(dst + (ia - a), xr + (ia - pb2), static_cast<size_t>(ib - ia) * sizeof(float));
-    for (int64_t c = std::max(a, std::max(ia, ib)); c < b; ++c) {
-      const int64_t s2 = m2[static_cast<size_t>(c)];
-      dst[c - a] = s2 < 0 ? fill : xr[s2];
-    }
-  };
 
   parallel_for_tid(planes * nbands, 1, threads, [&](int tid, int64_t b, int64_t e) {
     float* ring = rings + tid * ring_floats;
@@ -288,8 +288,8 @@ void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, 
             float* dst = ring + slot * ld;
             if (tag[slot] != p) {
               tag[slot] = p;
-              copy_cols(xr, 0, left_cols, dst);
-              copy_cols(xr, Wp - right_cols, Wp, dst + ld_left);
+              copy_padded_row(m2.data(), xr, pb2, clo, chi, 0, left_cols, fill, dst);
+              copy_padded_row(m2.data(), xr, pb2, clo, chi, Wp - right_cols, Wp, fill, dst + ld_left);
             }
             ptr_l[j] = dst;
             ptr_r[j] = dst + ld_left;
@@ -546,20 +546,9 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                 const int64_t lo = std::min<int64_t>(E[2], std::max<int64_t>(0, ceil_div(-off2, s2s) - base2));
                 const int64_t hi = std::max<int64_t>(lo, std::min<int64_t>(E[2], ceil_div(dim[2].in - off2, s2s) - base2));
                 if (hi > lo) {
-                  const float* xs = xr + (lo + base2) * s2s + off2;
-                  if (mr) {
-                    const float* __restrict ms = mr + (lo + base2) * s2s + off2;
-                    float* __restrict rw = row + lo;
-                    if (s2s == 1) for (int64_t z2 = 0; z2 < hi - lo; ++z2) rw[z2] = xs[z2] * ms[z2];
-                    else if (s2s == 2) every_other<true>(xs, rw, hi - lo, ms);
-                    else for (int64_t z2 = 0; z2 < hi - lo; ++z2) rw[z2] = xs[z2 * s2s] * ms[z2 * s2s];
-                  } else if (s2s == 1) {
-                    std::memcpy(row + lo, xs, static_cast<size_t>(hi - lo) * sizeof(float));
-                  } else if (s2s == 2) {
-                    every_other(xs, row + lo, hi - lo);
-                  } else {
-                    for (int64_t z2 = 0; z2 < hi - lo; ++z2) row[lo + z2] = xs[z2 * s2s];
-                  }
+                  const int64_t first = (lo + base2) * s2s + off2;  // the run's first source column
+                  if (mr) strided_run<true>(xr + first, mr + first, s2s, hi - lo, row + lo);
+                  else strided_run<false>(xr + first, nullptr, s2s, hi - lo, row + lo);
                 }
                 for (int64_t z2 = 0; z2 < E[2]; ++z2) {
                   if (z2 == lo && hi > lo) { z2 = hi - 1; continue; }  // the interior is done

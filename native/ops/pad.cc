@@ -36,13 +36,7 @@ void pad_same_layout(const PadDesc& d, float* y) {
         const int64_t lo = std::min<int64_t>(ow, std::max<int64_t>(0, d.before[2]));
         const int64_t hi = std::max<int64_t>(lo, std::min<int64_t>(ow, d.before[2] + d.in[2]));
         const bool identity = d.mode != PadMode::kCircular || (d.before[2] >= 0 && d.after[2] >= 0);
-        if (identity && hi > lo) {
-          std::memcpy(yr + lo, xr + (lo - d.before[2]), static_cast<size_t>(hi - lo) * sizeof(float));
-          for (int64_t w = 0; w < lo; ++w) yr[w] = mw[w] < 0 ? value : xr[mw[w]];
-          for (int64_t w = hi; w < ow; ++w) yr[w] = mw[w] < 0 ? value : xr[mw[w]];
-        } else {
-          for (int64_t w = 0; w < ow; ++w) yr[w] = mw[w] < 0 ? value : xr[mw[w]];
-        }
+        copy_padded_row(mw, xr, d.before[2], identity ? lo : 0, identity ? hi : 0, 0, ow, value, yr);
       } else {
         for (int64_t w = 0; w < ow; ++w) {
           float* yp = yr + w * inner;
