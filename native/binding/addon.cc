@@ -270,6 +270,7 @@ PadMode read_mode(const Reader& r) { return static_cast<PadMode>(r.i64("mode", 0
 struct PackedConvTranspose {
   int64_t Cin = 0, Cout = 0, groups = 0, k[3]{}, s[3]{}, dil[3]{};
   std::vector<float> w;
+  bool panels = false;  // pack_conv_transpose's layout: the pgemm's panels, else the igemm's rows
   explicit PackedConvTranspose(const ConvTransposeDesc& d) : Cin(d.Cin), Cout(d.Cout), groups(d.groups) {
     for (int i = 0; i < 3; ++i) { k[i] = d.k[i]; s[i] = d.stride[i]; dil[i] = d.dil[i]; }
   }
@@ -298,14 +299,14 @@ const napi_type_tag kPackedConvTag = {0x636f6e766b697421ULL, 0x7061636b6564636fU
 
 // desc.packed: absent, or a handle of type P (tag) made for d's weight geometry.
 template <class P, class D>
-const float* read_packed(const Napi::Object& o, const D& d, const napi_type_tag& tag, const char* maker) {
+const P* read_packed(const Napi::Object& o, const D& d, const napi_type_tag& tag, const char* maker) {
   const Napi::Value pv = o.Get("packed");
   if (pv.IsUndefined() || pv.IsNull()) return nullptr;
   if (!pv.IsExternal() || !pv.As<Napi::External<P>>().CheckTypeTag(&tag))
     type_error(std::string(d.fn) + ": packed expects a handle from " + maker);
   const P* p = pv.As<Napi::External<P>>().Data();
   if (!p->matches(d)) range_error(std::string(d.fn) + ": packed was prepared for another weight geometry");
-  return p->w.data();
+  return p;
 }
 
 // A convolution's geometry, one Float64Array `g` (lib/conv.ts convDesc): reading numbers by
@@ -389,7 +390,8 @@ Napi::Value Conv(const Napi::CallbackInfo& info) {
     d->bias = r.f32("bias", d->Cout, true);
     d->y = r.f32("y", total(d->N, d->Cout, d->out, d->fn));
     advise_output(d->y, total(d->N, d->Cout, d->out, d->fn));
-    d->w_pg = read_packed<PackedConv>(o, *d, kPackedConvTag, "prepareConv");  // only one made for this geometry
+    const PackedConv* pc = read_packed<PackedConv>(o, *d, kPackedConvTag, "prepareConv");  // only one made for this geometry
+    d->w_pg = pc ? pc->w.data() : nullptr;
     return std::function<void()>([d, nm] { conv_forward(*d); });
   });
 }
@@ -439,12 +441,15 @@ Napi::Value ConvTranspose(const Napi::CallbackInfo& info) {
     d->bias = r.f32("bias", d->Cout, true);
     d->y = r.f32("y", total(d->N, d->Cout, d->out, d->fn));
     advise_output(d->y, total(d->N, d->Cout, d->out, d->fn));
-    d->w_packed = read_packed<PackedConvTranspose>(o, *d, kPackedTag, "prepareConvTranspose");
+    if (const PackedConvTranspose* pt = read_packed<PackedConvTranspose>(o, *d, kPackedTag, "prepareConvTranspose")) {
+      d->w_packed = pt->w.data();
+      d->w_packed_panels = pt->panels;
+    }
     return std::function<void()>([d, nm] { conv_transpose_forward(*d); });
   });
 }
 
-// prepareConv / prepareConvTranspose({fn, g, w}): a layer's weight packed once by `pack`
+// prepareConv / prepareConvTranspose({fn, g, w}): a layer's weight packed once by `pack(d, p)`
 // (ops.h), as a type-tagged External P that tells V8 its size; undefined when the geometry
 // has no packed form (pack returns nothing). `read` reads the rest of the descriptor.
 template <class Desc, class P, class Read, class Pack>
@@ -461,7 +466,7 @@ Napi::Value prepare_packed(const Napi::CallbackInfo& info, const char* name, con
     read_conv_common(gr, d);
     read(r, gr, d);
     auto p = std::make_unique<P>(d);
-    p->w = pack(d);
+    p->w = pack(d, *p);
     if (p->w.empty()) return env.Undefined();
     const int64_t bytes = static_cast<int64_t>(p->w.size() * sizeof(float));
     Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
@@ -481,7 +486,7 @@ Napi::Value PrepareConvTranspose(const Napi::CallbackInfo& info) {
   return prepare_packed<ConvTransposeDesc, PackedConvTranspose>(
       info, "prepareConvTranspose", kPackedTag,
       [](const Reader& r, GeomReader&, ConvTransposeDesc& d) { d.w = r.f32("w", total(d.Cin, d.Cout / d.groups, d.k, d.fn)); },
-      [](const ConvTransposeDesc& d) { return pack_conv_transpose(d); });
+      [](const ConvTransposeDesc& d, PackedConvTranspose& p) { return pack_conv_transpose(d, &p.panels); });
 }
 
 // The small-map kernel's panels, for the input geometry of the descriptor (pack_conv).
@@ -493,7 +498,7 @@ Napi::Value PrepareConv(const Napi::CallbackInfo& info) {
         check_conv(d);
         d.w = r.f32("w", total(d.Cout, d.Cin / d.groups, d.k, d.fn));
       },
-      [](const ConvDesc& d) { return pack_conv(d); });
+      [](const ConvDesc& d, PackedConv&) { return pack_conv(d); });
 }
 
 Napi::Value Pad(const Napi::CallbackInfo& info) {

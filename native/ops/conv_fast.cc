@@ -345,6 +345,21 @@ void pgemm_panel(const KernelTable& kt, const float* w, int64_t K, int64_t jn, i
     for (int64_t k = 0; k < kc; ++k) std::fill(wp + k * nr + jn, wp + (k + 1) * nr, 0.f);
 }
 
+}  // namespace
+
+int64_t igemm_lanes(const ConvDesc& d, const KernelTable& kt) {
+  const bool direct = reads_input_directly(d);
+  const int bo = band_dim(d);
+  auto ext = [&](int i) { return direct ? d.in[i] : d.out[i] + (d.k[i] - 1) * d.dil[i] / d.stride[i]; };  // (qmax of plan_dim)
+  const int64_t NR = kt.igemm_nr, len = d.out[2];
+  const int64_t runs = bo == 2 ? 1 : bo == 1 ? d.out[1] : d.out[0] * d.out[1];
+  const int64_t P = bo == 2 ? len : (runs - 1) / d.out[1] * ext(1) * ext(2) + (runs - 1) % d.out[1] * ext(2) + len;
+  const int64_t sub = std::min<int64_t>(NR, 16);  // the igemm's remainder tiles: 16 lanes (AVX-512's 8x16/8x32, AVX2's masked 16)
+  return P / NR * NR + (P % NR + sub - 1) / sub * sub;
+}
+
+namespace {
+
 // Whether the pixel-major pgemm pays on d (conv_fast's plan: no merged phases): over one
 // image's output, the lanes each kernel fills per reduction index, padding columns and tile
 // remainders included. The pgemm runs its tiles at nearly the FMA peak, the igemm at ~80%;
@@ -355,17 +370,12 @@ void pgemm_panel(const KernelTable& kt, const float* w, int64_t K, int64_t jn, i
 bool pgemm_pays(const ConvDesc& d, const KernelTable& kt) {
   const int64_t Cog = d.Cout / d.groups, Cig = d.Cin / d.groups;
   if (!kt.pgemm || Cig == 1 || Cog < kt.pgemm_nr / 2) return false;
-  const bool direct = reads_input_directly(d);
   const int bo = band_dim(d);
-  auto ext = [&](int i) { return direct ? d.in[i] : d.out[i] + (d.k[i] - 1) * d.dil[i] / d.stride[i]; };  // (qmax of plan_dim)
-  const int64_t PM = kt.pgemm_mr, NR = kt.igemm_nr, len = d.out[2];
+  const int64_t PM = kt.pgemm_mr, len = d.out[2];
   const int64_t runs = bo == 2 ? 1 : bo == 1 ? d.out[1] : d.out[0] * d.out[1];
-  const int64_t P = bo == 2 ? len : (runs - 1) / d.out[1] * ext(1) * ext(2) + (runs - 1) % d.out[1] * ext(2) + len;
-  const int64_t sub = std::min<int64_t>(NR, 16);  // the igemm's remainder tiles: 16 lanes (AVX-512's 8x16/8x32, AVX2's masked 16)
-  const int64_t lanes_ig = P / NR * NR + (P % NR + sub - 1) / sub * sub;
   const int64_t parts = (len + PM - 1) / PM;
   const int64_t lanes_pg = runs * parts * std::max<int64_t>((len + parts - 1) / parts, PM / 2);
-  return static_cast<double>(lanes_ig) >= kt.pgemm_min_ratio * static_cast<double>(lanes_pg);
+  return static_cast<double>(igemm_lanes(d, kt)) >= kt.pgemm_min_ratio * static_cast<double>(lanes_pg);
 }
 
 }  // namespace

@@ -1,6 +1,10 @@
 // Transposed convolution as the adjoint of the padded convolution: scatter every input
 // pixel through the kernel onto the full (unpadded) output, then fold the padding back
 // with the shared padding model — dropped for zeros, wrapped/mirrored/clamped otherwise.
+// The SIMD paths split it into stride phases (stride-1 sub-convolutions, no zero-insertion
+// waste). Phases with one sub-kernel shape merge into one convolution: through conv_fast's
+// igemm (pixels in the lanes) or, on small maps, conv_transpose_pgemm (channels in the
+// lanes, exactly the pixels that land in the output). Others run phase by phase.
 #include <algorithm>
 #include <cstring>
 #include <utility>
@@ -108,17 +112,12 @@ PhaseStore phase_store(const ConvTransposeDesc& d, const std::vector<int64_t>& s
   return ps;
 }
 
-bool conv_transpose_merged(const ConvTransposeDesc& d, const float* x, float* y, const std::vector<Phase>* ph) {
-  const int64_t nph = d.stride[0] * d.stride[1] * d.stride[2];
-  const std::vector<int64_t> src_tap = phase_src_taps(d, ph);
-  PhaseStore ps = phase_store(d, src_tap);
-  ps.bias = d.bias;
-  ps.y = y;
-  ps.w_t = d.w_packed ? nullptr : d.w;  // prepared layers bring the rows packed
+// The merged phases as one stride-1 convolution with Cout * nph output channels (PhaseStore).
+ConvDesc merged_conv(const ConvTransposeDesc& d, const std::vector<Phase>* ph) {
   ConvDesc c;
   c.fn = d.fn;
   c.rank = d.rank;
-  c.N = d.N; c.Cin = d.Cin; c.Cout = d.Cout * nph; c.groups = d.groups;
+  c.N = d.N; c.Cin = d.Cin; c.Cout = d.Cout * d.stride[0] * d.stride[1] * d.stride[2]; c.groups = d.groups;
   for (int i = 0; i < 3; ++i) {
     int64_t Z = 0;
     for (const Phase& p : ph[i]) Z = std::max(Z, p.Z);
@@ -126,7 +125,243 @@ bool conv_transpose_merged(const ConvTransposeDesc& d, const float* x, float* y,
     c.in[i] = d.in[i]; c.k[i] = p.k; c.stride[i] = 1; c.dil[i] = p.dil;
     c.pb[i] = p.umax; c.pa[i] = Z - d.in[i] - p.u0; c.out[i] = Z;
   }
-  return conv_fast(c, x, d.w_packed, nullptr, nullptr, nullptr, &ps);
+  return c;
+}
+
+// The merged phases through conv_fast (its igemm; PhaseStore's epilogue). w_rows: the merged
+// rows packed by pack_conv_transpose; null: conv_fast's items pack their own (ps.w_t).
+bool conv_transpose_merged(const ConvTransposeDesc& d, const float* x, float* y, const std::vector<Phase>* ph,
+                           const float* w_rows) {
+  const std::vector<int64_t> src_tap = phase_src_taps(d, ph);
+  PhaseStore ps = phase_store(d, src_tap);
+  ps.bias = d.bias;
+  ps.y = y;
+  ps.w_t = w_rows ? nullptr : d.w;
+  return conv_fast(merged_conv(d, ph), x, w_rows, nullptr, nullptr, nullptr, &ps);
+}
+
+// The pixel-major plan of merged phases (conv_transpose_pgemm). Per dim i and phase r: the
+// pixels z in [zlo, zhi) that land inside the output (at z * s + r - pb). The input is read
+// zero-extended, coordinate c of extent E[i] holding input c - umax, so that pixel z's
+// sub-kernel position j reads c = z + j * dil. Work items: (image, group, panel of PR output
+// channels, band of lines), every phase in each; a line is one (z0, z1) of a phase's pixels.
+struct PhasePanels {
+  static constexpr int64_t kChunk = 64;  // reduction indices per pass (see conv_transpose_pgemm)
+  int64_t PM = 0, PR = 0, nph = 0, cig = 0, cog = 0, kv = 0, K = 0, npanel = 0;
+  int64_t ks[3]{}, dil[3]{}, umax[3]{}, E[3]{};
+  std::vector<int64_t> zlo[3], zhi[3];
+  int64_t lines_per_band = 1, nbands = 1, max_tiles = 1;  // max_tiles: a band's, all phases
+  std::vector<int64_t> src_tap;  // phase_src_taps
+  int64_t lines(int64_t r0, int64_t r1) const {
+    return std::max<int64_t>(0, zhi[0][static_cast<size_t>(r0)] - zlo[0][static_cast<size_t>(r0)]) *
+           std::max<int64_t>(0, zhi[1][static_cast<size_t>(r1)] - zlo[1][static_cast<size_t>(r1)]);
+  }
+  int64_t len(int64_t r2) const { return std::max<int64_t>(0, zhi[2][static_cast<size_t>(r2)] - zlo[2][static_cast<size_t>(r2)]); }
+  int64_t parts(int64_t r2) const { return (len(r2) + PM - 1) / PM; }  // tiles per line
+};
+
+// threads > 0: bands also small enough to give every thread items (the sums do not depend on
+// the bands); 0: the plan's shapes alone.
+PhasePanels phase_panels(const ConvTransposeDesc& d, const std::vector<Phase>* ph, const KernelTable& kt, int threads) {
+  PhasePanels pp;
+  pp.PM = kt.pgemm_mr; pp.PR = kt.pgemm_nr;
+  pp.nph = prod3(d.stride);
+  pp.cig = d.Cin / d.groups; pp.cog = d.Cout / d.groups;
+  pp.src_tap = phase_src_taps(d, ph);
+  for (int i = 0; i < 3; ++i) {
+    pp.ks[i] = ph[i][0].k; pp.dil[i] = ph[i][0].dil; pp.umax[i] = ph[i][0].umax;
+    const int64_t s = d.stride[i];
+    int64_t top = 0;
+    for (int64_t r = 0; r < s; ++r) {
+      pp.zlo[i].push_back((d.pb[i] - r + s - 1) / s);
+      pp.zhi[i].push_back(std::min(ph[i][static_cast<size_t>(r)].Z, (d.out[i] + d.pb[i] - r + s - 1) / s));
+      top = std::max(top, pp.zhi[i].back());
+    }
+    pp.E[i] = top + (pp.ks[i] - 1) * pp.dil[i];
+  }
+  pp.kv = pp.ks[0] * pp.ks[1] * pp.ks[2];
+  pp.K = pp.cig * pp.kv;
+  pp.npanel = (pp.cog + pp.PR - 1) / pp.PR;
+  // Bands of lines whose tiles' sums (every phase's) fit in ~128 KiB, so that a panel's
+  // weights are read once (W8: 4 phases x 16 lines x 2 tiles of 8 x 32, one band; two bands
+  // of 64 KiB measured ~5% slower at 1 thread), unless the threads need more items.
+  int64_t max_lines = 1, tiles_per_line = 0;  // (a line index of every phase)
+  for (int64_t a = 0; a < d.stride[0]; ++a)
+    for (int64_t b = 0; b < d.stride[1]; ++b) max_lines = std::max(max_lines, pp.lines(a, b));
+  for (int64_t c = 0; c < d.stride[2]; ++c) tiles_per_line += pp.parts(c);
+  tiles_per_line *= d.stride[0] * d.stride[1];
+  pp.lines_per_band = std::max<int64_t>(1, (int64_t{32} << 10) / (pp.PM * pp.PR) / std::max<int64_t>(1, tiles_per_line));
+  if (threads > 1) {
+    const int64_t per_band = d.N * d.groups * pp.npanel, want = (threads + per_band - 1) / per_band;
+    pp.lines_per_band = std::min(pp.lines_per_band, std::max<int64_t>(1, (max_lines + want - 1) / want));
+  }
+  pp.lines_per_band = std::min(pp.lines_per_band, max_lines);
+  pp.nbands = (max_lines + pp.lines_per_band - 1) / pp.lines_per_band;
+  pp.max_tiles = pp.lines_per_band * std::max<int64_t>(1, tiles_per_line);
+  return pp;
+}
+
+// Whether the merged phases run faster through the pgemm (conv_transpose_pgemm) than through
+// conv_fast's igemm: the lanes each fills per reduction index and output channel, as conv_fast
+// counts them for the pgemm (igemm_lanes), weighed by the same pgemm_min_ratio. W8 (16x16 ->
+// 32x32, k4 s2 p1): 320 igemm lanes for 256 pixels a phase, 1.25 -> the pgemm; W7 (k2 s2,
+// 1x1 phases over 64x64): 4096 for 4096 -> the igemm, whose epilogue streams whole rows.
+// Depends on the shapes and the ISA alone, never on the thread count.
+bool phase_pgemm_pays(const ConvTransposeDesc& d, const std::vector<Phase>* ph, const KernelTable& kt) {
+  if (!kt.pgemm || d.Cout / d.groups < kt.pgemm_nr / 2) return false;
+  const PhasePanels pp = phase_panels(d, ph, kt, 0);
+  double lanes_pg = 0;
+  for (int64_t a = 0; a < d.stride[0]; ++a)
+    for (int64_t b = 0; b < d.stride[1]; ++b)
+      for (int64_t c = 0; c < d.stride[2]; ++c) {
+        const int64_t len = pp.len(c), parts = pp.parts(c);
+        if (parts) lanes_pg += static_cast<double>(pp.lines(a, b) * parts * std::max<int64_t>((len + parts - 1) / parts, pp.PM / 2));
+      }
+  lanes_pg /= static_cast<double>(pp.nph);
+  return lanes_pg > 0 && static_cast<double>(igemm_lanes(merged_conv(d, ph), kt)) >= kt.pgemm_min_ratio * lanes_pg;
+}
+
+// Every phase's weights of panel `panel` of group g (output channels panel * PR .. + PR of the
+// group, zero past its last) for the reduction indices k0 .. k0 + kc of k = (ic, pos), k-major:
+// out[phi * phase_ld + (k - k0) * PR + j] = w[ic][oc][src_tap[phi * kv + pos]], from the
+// transposed weight. Each input channel's [PR][taps] block is read once, transposed into t
+// (taps x PR floats, scratch), and its rows dealt to the phases.
+void pack_phase_panels(const ConvTransposeDesc& d, const PhasePanels& pp, const KernelTable& kt, int64_t g, int64_t panel,
+                       int64_t k0, int64_t kc, float* out, int64_t phase_ld, float* t) {
+  const int64_t PR = pp.PR, kv = pp.kv, Kfull = prod3(d.k), oc0 = panel * PR, jn = std::min(PR, pp.cog - oc0);
+  if (jn < PR)
+    for (int64_t tap = 0; tap < Kfull; ++tap) std::fill(t + tap * PR + jn, t + (tap + 1) * PR, 0.f);
+  for (int64_t ic = k0 / kv; ic * kv < k0 + kc; ++ic) {
+    kt.transpose(d.w + ((g * pp.cig + ic) * pp.cog + oc0) * Kfull, Kfull, t, PR, jn, Kfull);
+    const int64_t p0 = std::max<int64_t>(0, k0 - ic * kv), p1 = std::min(kv, k0 + kc - ic * kv);
+    for (int64_t phi = 0; phi < pp.nph; ++phi)
+      for (int64_t pos = p0; pos < p1; ++pos) {  // (a loop, not memcpy: a call per 128 bytes cost more than the copy)
+        const float* __restrict src = t + pp.src_tap[static_cast<size_t>(phi * kv + pos)] * PR;
+        float* __restrict dst = out + phi * phase_ld + (ic * kv + pos - k0) * PR;
+        for (int64_t j = 0; j < PR; ++j) dst[j] = src[j];
+      }
+  }
+}
+
+// The merged phases through the pgemm (output channels in the lanes, pixels in tiles of <= PM
+// along each line): each item computes exactly the phase pixels that land in the output,
+// where the igemm's flat pixel lanes would also cover pixels past the output's edges, the
+// padding columns and tile remainders. Then each pixel goes to its place, plus the bias.
+// The reduction runs in chunks of kChunk, the phases' weights of a chunk packed together
+// (W8: 4 x 8 KiB, in L1 while the tiles use them; chunks of 128 measured alike, with twice
+// the scratch); every pixel's sum is the same chain of chunks whatever the item or thread. wpk: the panels packed by pack_conv_transpose
+// ([g][panel][phase][K][PR]); null: each item packs its panel's chunks right before use.
+void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, const std::vector<Phase>* ph,
+                          const float* wpk) {
+  const KernelTable& kt = kernels();
+  const int threads = get_num_threads();
+  const PhasePanels pp = phase_panels(d, ph, kt, threads);
+  const int64_t PM = pp.PM, PR = pp.PR, K = pp.K, nph = pp.nph, cig = pp.cig, cog = pp.cog, kChunk = pp.kChunk;
+  const int64_t* E = pp.E;
+  const int64_t Eb = E[0] * E[1] * E[2], Sin = prod3(d.in), Sout = prod3(d.out), Kfull = prod3(d.k);
+
+  // The zero-extended input of every (image, group), gathered once.
+  float* buf = arena(2, checked_mul(d.N * d.Cin, Eb, d.fn), d.fn, "the zero-extended input");
+  parallel_for(d.N * d.Cin, 1, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const float* xc = x + t * Sin;
+      float* bc = buf + t * Eb;
+      for (int64_t c0 = 0; c0 < E[0]; ++c0)
+        for (int64_t c1 = 0; c1 < E[1]; ++c1) {
+          float* row = bc + (c0 * E[1] + c1) * E[2];
+          const int64_t i0 = c0 - pp.umax[0], i1 = c1 - pp.umax[1];
+          const int64_t lo = std::min(E[2], pp.umax[2]), hi = std::min(E[2], pp.umax[2] + d.in[2]);
+          if (i0 < 0 || i0 >= d.in[0] || i1 < 0 || i1 >= d.in[1] || hi <= lo) {
+            std::fill(row, row + E[2], 0.f);
+            continue;
+          }
+          std::fill(row, row + lo, 0.f);
+          std::memcpy(row + lo, xc + (i0 * d.in[1] + i1) * d.in[2], static_cast<size_t>(hi - lo) * sizeof(float));
+          std::fill(row + hi, row + E[2], 0.f);
+        }
+    }
+  });
+  // Offsets of the reduction indices k = (ic, pos) in a group's buffer.
+  std::vector<int64_t> off(static_cast<size_t>(K));
+  for (int64_t ic = 0, k = 0; ic < cig; ++ic)
+    for (int64_t a = 0; a < pp.ks[0]; ++a)
+      for (int64_t b = 0; b < pp.ks[1]; ++b)
+        for (int64_t c = 0; c < pp.ks[2]; ++c)
+          off[static_cast<size_t>(k++)] = ic * Eb + ((a * pp.dil[0]) * E[1] + b * pp.dil[1]) * E[2] + c * pp.dil[2];
+
+  // Per thread: the chunk's packed weights (every phase) and the transpose scratch, then the
+  // band's tile sums.
+  const int64_t pack = wpk ? 0 : nph * kChunk * PR + Kfull * PR;
+  const int64_t per_thread = pack + pp.max_tiles * PM * PR;
+  float* scr = arena(0, checked_mul(threads, per_thread, d.fn), d.fn, "the per-thread tiles");
+  std::vector<const float*> rows_all(static_cast<size_t>(threads * K));
+  // per thread: 3 per tile (flat pixel, pixels, output pixel), then each phase's first tile
+  const int64_t tl_len = 3 * pp.max_tiles + nph + 1;
+  std::vector<int64_t> tiles_all(static_cast<size_t>(threads * tl_len));
+  const int64_t nbands = pp.nbands, npanel = pp.npanel, items = d.N * d.groups * npanel * nbands;
+  parallel_for_tid(items, 1, threads, [&](int tid, int64_t b0, int64_t b1) {
+    float* wp = scr + tid * per_thread;
+    float* tr = wp + nph * kChunk * PR;
+    float* ct = wp + pack;
+    const float** rows = rows_all.data() + tid * K;
+    int64_t* tl = tiles_all.data() + tid * tl_len;
+    int64_t* first = tl + 3 * pp.max_tiles;
+    int64_t rows_of = -1;
+    for (int64_t it = b0; it < b1; ++it) {
+      const int64_t band = it % nbands, panel = it / nbands % npanel, ng = it / (nbands * npanel);
+      const int64_t n = ng / d.groups, g = ng % d.groups;
+      if (rows_of != ng) {
+        rows_of = ng;
+        const float* base = buf + (n * d.Cin + g * cig) * Eb;
+        for (int64_t k = 0; k < K; ++k) rows[k] = base + off[static_cast<size_t>(k)];
+      }
+      // The band's tiles, phase by phase.
+      int64_t nt = 0;
+      for (int64_t phi = 0; phi < nph; ++phi) {
+        first[phi] = nt;
+        const int64_t r2 = phi % d.stride[2], r1 = phi / d.stride[2] % d.stride[1], r0 = phi / (d.stride[2] * d.stride[1]);
+        const int64_t z0lo = pp.zlo[0][static_cast<size_t>(r0)], z1lo = pp.zlo[1][static_cast<size_t>(r1)];
+        const int64_t z2lo = pp.zlo[2][static_cast<size_t>(r2)], len = pp.len(r2), parts = pp.parts(r2);
+        const int64_t n1 = std::max<int64_t>(1, pp.zhi[1][static_cast<size_t>(r1)] - z1lo);
+        const int64_t l0 = band * pp.lines_per_band, l1 = std::min(pp.lines(r0, r1), l0 + pp.lines_per_band);
+        for (int64_t l = l0; l < l1; ++l) {
+          const int64_t z0 = z0lo + l / n1, z1 = z1lo + l % n1;
+          const int64_t yrow = ((z0 * d.stride[0] + r0 - d.pb[0]) * d.out[1] + z1 * d.stride[1] + r1 - d.pb[1]) * d.out[2];
+          for (int64_t t = 0, a = 0; t < parts; ++t) {
+            const int64_t bnd = len * (t + 1) / parts;
+            tl[3 * nt] = (z0 * E[1] + z1) * E[2] + z2lo + a;
+            tl[3 * nt + 1] = bnd - a;
+            tl[3 * nt + 2] = yrow + (z2lo + a) * d.stride[2] + r2 - d.pb[2];
+            a = bnd;
+            ++nt;
+          }
+        }
+      }
+      first[nph] = nt;
+      if (nt == 0) continue;
+      const float* panel_w = wpk ? wpk + (g * npanel + panel) * nph * K * PR : nullptr;
+      for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
+        const int64_t kc = std::min(kChunk, K - k0);
+        if (!wpk) pack_phase_panels(d, pp, kt, g, panel, k0, kc, wp, kChunk * PR, tr);
+        for (int64_t phi = 0; phi < nph; ++phi) {
+          const float* w = wpk ? panel_w + (phi * K + k0) * PR : wp + phi * kChunk * PR;
+          for (int64_t t = first[phi]; t < first[phi + 1]; ++t)
+            kt.pgemm(kc, w, rows + k0, tl[3 * t], tl[3 * t + 1], ct + t * PM * PR, k0 > 0);
+        }
+      }
+      const int64_t s2 = d.stride[2], jn = std::min(PR, cog - panel * PR);
+      for (int64_t j = 0; j < jn; ++j) {
+        const int64_t oc = g * cog + panel * PR + j;
+        float* yc = y + (n * d.Cout + oc) * Sout;
+        const float bv = d.bias ? d.bias[oc] : 0.f;
+        for (int64_t t = 0; t < nt; ++t) {
+          const float* cs = ct + t * PM * PR + j;
+          float* yo = yc + tl[3 * t + 2];
+          for (int64_t i = 0; i < tl[3 * t + 1]; ++i) yo[i * s2] = cs[i * PR] + bv;  // (store_phase_row's sum)
+        }
+      }
+    }
+  });
 }
 
 }  // namespace
@@ -144,9 +379,21 @@ void pack_phase_rows(const PhaseStore& ps, const float* w_t, int64_t g, int64_t 
   }
 }
 
-std::vector<float> pack_conv_transpose(const ConvTransposeDesc& d) {
+std::vector<float> pack_conv_transpose(const ConvTransposeDesc& d, bool* panels) {
+  *panels = false;
   std::vector<Phase> ph[3];
   if (!merged_phases(d, ph)) return {};
+  const KernelTable& kt = kernels();
+  if (phase_pgemm_pays(d, ph, kt)) {  // conv_transpose_pgemm's panels, [g][panel][phase][K][PR]
+    const PhasePanels pp = phase_panels(d, ph, kt, 0);
+    const int64_t per = pp.nph * pp.K * pp.PR, count = checked_mul(d.groups * pp.npanel, per, d.fn);
+    std::vector<float> w = scratch(count, d.fn, "the packed weight");
+    std::vector<float> t(static_cast<size_t>(prod3(d.k) * pp.PR));
+    for (int64_t it = 0; it < d.groups * pp.npanel; ++it)
+      pack_phase_panels(d, pp, kt, it / pp.npanel, it % pp.npanel, 0, pp.K, w.data() + it * per, pp.K * pp.PR, t.data());
+    *panels = true;
+    return w;
+  }
   const int64_t nph = d.stride[0] * d.stride[1] * d.stride[2], cig = d.Cin / d.groups, cog = d.Cout / d.groups;
   std::vector<float> w = scratch(checked_mul(d.Cout, cig * prod3(d.k), d.fn), d.fn, "the packed weight");
   const std::vector<int64_t> src_tap = phase_src_taps(d, ph);
@@ -177,7 +424,14 @@ bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
     for (const Phase& p : ph[i]) covered = covered && p.k > 0;
   }
   // Phases with one common sub-kernel shape per dim: one merged convolution (PhaseStore).
-  if (covered && mergeable) return conv_transpose_merged(d, x, y, ph);
+  if (covered && mergeable) {
+    // (A packed weight serves the path it was packed for; the other packs per call.)
+    if (phase_pgemm_pays(d, ph, kernels())) {
+      conv_transpose_pgemm(d, x, y, ph, d.w_packed_panels ? d.w_packed : nullptr);
+      return true;
+    }
+    return conv_transpose_merged(d, x, y, ph, d.w_packed_panels ? nullptr : d.w_packed);
+  }
 
   std::vector<int64_t> map[3];
   for (int i = 0; i < 3; ++i) map[i] = pad_index_map(d.mode, d.out[i], d.pb[i], d.pa[i]);

@@ -33,6 +33,12 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
 // else empty. conv_fast reads it from ConvDesc::w_pg.
 std::vector<float> pgemm_pack(const ConvDesc& d, const float* w);
 
+struct KernelTable;
+// The lanes the igemm fills per reduction index over one image's output of one channel of d
+// (conv_fast's plan: padding columns and tile remainders included): what the pgemm's lanes
+// are weighed against (pgemm_min_ratio).
+int64_t igemm_lanes(const ConvDesc& d, const KernelTable& kt);
+
 // A transposed convolution whose stride phases all have the same sub-kernel (e.g. k a
 // multiple of s, unit dilation) is one stride-1 convolution of its input with Cout * nph
 // output channels, channel oc * nph + ph holding phase ph = (r0 * s1 + r1) * s2 + r2 of

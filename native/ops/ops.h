@@ -53,13 +53,16 @@ struct ConvTransposeDesc {
   const float* bias = nullptr;
   float* y = nullptr;
   // Optional: w already packed by pack_conv_transpose (prepared layers); null: packed per call.
+  // w_packed_panels: pack_conv_transpose's `panels` for it.
   const float* w_packed = nullptr;
+  bool w_packed_panels = false;
 };
 
 // Prepared-layer packing of a transposed convolution's weight: the merged phase sub-kernels
 // (see ops/conv_transpose.cc) when the geometry (channels, groups, k, stride, dilation) has
-// them, else an empty vector. A call uses them when it takes the merged path.
-std::vector<float> pack_conv_transpose(const ConvTransposeDesc& d);
+// them, else an empty vector; packed for the merged path d's extents take: the pgemm's
+// panels (*panels = true) or the igemm's rows. A call uses them when it takes that path.
+std::vector<float> pack_conv_transpose(const ConvTransposeDesc& d, bool* panels);
 
 struct PadDesc {
   const char* fn = "pad";

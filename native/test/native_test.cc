@@ -671,11 +671,119 @@ static void test_transpose_kernels(std::mt19937& r) {
   }
 }
 
+// Transposed convolution (zeros padding) by its definition, in double: every input pixel u
+// scattered through every tap t onto output o = u * s + t * d - pb.
+static std::vector<double> ref_conv_transpose(const ConvTransposeDesc& t, const std::vector<float>& x, const std::vector<float>& w,
+                                              const std::vector<float>& bias) {
+  const int64_t cig = t.Cin / t.groups, cog = t.Cout / t.groups, Sin = t.in[0] * t.in[1] * t.in[2];
+  const int64_t Sout = t.out[0] * t.out[1] * t.out[2], K = t.k[0] * t.k[1] * t.k[2];
+  std::vector<double> y(static_cast<size_t>(t.N * t.Cout * Sout));
+  for (int64_t n = 0; n < t.N; ++n)
+    for (int64_t oc = 0; oc < t.Cout; ++oc)
+      for (int64_t s = 0; s < Sout; ++s) y[static_cast<size_t>((n * t.Cout + oc) * Sout + s)] = bias[static_cast<size_t>(oc)];
+  for (int64_t n = 0; n < t.N; ++n)
+    for (int64_t ic = 0; ic < t.Cin; ++ic)
+      for (int64_t u = 0; u < Sin; ++u) {
+        const int64_t uu[3] = {u / (t.in[1] * t.in[2]), u / t.in[2] % t.in[1], u % t.in[2]};
+        const double xv = x[static_cast<size_t>((n * t.Cin + ic) * Sin + u)];
+        const int64_t g = ic / cig;
+        for (int64_t j = 0; j < cog; ++j)
+          for (int64_t tap = 0; tap < K; ++tap) {
+            const int64_t tt[3] = {tap / (t.k[1] * t.k[2]), tap / t.k[2] % t.k[1], tap % t.k[2]};
+            int64_t o[3];
+            bool in = true;
+            for (int i = 0; i < 3; ++i) {
+              o[i] = uu[i] * t.stride[i] + tt[i] * t.dil[i] - t.pb[i];
+              in = in && o[i] >= 0 && o[i] < t.out[i];
+            }
+            if (!in) continue;
+            const int64_t oc = g * cog + j;
+            y[static_cast<size_t>((n * t.Cout + oc) * Sout + (o[0] * t.out[1] + o[1]) * t.out[2] + o[2])] +=
+                xv * w[static_cast<size_t>((ic * cog + j) * K + tap)];
+          }
+      }
+  return y;
+}
+
+// Transposed convolutions whose stride phases merge (one sub-kernel shape), through both
+// merged paths (conv_fast's igemm, conv_transpose_pgemm where its lanes pay: small maps),
+// and a few that do not merge: against the definition, bit for bit between 1 and 2 threads,
+// and with a prepared layer's packed weight.
+static void test_transpose_paths(std::mt19937& r) {
+  struct T { const char* what; int rank; int64_t N, Cin, Cout, G, in[3], k[3], s[3], d[3], pb[3], pa[3]; bool cl; };
+  const T cases[] = {
+      {"convT 24->40 k4 s2 p1 16x16", 2, 1, 24, 40, 1, {1, 16, 16}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false},
+      {"convT 100->33 k4 s2 p1 7x9 (chunks)", 2, 2, 100, 33, 1, {1, 7, 9}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false},
+      {"convT 16->64 g2 k4 s2 p2 5x11", 2, 1, 16, 64, 2, {1, 5, 11}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 2, 2}, {0, 2, 2}, false},
+      {"convT 8->48 k6 s3 p2 6x5", 2, 1, 8, 48, 1, {1, 6, 5}, {1, 6, 6}, {1, 3, 3}, {1, 1, 1}, {0, 2, 2}, {0, 2, 2}, false},
+      {"convT 20->32 k3 s1 p1 8x8", 2, 1, 20, 32, 1, {1, 8, 8}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false},
+      {"convT 12->40 k4 s2 asym 6x7", 2, 1, 12, 40, 1, {1, 6, 7}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 0, 3}, {0, 2, 1}, false},
+      {"convT 8->36 k4 s2 p1 NHWC", 2, 2, 8, 36, 1, {1, 9, 10}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, true},
+      {"convT 1-D 16->40 k4 s2 p1", 1, 2, 16, 40, 1, {1, 1, 37}, {1, 1, 4}, {1, 1, 2}, {1, 1, 1}, {0, 0, 1}, {0, 0, 1}, false},
+      {"convT 3-D 6->34 k2 s2", 3, 1, 6, 34, 1, {3, 4, 5}, {2, 2, 2}, {2, 2, 2}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, false},
+      {"convT 3-D 4->40 k4 s2 p1", 3, 1, 4, 40, 1, {3, 3, 4}, {4, 4, 4}, {2, 2, 2}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, false},
+      {"convT 24->40 k4 s2 p1 30x30", 2, 1, 24, 40, 1, {1, 30, 30}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false},
+      {"convT 32->64 k2 s2 20x24", 2, 1, 32, 64, 1, {1, 20, 24}, {1, 2, 2}, {1, 2, 2}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, false},
+      {"convT 8->40 k4 s2 d2 (unmerged)", 2, 1, 8, 40, 1, {1, 6, 6}, {1, 4, 4}, {1, 2, 2}, {1, 2, 2}, {0, 1, 1}, {0, 1, 1}, false},
+      {"convT 8->40 k3 s2 p1 (unmerged)", 2, 1, 8, 40, 1, {1, 7, 6}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false},
+  };
+  int panels_run = 0, rows_run = 0;
+  for (const T& c : cases) {
+    ConvTransposeDesc t;
+    t.fn = "native_test";
+    t.rank = c.rank; t.N = c.N; t.Cin = c.Cin; t.Cout = c.Cout; t.groups = c.G;
+    for (int i = 0; i < 3; ++i) {
+      t.in[i] = c.in[i]; t.k[i] = c.k[i]; t.stride[i] = c.s[i]; t.dil[i] = c.d[i]; t.pb[i] = c.pb[i]; t.pa[i] = c.pa[i];
+      t.out[i] = conv_transpose_out_size(c.in[i], c.k[i], c.s[i], c.d[i], c.pb[i], c.pa[i], 0);
+    }
+    const int64_t Sin = t.in[0] * t.in[1] * t.in[2], Sout = t.out[0] * t.out[1] * t.out[2];
+    const int64_t K = t.k[0] * t.k[1] * t.k[2];
+    std::vector<float> x = randv(r, t.N * t.Cin * Sin), w = randv(r, t.Cin * (t.Cout / t.groups) * K), bias = randv(r, t.Cout);
+    std::vector<float> xin(x.size());
+    for (int64_t n = 0; n < t.N; ++n)
+      for (int64_t ch = 0; ch < t.Cin; ++ch)
+        for (int64_t s = 0; s < Sin; ++s)
+          xin[static_cast<size_t>(c.cl ? (n * Sin + s) * t.Cin + ch : (n * t.Cin + ch) * Sin + s)] = x[static_cast<size_t>((n * t.Cin + ch) * Sin + s)];
+    t.in_cl = t.out_cl = c.cl;
+    t.x = xin.data(); t.w = w.data(); t.bias = bias.data();
+    std::vector<float> y1(static_cast<size_t>(t.N * t.Cout * Sout), -7.f), y2(y1.size(), -9.f), y3(y1.size(), -5.f);
+    set_num_threads(1); t.y = y1.data(); conv_transpose_forward(t);
+    set_num_threads(2); t.y = y2.data(); conv_transpose_forward(t);
+    CHECK(std::memcmp(y1.data(), y2.data(), y1.size() * sizeof(float)) == 0, "%s: 1 and 2 threads differ", c.what);
+    bool panels = false;
+    const std::vector<float> wp = pack_conv_transpose(t, &panels);
+    if (!wp.empty()) {
+      t.w_packed = wp.data(); t.w_packed_panels = panels; t.y = y3.data();
+      conv_transpose_forward(t);
+      t.w_packed = nullptr; t.w_packed_panels = false;
+      CHECK(std::memcmp(y1.data(), y3.data(), y1.size() * sizeof(float)) == 0, "%s: packed weight differs", c.what);
+      (panels ? panels_run : rows_run) += 1;
+    }
+    const std::vector<double> want = ref_conv_transpose(t, x, w, bias);
+    int bad = 0;
+    for (int64_t n = 0; n < t.N; ++n)
+      for (int64_t oc = 0; oc < t.Cout; ++oc)
+        for (int64_t s = 0; s < Sout; ++s) {
+          const double wv = want[static_cast<size_t>((n * t.Cout + oc) * Sout + s)];
+          const float got = y1[static_cast<size_t>(c.cl ? (n * Sout + s) * t.Cout + oc : (n * t.Cout + oc) * Sout + s)];
+          const bool ok = std::fabs(got - wv) <= 1e-5 * (1 + std::fabs(wv)) * std::sqrt(static_cast<double>(K * t.Cin / t.groups));
+          if (!ok && bad++ < 3)
+            CHECK(ok, "%s: n %ld oc %ld pixel %ld: got %.8g want %.8g", c.what, (long)n, (long)oc, (long)s, got, wv);
+        }
+    CHECK(bad == 0, "%s: %d outputs off the definition", c.what, bad);
+  }
+  // (Which merged path a case takes depends on the ISA's tiles; the pgemm's must be among them.)
+  CHECK(!kernels().pgemm || panels_run >= 5, "transposed: %d cases took the pgemm's panels, want >= 5", panels_run);
+  CHECK(rows_run >= 1, "transposed: %d cases took the igemm's merged rows, want >= 1", rows_run);
+  std::printf("transposed paths: %d through the pgemm's panels, %d the igemm's merged rows\n", panels_run, rows_run);
+}
+
 static void run(std::mt19937& r) {
   const int saved = get_num_threads();
   test_transpose_kernels(r);
   test_igemm_paths(r);
   test_pgemm_paths(r);
+  test_transpose_paths(r);
   test_stream_row(r);
   test_dwconv_paths(r);
   test_layout_paths(r);
