@@ -142,6 +142,28 @@ describe('sync, async and prepared-layer forms are bit-identical', () => {
     expectBitIdentical(ck.convTranspose2d(x, w, out), new ck.ConvTranspose2d({ weight: w, ...out }).forward(x), 'outputSize layer');
   });
 
+  it('ConvTranspose layers on small and large maps (the two merged kernels) match the functional form, in either order', async () => {
+    // 16x16-like maps with many output channels take the channels-in-lanes kernel, larger ones
+    // the pixel-lane kernel; a layer packs its weight for the kernel its first input takes,
+    // and an input that takes the other one packs per call.
+    const w = T([24, 40, 4, 4], 51), opts = { stride: 2, padding: 1, bias: randomData(40, 52) };
+    const small = T([1, 24, 9, 8], 53), large = T([1, 24, 40, 41], 54);
+    for (const order of [[small, large], [large, small]]) {
+      const layer = new ck.ConvTranspose2d({ weight: w, ...opts });
+      for (const x of [...order, ...order]) {
+        const y = ck.convTranspose2d(x, w, opts);
+        const label = `ConvTranspose2d ${x.shape.join('x')}`;
+        expectBitIdentical(y, layer.forward(x), `${label} forward`);
+        expectBitIdentical(y, await layer.forwardAsync(x), `${label} forwardAsync`);
+        ck.setNumThreads(1);
+        expectBitIdentical(y, layer.forward(x), `${label} forward at 1 thread`);
+        ck.setNumThreads(2);
+        expectBitIdentical(y, ck.convTranspose2d(x, w, opts), `${label} functional at 2 threads`);
+        ck.setNumThreads(ck.runtimeInfo().defaultThreads);
+      }
+    }
+  });
+
   it('Conv layers on small maps (a packed weight on AVX-512) match the functional form, at any thread count', async () => {
     // Small maps with many output channels take the channels-in-lanes kernel; a layer packs
     // its weight for it once. Larger inputs on the same layer take the other kernel.
