@@ -147,6 +147,7 @@ bool conv_transpose_merged(const ConvTransposeDesc& d, const float* x, float* y,
 // channels, band of lines), every phase in each; a line is one (z0, z1) of a phase's pixels.
 struct PhasePanels {
   static constexpr int64_t kChunk = 64;  // reduction indices per pass (see conv_transpose_pgemm)
+  static constexpr int64_t kMaxTiles = 128;  // a band's tiles (128 KiB of sums on AVX-512)
   int64_t PM = 0, PR = 0, nph = 0, cig = 0, cog = 0, kv = 0, K = 0, npanel = 0;
   int64_t ks[3]{}, dil[3]{}, umax[3]{}, E[3]{};
   std::vector<int64_t> zlo[3], zhi[3];
@@ -182,7 +183,7 @@ PhasePanels phase_panels(const ConvTransposeDesc& d, const std::vector<Phase>* p
   pp.kv = pp.ks[0] * pp.ks[1] * pp.ks[2];
   pp.K = pp.cig * pp.kv;
   pp.npanel = (pp.cog + pp.PR - 1) / pp.PR;
-  // Bands of lines whose tiles' sums (every phase's) fit in ~128 KiB, so that a panel's
+  // Bands of lines whose tiles (every phase's) are at most kMaxTiles, so that a panel's
   // weights are read once (W8: 4 phases x 16 lines x 2 tiles of 8 x 32, one band; two bands
   // of 64 KiB measured ~5% slower at 1 thread), unless the threads need more items.
   int64_t max_lines = 1, tiles_per_line = 0;  // (a line index of every phase)
@@ -190,7 +191,7 @@ PhasePanels phase_panels(const ConvTransposeDesc& d, const std::vector<Phase>* p
     for (int64_t b = 0; b < d.stride[1]; ++b) max_lines = std::max(max_lines, pp.lines(a, b));
   for (int64_t c = 0; c < d.stride[2]; ++c) tiles_per_line += pp.parts(c);
   tiles_per_line *= d.stride[0] * d.stride[1];
-  pp.lines_per_band = std::max<int64_t>(1, (int64_t{32} << 10) / (pp.PM * pp.PR) / std::max<int64_t>(1, tiles_per_line));
+  pp.lines_per_band = std::max<int64_t>(1, PhasePanels::kMaxTiles / std::max<int64_t>(1, tiles_per_line));
   if (threads > 1) {
     const int64_t per_band = d.N * d.groups * pp.npanel, want = (threads + per_band - 1) / per_band;
     pp.lines_per_band = std::min(pp.lines_per_band, std::max<int64_t>(1, (max_lines + want - 1) / want));
@@ -210,6 +211,7 @@ PhasePanels phase_panels(const ConvTransposeDesc& d, const std::vector<Phase>* p
 bool phase_pgemm_pays(const ConvTransposeDesc& d, const std::vector<Phase>* ph, const KernelTable& kt) {
   if (!kt.pgemm || d.Cout / d.groups < kt.pgemm_nr / 2) return false;
   const PhasePanels pp = phase_panels(d, ph, kt, 0);
+  if (pp.max_tiles > PhasePanels::kMaxTiles) return false;  // long lines: their tile sums would not fit
   double lanes_pg = 0;
   for (int64_t a = 0; a < d.stride[0]; ++a)
     for (int64_t b = 0; b < d.stride[1]; ++b)
@@ -258,7 +260,7 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
   const PhasePanels pp = phase_panels(d, ph, kt, threads);
   const int64_t PM = pp.PM, PR = pp.PR, K = pp.K, nph = pp.nph, cig = pp.cig, cog = pp.cog, kChunk = pp.kChunk;
   const int64_t* E = pp.E;
-  const int64_t Eb = E[0] * E[1] * E[2], Sin = prod3(d.in), Sout = prod3(d.out), Kfull = prod3(d.k);
+  const int64_t Eb = checked_mul(checked_mul(E[0], E[1], d.fn), E[2], d.fn), Sin = prod3(d.in), Sout = prod3(d.out), Kfull = prod3(d.k);
 
   // The zero-extended input of every (image, group), gathered once.
   float* buf = arena(2, checked_mul(d.N * d.Cin, Eb, d.fn), d.fn, "the zero-extended input");
