@@ -474,6 +474,12 @@ static void test_igemm_paths(std::mt19937& r) {
   run_case("igemm 8->7 5x5 s2 reflect", shape(2, 1, 8, 7, 1, {31, 45}, {5, 5}, {2, 2}, {1, 1}, {2, 2}, {2, 2}, PadMode::kReflect), r);
   run_case("igemm 6->24 g2 3x3 d2 replicate", shape(2, 1, 6, 24, 2, {17, 64}, {3, 3}, {1, 1}, {2, 2}, {2, 2}, {2, 2}, PadMode::kReplicate), r);
   run_case("igemm 1-D 4->9 k7 circular", shape(1, 2, 4, 9, 1, {200}, {7}, {1}, {1}, {3}, {3}, PadMode::kCircular), r);
+  // 1-D beyond one band (512 outputs): the inner bands read the input in place, the end ones are gathered
+  run_case("igemm 1-D 8->20 k5 d2 reflect long", shape(1, 2, 8, 20, 1, {3001}, {5}, {1}, {2}, {4}, {4}, PadMode::kReflect), r);
+  run_case("igemm 1-D 6->10 g2 k3 long", shape(1, 2, 6, 10, 2, {2500}, {3}, {1}, {1}, {1}, {1}, Z), r);
+  run_case("igemm 1-D 5->9 k4 constant asym long NHWC", shape(1, 1, 5, 9, 1, {1800}, {4}, {1}, {1}, {2}, {1}, PadMode::kConstant, true, true), r);
+  run_case("igemm 2-D one output row, 3 input rows, long", shape(2, 1, 3, 8, 1, {3, 1200}, {3, 3}, {2, 1}, {1, 1}, {0, 1}, {0, 1}, Z), r);
+  run_case("igemm 1-D 4->8 k3 no pad long", shape(1, 1, 4, 8, 1, {1500}, {3}, {1}, {1}, {0}, {0}, PadMode::kCircular), r);
   run_case("igemm 3-D 3->8 3x3x3", shape(3, 2, 3, 8, 1, {5, 9, 19}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, Z), r);
   run_case("igemm 64->6 1x1", shape(2, 1, 64, 6, 1, {7, 53}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z), r);
   run_case("igemm 5->11 3x3 partial", shape(2, 1, 5, 11, 1, {13, 29}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kPartial), r);
