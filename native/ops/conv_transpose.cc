@@ -237,7 +237,7 @@ void pack_phase_panels(const ConvTransposeDesc& d, const PhasePanels& pp, const 
     kt.transpose(d.w + ((g * pp.cig + ic) * pp.cog + oc0) * Kfull, Kfull, t, PR, jn, Kfull);
     const int64_t p0 = std::max<int64_t>(0, k0 - ic * kv), p1 = std::min(kv, k0 + kc - ic * kv);
     for (int64_t phi = 0; phi < pp.nph; ++phi)
-      for (int64_t pos = p0; pos < p1; ++pos) {  // (a loop, not memcpy: a call per 128 bytes cost more than the copy)
+      for (int64_t pos = p0; pos < p1; ++pos) {
         const float* __restrict src = t + pp.src_tap[static_cast<size_t>(phi * kv + pos)] * PR;
         float* __restrict dst = out + phi * phase_ld + (ic * kv + pos - k0) * PR;
         for (int64_t j = 0; j < PR; ++j) dst[j] = src[j];
