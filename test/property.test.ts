@@ -500,8 +500,8 @@ const mergedArb = fc.record({
   N: fc.integer({ min: 1, max: 2 }),
   G: fc.integer({ min: 1, max: 3 }),
   a: fc.integer({ min: 1, max: 5 }),
-  // whole and partial channel blocks of the kernels (6 or 8 rows)
-  b: fc.constantFrom(1, 2, 3, 5, 6, 8, 12, 13, 16, 24),
+  // whole and partial channel blocks of the kernels (6 or 8 rows; 16+: the 24- or 32-channel panels of small maps)
+  b: fc.constantFrom(1, 2, 3, 5, 6, 8, 12, 13, 16, 24, 33, 40),
   long: fc.integer({ min: 1, max: 90 }),
   spatial: dims3(1, 7),
   mult: dims3(1, 3),
