@@ -358,6 +358,11 @@ int64_t igemm_lanes(const ConvDesc& d, const KernelTable& kt) {
   return P / NR * NR + (P % NR + sub - 1) / sub * sub;
 }
 
+int64_t pgemm_run_lanes(int64_t len, const KernelTable& kt) {
+  const int64_t PM = kt.pgemm_mr, parts = (len + PM - 1) / PM;  // tiles of about equal size, as conv_fast cuts a run
+  return parts * std::max<int64_t>((len + parts - 1) / parts, PM / 2);
+}
+
 namespace {
 
 // Whether the pixel-major pgemm pays on d (conv_fast's plan: no merged phases): over one
@@ -371,11 +376,8 @@ bool pgemm_pays(const ConvDesc& d, const KernelTable& kt) {
   const int64_t Cog = d.Cout / d.groups, Cig = d.Cin / d.groups;
   if (!kt.pgemm || Cig == 1 || Cog < kt.pgemm_nr / 2) return false;
   const int bo = band_dim(d);
-  const int64_t PM = kt.pgemm_mr, len = d.out[2];
   const int64_t runs = bo == 2 ? 1 : bo == 1 ? d.out[1] : d.out[0] * d.out[1];
-  const int64_t parts = (len + PM - 1) / PM;
-  const int64_t lanes_pg = runs * parts * std::max<int64_t>((len + parts - 1) / parts, PM / 2);
-  return static_cast<double>(igemm_lanes(d, kt)) >= kt.pgemm_min_ratio * static_cast<double>(lanes_pg);
+  return static_cast<double>(igemm_lanes(d, kt)) >= kt.pgemm_min_ratio * static_cast<double>(runs * pgemm_run_lanes(d.out[2], kt));
 }
 
 }  // namespace
@@ -480,19 +482,21 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t chan_stride = direct ? Sin : Ez;  // between input channels in the phase buffer
   const int64_t buf_floats = direct ? 0 : checked_mul(checked_mul(nphase, Cig, d.fn), Ez, d.fn);
 
-  // Row offsets of every reduction index k = (ic, t0, t1, t2), in weight order.
-  std::vector<int64_t> off(static_cast<size_t>(K));
-  {
+  // Row offsets of every reduction index k = (ic, t0, t1, t2), in weight order, for input
+  // channels cs floats apart.
+  auto row_offsets = [&](int64_t cs) {
+    std::vector<int64_t> o(static_cast<size_t>(K));
     int64_t k = 0;
     for (int64_t ic = 0; ic < Cig; ++ic)
       for (int64_t t0 = 0; t0 < d.k[0]; ++t0)
         for (int64_t t1 = 0; t1 < d.k[1]; ++t1)
           for (int64_t t2 = 0; t2 < d.k[2]; ++t2) {
             const int64_t ph = (dim[0].ridx[t0] * nres[1] + dim[1].ridx[t1]) * nres[2] + dim[2].ridx[t2];
-            off[static_cast<size_t>(k++)] =
-                (ph * Cig + ic) * chan_stride + (dim[0].q[t0] * E[1] + dim[1].q[t1]) * E[2] + dim[2].q[t2];
+            o[static_cast<size_t>(k++)] = (ph * Cig + ic) * cs + (dim[0].q[t0] * E[1] + dim[1].q[t1]) * E[2] + dim[2].q[t2];
           }
-  }
+    return o;
+  };
+  const std::vector<int64_t> off = row_offsets(chan_stride);
 
   // Largest flat extent of a band, padded for full-width tile stores.
   const int64_t Pmax = (direct ? band * inner : Ez);
@@ -597,8 +601,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const bool in_place = !direct && !xmask && !shared && bo == 2 && d.in[0] == 1 && d.in[1] == 1 && d.k[0] == 1 &&
                         d.k[1] == 1 && d.stride[2] == 1;  // (a single output row of a 2-D conv is not 1-D)
   const int64_t lo_in = d.pb[2], hi_in = d.in[2] + d.pb[2] - (d.k[2] - 1) * d.dil[2];
-  std::vector<int64_t> off_in(in_place ? static_cast<size_t>(K) : 0);
-  for (int64_t k = 0; in_place && k < K; ++k) off_in[static_cast<size_t>(k)] = k / d.k[2] * Sin + k % d.k[2] * d.dil[2];
+  const std::vector<int64_t> off_in = in_place ? row_offsets(Sin) : std::vector<int64_t>();  // (one phase, 1-D)
   // The merged transposed epilogue's row pointers, per thread (workers never allocate).
   const int64_t s2max = ps ? ps->s[2] : 0;
   std::vector<const float*> phase_rows(static_cast<size_t>(threads * 2 * s2max));

@@ -215,10 +215,8 @@ bool phase_pgemm_pays(const ConvTransposeDesc& d, const std::vector<Phase>* ph, 
   double lanes_pg = 0;
   for (int64_t a = 0; a < d.stride[0]; ++a)
     for (int64_t b = 0; b < d.stride[1]; ++b)
-      for (int64_t c = 0; c < d.stride[2]; ++c) {
-        const int64_t len = pp.len(c), parts = pp.parts(c);
-        if (parts) lanes_pg += static_cast<double>(pp.lines(a, b) * parts * std::max<int64_t>((len + parts - 1) / parts, pp.PM / 2));
-      }
+      for (int64_t c = 0; c < d.stride[2]; ++c)
+        if (pp.len(c) > 0) lanes_pg += static_cast<double>(pp.lines(a, b) * pgemm_run_lanes(pp.len(c), kt));
   lanes_pg /= static_cast<double>(pp.nph);
   return lanes_pg > 0 && static_cast<double>(igemm_lanes(merged_conv(d, ph), kt)) >= kt.pgemm_min_ratio * lanes_pg;
 }
@@ -260,29 +258,20 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
   const PhasePanels pp = phase_panels(d, ph, kt, threads);
   const int64_t PM = pp.PM, PR = pp.PR, K = pp.K, nph = pp.nph, cig = pp.cig, cog = pp.cog, kChunk = pp.kChunk;
   const int64_t* E = pp.E;
-  const int64_t Eb = checked_mul(checked_mul(E[0], E[1], d.fn), E[2], d.fn), Sin = prod3(d.in), Sout = prod3(d.out), Kfull = prod3(d.k);
+  const int64_t Eb = checked_mul(checked_mul(E[0], E[1], d.fn), E[2], d.fn), Sout = prod3(d.out), Kfull = prod3(d.k);
 
-  // The zero-extended input of every (image, group), gathered once.
+  // The zero-extended input of every (image, group), made once by the pad op (zeros; a
+  // negative `after` crops what no pixel reads).
   float* buf = arena(2, checked_mul(d.N * d.Cin, Eb, d.fn), d.fn, "the zero-extended input");
-  parallel_for(d.N * d.Cin, 1, [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; ++t) {
-      const float* xc = x + t * Sin;
-      float* bc = buf + t * Eb;
-      for (int64_t c0 = 0; c0 < E[0]; ++c0)
-        for (int64_t c1 = 0; c1 < E[1]; ++c1) {
-          float* row = bc + (c0 * E[1] + c1) * E[2];
-          const int64_t i0 = c0 - pp.umax[0], i1 = c1 - pp.umax[1];
-          const int64_t lo = std::min(E[2], pp.umax[2]), hi = std::min(E[2], pp.umax[2] + d.in[2]);
-          if (i0 < 0 || i0 >= d.in[0] || i1 < 0 || i1 >= d.in[1] || hi <= lo) {
-            std::fill(row, row + E[2], 0.f);
-            continue;
-          }
-          std::fill(row, row + lo, 0.f);
-          std::memcpy(row + lo, xc + (i0 * d.in[1] + i1) * d.in[2], static_cast<size_t>(hi - lo) * sizeof(float));
-          std::fill(row + hi, row + E[2], 0.f);
-        }
-    }
-  });
+  PadDesc zx;
+  zx.fn = d.fn;
+  zx.rank = d.rank;
+  zx.N = d.N; zx.C = d.Cin;
+  for (int i = 0; i < 3; ++i) {
+    zx.in[i] = d.in[i]; zx.before[i] = pp.umax[i]; zx.out[i] = E[i]; zx.after[i] = E[i] - d.in[i] - pp.umax[i];
+  }
+  zx.x = x; zx.y = buf;
+  pad_forward(zx);
   // Offsets of the reduction indices k = (ic, pos) in a group's buffer.
   std::vector<int64_t> off(static_cast<size_t>(K));
   for (int64_t ic = 0, k = 0; ic < cig; ++ic)

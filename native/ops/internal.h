@@ -38,6 +38,9 @@ struct KernelTable;
 // (conv_fast's plan: padding columns and tile remainders included): what the pgemm's lanes
 // are weighed against (pgemm_min_ratio).
 int64_t igemm_lanes(const ConvDesc& d, const KernelTable& kt);
+// The lanes the pgemm fills per reduction index over a run of len output pixels (tiles of at
+// most pgemm_mr, counted as at least half full).
+int64_t pgemm_run_lanes(int64_t len, const KernelTable& kt);
 
 // A transposed convolution whose stride phases all have the same sub-kernel (e.g. k a
 // multiple of s, unit dilation) is one stride-1 convolution of its input with Cout * nph
