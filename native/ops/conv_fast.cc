@@ -498,8 +498,17 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   };
   const std::vector<int64_t> off = row_offsets(chan_stride);
 
-  // Largest flat extent of a band, padded for full-width tile stores.
-  const int64_t Pmax = (direct ? band * inner : Ez);
+  // The flat pixels a band of `len` output indices along the band dim computes: up to its
+  // last output pixel, ((o0-base0)*E1 + (o1-base1))*E2 + o2-base2, plus one. (Not the whole
+  // gathered extent Ez: a 3-D band of one output plane gathers 3 planes for a 3x3x3 kernel.)
+  auto band_pixels = [&](int64_t len) {
+    int64_t last[3] = {d.out[0] - 1, d.out[1] - 1, d.out[2] - 1};
+    last[bo] = len - 1;
+    for (int i = 0; i < bo; ++i) last[i] = 0;
+    return (last[0] * E[1] + last[1]) * E[2] + last[2] + 1;
+  };
+  // Largest flat extent of a band's sums, padded for full-width tile stores.
+  const int64_t Pmax = band_pixels(band);
   const int64_t ldc = (Pmax + NR) / NR * NR + NR;
   // the item's channel blocks (the pgemm: one panel at a time)
   const int64_t flat_floats = depthwise || use_pg ? 0 : blk_per_split * MR * ldc;
@@ -642,11 +651,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
         }
       }
 
-      // Flat index of output (o0, o1, o2) in the band: ((o0-base0)*E1 + (o1-base1))*E2 + o2-base2.
-      int64_t last[3] = {d.out[0] - 1, d.out[1] - 1, d.out[2] - 1};
-      last[bo] = o_hi - 1 - o_lo;
-      for (int i = 0; i < bo; ++i) last[i] = 0;
-      const int64_t P = (last[0] * E[1] + last[1]) * E[2] + last[2] + 1;
+      const int64_t P = band_pixels(o_hi - o_lo);
 
       // The output rows of this band (all dims but the last), each a run of the last dim.
       auto for_rows = [&](auto&& f) {
