@@ -89,23 +89,28 @@ function median(xs) {
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
-// Run fn (sync or async) once, returning { ms, out }.
+// Run fn (sync or async) once, returning { ms, out }: out only with `keep` (the first call,
+// for the check), else the output is dropped as soon as the clock stops, as a caller's loop
+// would. (Returned to the repetition loop, each output stayed referenced until the next
+// call had run: it survived that call's scavenges into V8's old space, where only
+// mark-compacts free it. W9's 25 MB outputs then took ~one mark-compact every 4 calls in
+// the bench, and a plain loop 2 in all; its median was 3.4-3.9 ms against 2.5-3.3.)
 // `release(out)`, if given, frees the output after the clock stops (tfjs tensors).
 // Also counts the process's minor page faults during the call (read outside the clock):
 // first touches of freshly allocated output pages can cost more than the op itself.
 const minorFaults = () => process.resourceUsage().minorPageFault;
-async function timeOnce(fn, release) {
+async function timeOnce(fn, release, keep = false) {
   const f0 = minorFaults();
   const t0 = nowMs();
   let out = fn();
   if (out && typeof out.then === 'function') out = await out;
   const ms = nowMs() - t0;
   const faults = minorFaults() - f0;
-  if (release) {
+  if (release && !keep) {
     release(out);
     out = null;
   }
-  return { ms, out, faults };
+  return { ms, out: keep ? out : null, faults };
 }
 
 // The repetition loop of BENCH.md: the first call (untimed in the statistics, its output
@@ -114,7 +119,7 @@ async function timeOnce(fn, release) {
 // would cross `capTime` seconds (slow cells report fewer repetitions, at least one).
 async function measure(fn, opts, { onFirst, release } = {}) {
   const { minTime, capTime, minReps, maxReps, warmTime } = opts;
-  const first = await timeOnce(fn);
+  const first = await timeOnce(fn, release, true);
   if (onFirst) onFirst(first.out);
   if (release) release(first.out);
   first.out = null;
