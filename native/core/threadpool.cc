@@ -50,8 +50,8 @@ class Pool {
     stop_workers();
     threads_ = std::max(1, n);
     stopping_ = false;
-    // A new worker has seen every job so far: it must wait for the next one, not rerun an
-    // old generation (that pass would decrement active_ once too often).
+    // A new worker has seen every job so far: it must wait for the next one, not join an
+    // old generation.
     uint64_t gen;
     {
       std::lock_guard<std::mutex> lk(mu_);
@@ -78,14 +78,20 @@ class Pool {
       grain_ = grain;
       next_.store(0);
       max_threads_ = std::max(1, max_threads);
-      active_.store(static_cast<int>(workers_.size()));
+      open_.store(true);
       generation_.fetch_add(1);
     }
     cv_.notify_all();
     work(0);
+    // Every chunk is taken: close the job, then wait only for the workers inside it. A worker
+    // still waking up (tens of microseconds on a VM) finds it closed and does not touch it, so
+    // a short loop (the mask check of a partial conv) does not wait for a worker that never
+    // helped. (open_ and active_ are sequentially consistent, Dekker-style: either the main
+    // thread sees a worker's increment and waits for it, or the worker sees the job closed.)
+    open_.store(false);
     // Spin briefly before sleeping: on a VM a futex wake-up costs tens of microseconds,
     // which is a tenth of a millisecond-sized convolution.
-    spin_while([&] { return active_.load(std::memory_order_acquire) != 0; });
+    spin_while([&] { return active_.load() != 0; });
     std::unique_lock<std::mutex> lk(mu_);
     done_cv_.wait(lk, [this] { return active_.load() == 0; });
     fn_ = nullptr;
@@ -111,8 +117,11 @@ class Pool {
         if (stopping_) return;
         seen = generation_.load();
       }
-      work(tid);
-      if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      // Join the job only while it is open and still the one seen (a worker that woke late
+      // may find the next job started: it joins that one on its next pass).
+      active_.fetch_add(1);
+      if (open_.load() && generation_.load() == seen) work(tid);
+      if (active_.fetch_sub(1) == 1) {
         std::lock_guard<std::mutex> lk(mu_);
         done_cv_.notify_one();
       }
@@ -137,7 +146,8 @@ class Pool {
   int64_t count_ = 0, grain_ = 1;
   int max_threads_ = 1;
   std::atomic<int64_t> next_{0};
-  std::atomic<int> active_{0};
+  std::atomic<int> active_{0};  // workers inside a job (or checking whether they may join it)
+  std::atomic<bool> open_{false};  // the job has chunks left to take
   std::atomic<uint64_t> generation_{0};
   bool stopping_ = false;
   int threads_ = 1;

@@ -1,11 +1,14 @@
 // Native tests: the ops through their C++ descriptors, without Node, so they can run under
 // AddressSanitizer and UndefinedBehaviorSanitizer. The reference here is written apart from
 // the ops: padding by bouncing/clamping loops, convolution as a plain sum per output.
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "../core/common.h"
@@ -296,6 +299,43 @@ static void test_threads(std::mt19937& r) {
   CHECK(std::memcmp(y1.data(), y2.data(), y1.size() * 4) == 0, "thread counts differ");
 }
 
+// The pool: every index of every parallel_for run exactly once, whatever the thread count,
+// the grain and whether the workers are awake (back to back), asleep (after a pause longer
+// than their spin) or just waking up when a job ends (short jobs after a pause: a worker
+// that wakes late must find the job closed and leave it alone), and after resizes.
+static void test_pool(std::mt19937& r) {
+  const int saved = get_num_threads();
+  std::vector<std::atomic<int>> hits(4096);
+  for (int round = 0; round < 6; ++round) {
+    set_num_threads(round % 3 + 2);  // 2, 3, 4 threads
+    for (int it = 0; it < 300; ++it) {
+      if (it % 50 == 0) std::this_thread::sleep_for(std::chrono::microseconds(150 + 300 * (it % 100 == 0)));
+      const int64_t count = 1 + static_cast<int64_t>(r() % 4096), grain = 1 + static_cast<int64_t>(r() % 64);
+      for (int64_t i = 0; i < count; ++i) hits[static_cast<size_t>(i)].store(0);
+      std::atomic<int> bad_tid{0};
+      std::atomic<int64_t> done{0};  // indices finished, counted as each chunk ends
+      const int maxt = 1 + static_cast<int>(r() % 4);
+      parallel_for_tid(count, grain, maxt, [&](int tid, int64_t b, int64_t e) {
+        if (tid < 0 || tid >= maxt) bad_tid.store(1);
+        for (int64_t i = b; i < e; ++i) {
+          volatile uint32_t spin = static_cast<uint32_t>(i);  // ~50 ns an index: chunks last long enough
+          for (int k = 0; k < 40; ++k) spin = spin * 1664525u + 1013904223u;  // to overlap the main thread's end
+          hits[static_cast<size_t>(i)].fetch_add(1 + static_cast<int>(spin & 0u));
+        }
+        done.fetch_add(e - b);
+      });
+      const int64_t finished = done.load();  // (right away: every chunk must be over)
+      CHECK(finished == count, "pool: round %d it %d: returned with %ld of %ld indices done", round, it,
+            static_cast<long>(finished), static_cast<long>(count));
+      int64_t wrong = 0;
+      for (int64_t i = 0; i < count; ++i) wrong += hits[static_cast<size_t>(i)].load() != 1;
+      CHECK(wrong == 0 && bad_tid.load() == 0, "pool: round %d it %d count %ld grain %ld: %ld indices not run exactly once",
+            round, it, static_cast<long>(count), static_cast<long>(grain), static_cast<long>(wrong));
+    }
+  }
+  set_num_threads(saved);
+}
+
 // A phase whose every pixel lands past the cropped end (found by the property tests).
 static void test_transpose_crop() {
   ConvTransposeDesc t;
@@ -355,6 +395,7 @@ int main() {
   test_adjoint(r);
   test_interpolate_and_pad(r);
   test_threads(r);
+  test_pool(r);
   test_transpose_crop();
   test_band_past_input();
   test_errors();
