@@ -329,6 +329,27 @@ describe('messages', () => {
   it('an unknown option names the key', () => {
     expect(() => ck.conv2d(x4(), w4(), { strides: 2 } as ck.ConvOptions)).toThrowError(/"strides"|'strides'|strides/);
   });
+
+  it('a partial-conv mask value outside [0, 1]: the first one in the mask as given, its value and index', async () => {
+    // NHWC, one image of 5x5 pixels, 2 channels (multiChannel): element (pixel p, channel c)
+    // is at index 2p + c. Bad values at pixel 3 channel 1 (index 7) and pixel 6 channel 0
+    // (index 12). Channels first, pixel 6 channel 0 would come first (6 < 25 + 3): the
+    // message names index 7 of the mask the caller passed.
+    const x = ck.tensor(f32(5 * 5 * 2, 0.5), [1, 5, 5, 2], 'NHWC');
+    const w = ck.tensor(f32(3 * 2 * 3 * 3, 0.1), [3, 2, 3, 3]);
+    const m = new Float32Array(50).fill(1);
+    m[7] = 1.5;
+    m[12] = -2;
+    const opts = { multiChannel: true, padding: 1, mask: ck.tensor(m, [1, 5, 5, 2], 'NHWC') };
+    expect(() => ck.partialConv2d(x, w, opts)).toThrowError(new RangeError('partialConv2d: mask expects values in [0, 1], got 1.500000 at index 7'));
+    await expect(ck.partialConv2dAsync(x, w, opts)).rejects.toThrowError(/got 1\.500000 at index 7$/);
+    // NCHW, two images: the first bad value is in the second image.
+    const m2 = new Float32Array(50).fill(0);
+    m2[30] = 2;
+    m2[49] = -1;
+    const x2 = ck.tensor(f32(2 * 2 * 5 * 5, 0.5), [2, 2, 5, 5]);
+    expect(() => ck.partialConv2d(x2, w, { padding: 1, mask: ck.tensor(m2, [2, 1, 5, 5]) })).toThrowError(/got 2\.000000 at index 30$/);
+  });
 });
 
 describe('maxBytes', () => {
