@@ -523,6 +523,8 @@ static void test_igemm_paths(std::mt19937& r) {
   run_case("igemm 1-D 4->8 k3 no pad long", shape(1, 1, 4, 8, 1, {1500}, {3}, {1}, {1}, {0}, {0}, PadMode::kCircular), r);
   run_case("igemm 3-D 3->8 3x3x3", shape(3, 2, 3, 8, 1, {5, 9, 19}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, Z), r);
   run_case("igemm 64->6 1x1", shape(2, 1, 64, 6, 1, {7, 53}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z), r);
+  // one image, many bands: at 2 threads the last bands are halved (uneven bands)
+  run_case("igemm 16->24 3x3 one image, 57 rows", shape(2, 1, 16, 24, 1, {57, 40}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kReflect), r);
   run_case("igemm 5->11 3x3 partial", shape(2, 1, 5, 11, 1, {13, 29}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kPartial), r);
   run_case("igemm 2->5 4x4 s3 constant", shape(2, 1, 2, 5, 1, {40, 40}, {4, 4}, {3, 3}, {1, 1}, {3, 3}, {3, 3}, PadMode::kConstant), r);
   run_case("igemm 30->50 3x3 s2 symmetric", shape(2, 1, 30, 50, 1, {8, 14}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, PadMode::kSymmetric), r);
