@@ -410,18 +410,23 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t nblk = depthwise ? 0 : (Cog + MR - 1) / MR;
   int64_t band = std::max<int64_t>(depthwise ? 8 : 1, (depthwise ? 8192 : 512) / std::max<int64_t>(1, inner));
   band = std::min(band, out_bo);
-  const int64_t want_items = threads > 1 ? 4 * threads : 1;
+  // Items the threads should have: bands first (3 per thread, before the last ones are
+  // halved below), then splits of the output channels (4 per thread) where the bands are
+  // too few. (In-process A/B at 2 threads against 4 bands per thread: W1 -3%, W2 -2%, W7 and
+  // W15 -1%, W3 and W6 alike; W4's channel splits at 3 per thread were 5% slower.)
+  const int64_t want_bands = threads > 1 ? 3 * threads : 1, want_items = threads > 1 ? 4 * threads : 1;
   {
     // Enough bands for the threads (bands of >= ~128 pixels), all of about one size, so
-    // that no thread is left with a short last share: e.g. 56 rows on 2 threads -> 8 x 7.
+    // that no thread is left with a short last share: e.g. 56 rows (58 with the padding) on
+    // 2 threads -> bands of 8 (512 pixels each), then of 10 (the busiest thread's share).
     int64_t nb = (out_bo + band - 1) / band;
     const int64_t per_band = std::max<int64_t>(1, d.N * d.groups);
     const int64_t min_band = std::min(band, std::max<int64_t>(1, (128 + inner - 1) / inner));
     // (Merged transposed weights packed per item need a single band: there the threads split
     // the output channels instead, below.)
     const bool keep_one = ps && ps->w_t && nb * d.N == 1;
-    if (per_band * nb < want_items && !keep_one)
-      nb = std::max(nb, std::min((want_items + per_band - 1) / per_band, out_bo / min_band));
+    if (per_band * nb < want_bands && !keep_one)
+      nb = std::max(nb, std::min((want_bands + per_band - 1) / per_band, out_bo / min_band));
     band = (out_bo + nb - 1) / nb;
     // The threads take whole items, so the busiest one runs ceil(items / threads) bands:
     // among band sizes up to a quarter larger, the one that gives it the fewest rows (W6 on
@@ -437,8 +442,8 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // several threads on one image the last `threads` bands are halved. The threads take the
   // items in order, as they come free; small last items even out their finishing times when
   // one thread started late (a worker woken from sleep) or runs slower (on this VM, one
-  // vCPU at times ran memory-bound work 20-35% slower than the other). W1 at 2 threads: 8
-  // bands of 7 rows -> 6 of 7 and 4 of 3-4: 0.86 -> 0.80 ms in-process A/B, W6 1-6% faster,
+  // vCPU at times ran memory-bound work 20-35% slower than the other). W1 at 2 threads, when
+  // it had 8 bands of 7 rows -> 6 of 7 and 4 of 3-4: 0.86 -> 0.80 ms in-process A/B, W6 1-6% faster,
   // W2, W3, W14, W15 alike. (Smaller bands throughout were slower: W1 0.86 -> 1.02 ms with
   // 16 or 32 of them, each gathering its halo rows.) Same bits: no pixel's sum depends on
   // its band.
