@@ -442,11 +442,11 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // several threads on one image the last `threads` bands are halved. The threads take the
   // items in order, as they come free; small last items even out their finishing times when
   // one thread started late (a worker woken from sleep) or runs slower (on this VM, one
-  // vCPU at times ran memory-bound work 20-35% slower than the other). W1 at 2 threads, when
-  // it had 8 bands of 7 rows -> 6 of 7 and 4 of 3-4: 0.86 -> 0.80 ms in-process A/B, W6 1-6% faster,
-  // W2, W3, W14, W15 alike. (Smaller bands throughout were slower: W1 0.86 -> 1.02 ms with
-  // 16 or 32 of them, each gathering its halo rows.) Same bits: no pixel's sum depends on
-  // its band.
+  // vCPU at times ran memory-bound work 20-35% slower than the other). Measured with 8 bands
+  // of 7 rows for W1 at 2 threads (-> 6 of 7 and 4 of 3-4): 0.86 -> 0.80 ms, in-process
+  // A/B; W6 1-6% faster; W2, W3, W14, W15 alike. (Smaller bands throughout were slower:
+  // W1 0.86 -> 1.02 ms with 16 or 32 of them, each gathering its halo rows.) Same bits: no
+  // pixel's sum depends on its band.
   std::vector<int64_t> bstart;
   {
     const int64_t neq = (out_bo + band - 1) / band;
@@ -460,12 +460,11 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   }
   const int64_t nbands = static_cast<int64_t>(bstart.size()) - 1;
   // Few bands (small maps, deep layers): split the output channels instead, so the weights
-  // are streamed once rather than once per band.
-  // No more bands than threads (W4's 7x7 map is one band): twice as many splits, smaller
-  // items to even out the threads' finishing times. (In-process A/B, W4 at 2 threads, 16
-  // items against 8: functional 0.93-1.0x, prepared layer 0.92-0.98x the time. Where the
-  // bands are many, more splits made W1, W6 and W15 14-26% slower: each band is then
-  // gathered whole up front for its splits to share.)
+  // are streamed once rather than once per band. With no more bands than threads (W4's 7x7
+  // map is one band), twice as many splits: smaller items even out the threads' finishing
+  // times (in-process A/B, W4 at 2 threads, 16 items against 8: functional 0.93-1.0x,
+  // prepared layer 0.92-0.98x the time). Where the bands are many, more splits made W1, W6
+  // and W15 14-26% slower: each band is then gathered whole up front for its splits to share.
   const int64_t want_splits = threads > 1 && d.N * d.groups * nbands <= threads ? 2 * want_items : want_items;
   int64_t nsplit = 1;
   while (!depthwise && nsplit < nblk && d.N * d.groups * nbands * nsplit < want_splits) ++nsplit;
