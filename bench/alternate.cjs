@@ -6,7 +6,7 @@
 //   const wide = getenv("CK_X") && getenv("CK_X")[0] == '1';
 // rebuild, run this, then remove the switch. The arms share the process, its vCPU and the
 // machine's state of the moment; separate processes taking turns (the usual A/B) do not: on
-// the VM of issue 3's notes a process's vCPU decided its speed by 20-35%.
+// the VM of issue 3's notes a process's vCPU changed its speed by 20-65%.
 //
 //   node bench/alternate.cjs --var CK_X [--filter W1,W6] [--threads 2] [--layer]
 //                            [--blocks 24] [--calls 60]

@@ -84,7 +84,7 @@ class Pool {
     cv_.notify_all();
     work(0);
     // Every chunk is taken: close the job, then wait only for the workers inside it. A worker
-    // still waking up (tens of microseconds on a VM) finds it closed and does not touch it, so
+    // still waking up (120-260 us for a halted vCPU on this VM) finds it closed and leaves it, so
     // a short loop (the mask check of a partial conv) does not wait for a worker that never
     // helped. (open_ and active_ are sequentially consistent, Dekker-style: either the main
     // thread sees a worker's increment and waits for it, or the worker sees the job closed.)

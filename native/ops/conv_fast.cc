@@ -410,8 +410,8 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t nblk = depthwise ? 0 : (Cog + MR - 1) / MR;
   // Bands of about 512 flat pixels (depthwise: 8192). At several threads, 1024 for 2-D and
   // 3-D maps whose output is 2 MB or more: fewer, larger items, with fewer halo rows per
-  // output row (in-process A/B at 2 threads: W3 -4 to -7%, W6 -3 to -5%, W7 -2 to -5%; at 1
-  // thread alike within 2%, W14's 1-D bands 1-2% slower). Not on smaller outputs: there the
+  // output row (in-process A/B at 2 threads: W3 -4 to -6%, W6 -3 to -5%, W7 -1.5 to -2.5%;
+  // at 1 thread alike within 2%, W14's 1-D bands 1-2% slower). Not on smaller outputs: there the
   // larger per-thread buffers outgrew the output (a 64x64 3->4 conv: 73 KB for 64 KB).
   const bool wide_bands = threads > 1 && bo < 2 && !depthwise && d.N * d.Cout * prod3(d.out) * 4 >= (int64_t{1} << 21);
   int64_t band = std::max<int64_t>(depthwise ? 8 : 1, (depthwise ? 8192 : wide_bands ? 1024 : 512) / std::max<int64_t>(1, inner));
@@ -448,7 +448,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // several threads on one image the last `threads` bands are halved. The threads take the
   // items in order, as they come free; small last items even out their finishing times when
   // one thread started late (a worker woken from sleep) or runs slower (on this VM, one
-  // vCPU at times ran memory-bound work 20-35% slower than the other). Measured with 8 bands
+  // vCPU at times ran memory-bound work 20-65% slower than the other). Measured with 8 bands
   // of 7 rows for W1 at 2 threads (-> 6 of 7 and 4 of 3-4): 0.86 -> 0.80 ms, in-process
   // A/B; W6 1-6% faster; W2, W3, W14, W15 alike. (Smaller bands throughout were slower:
   // W1 0.86 -> 1.02 ms with 16 or 32 of them, each gathering its halo rows.) Same bits: no
