@@ -785,6 +785,58 @@ async function rejectionClassOf(f: () => Promise<unknown>): Promise<string> {
 
 const cls = (k: Kind) => (k === 'type' ? 'TypeError' : 'RangeError');
 
+// Nearest upsampling with integer factors: out[h][w] = in[floor(h * (1/sh))][floor(w * (1/sw))],
+// the factor's reciprocal and the product in float32 (PyTorch's nearest index arithmetic).
+// Whole-row widths divisible by 8 at x2 along W take the SIMD x2 row kernel (each source
+// row written straight to its output rows), streamed when the output is >= 1 MiB.
+describe('interpolate nearest, integer factors, vs. a naive reference', () => {
+  function refNearest(x: Float32Array, shape: number[], sh: number, sw: number): Float32Array {
+    const [N, C, H, W] = shape, Ho = H * sh, Wo = W * sw;
+    const rh = Math.fround(1 / sh), rw = Math.fround(1 / sw);
+    const y = new Float32Array(N * C * Ho * Wo);
+    for (let p = 0; p < N * C; p++)
+      for (let h = 0; h < Ho; h++) {
+        const sy = Math.min(Math.floor(Math.fround(h * rh)), H - 1);
+        for (let w = 0; w < Wo; w++) {
+          const sx = Math.min(Math.floor(Math.fround(w * rw)), W - 1);
+          y[(p * Ho + h) * Wo + w] = x[(p * H + sy) * W + sx];
+        }
+      }
+    return y;
+  }
+  const cases: [number[], number, number][] = [
+    [[1, 3, 5, 8], 2, 2], // 8 columns: one half block (AVX-512)
+    [[2, 4, 6, 16], 2, 2],
+    [[1, 2, 3, 24], 3, 2], // three output rows per source row
+    [[1, 2, 3, 16], 10, 2], // ten: more than one call's rows
+    [[1, 2, 7, 16], 1, 2], // W only
+    [[1, 3, 4, 12], 2, 2], // 12 columns: the general path
+    [[1, 64, 48, 24], 2, 2], // 1.2 MB out: streamed, with a half block
+    [[1, 4, 128, 128], 2, 2], // 1 MiB out: streamed (W13's rows)
+  ];
+  for (const threads of [1, 2])
+    it(`${threads} thread(s)`, () => {
+      const before = ck.getNumThreads();
+      ck.setNumThreads(threads);
+      try {
+        for (const [shape, sh, sw] of cases) {
+          const xd = randomData(prod(shape), shape.length * 1000 + shape[3]);
+          const want = refNearest(xd, shape, sh, sw);
+          for (const mode of ['nearest', 'nearest-exact'] as const) {
+            if (mode === 'nearest-exact' && (sh !== 2 || sw !== 2)) continue; // (exact: floor((j + 0.5) / s), = j >> 1 at x2)
+            const y = ck.interpolate(ck.tensor(xd, shape), { scaleFactor: [sh, sw], mode });
+            expect(y.shape, `${mode} ${show(shape)} x[${sh}, ${sw}]`).toEqual([shape[0], shape[1], shape[2] * sh, shape[3] * sw]);
+            let bad = -1;
+            for (let i = 0; i < want.length && bad < 0; i++) if (!Object.is(y.data[i], want[i])) bad = i;
+            expect(bad, `${mode} ${show(shape)} x[${sh}, ${sw}]: first differing element`).toBe(-1);
+          }
+        }
+      } finally {
+        ck.setNumThreads(before);
+      }
+    });
+});
+
 describe('invalid arguments throw the SPEC §4 class (sync) and reject with it (async)', () => {
   it('conv2d / conv2dAsync', async () => {
     await fc.assert(

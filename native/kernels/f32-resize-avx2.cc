@@ -213,10 +213,32 @@ void f32_resize_combine_avx2(int taps, const float* const* rows, const float* w,
   for (int64_t l = 0; l < e; ++l) st->line[l] = y[n - e + l];
 }
 
+template <bool kStream>
+void dup2_rows(const float* x, int64_t n, float* const* ys, int ny) {
+  const __m256i lo = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3), hi = _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7);
+  auto put = [](float* p, __m256 v) {
+    if (kStream) _mm256_stream_ps(p, v);
+    else _mm256_storeu_ps(p, v);
+  };
+  for (int64_t i = 0; i + 8 <= n; i += 8) {  // (n is a multiple of 8)
+    const __m256 v = _mm256_loadu_ps(x + i), a = _mm256_permutevar8x32_ps(v, lo), b = _mm256_permutevar8x32_ps(v, hi);
+    for (int r = 0; r < ny; ++r) {
+      put(ys[r] + 2 * i, a);
+      put(ys[r] + 2 * i + 8, b);
+    }
+  }
+}
+
+void f32_resize_dup2_avx2(const float* x, int64_t n, float* const* ys, int ny, bool stream) {
+  if (stream) dup2_rows<true>(x, n, ys, ny);
+  else dup2_rows<false>(x, n, ys, ny);
+}
+
 }  // namespace
 
 const ResizeKernels* resize_kernels_avx2() {
-  static const ResizeKernels k{8, f32_resize_row_avx2, f32_resize_combine_avx2, f32_resize_finish_avx2};
+  static const ResizeKernels k{8, f32_resize_row_avx2, f32_resize_combine_avx2, f32_resize_finish_avx2,
+                               f32_resize_dup2_avx2};
   return &k;
 }
 

@@ -208,10 +208,38 @@ void f32_resize_combine_avx512(int taps, const float* const* rows, const float* 
   if (e != 0) _mm512_store_ps(st->line, _mm512_maskz_loadu_ps(mask_of(e), y + n - e));
 }
 
+template <bool kStream>
+void dup2_rows(const float* x, int64_t n, float* const* ys, int ny) {
+  const __m512i lo = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  const __m512i hi = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+  auto put = [](float* p, __m512 v) {
+    if (kStream) _mm512_stream_ps(p, v);
+    else _mm512_storeu_ps(p, v);
+  };
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 v = _mm512_loadu_ps(x + i), a = _mm512_maskz_permutexvar_ps(0xFFFF, lo, v), b = _mm512_maskz_permutexvar_ps(0xFFFF, hi, v);
+    for (int r = 0; r < ny; ++r) {
+      put(ys[r] + 2 * i, a);
+      put(ys[r] + 2 * i + 16, b);
+    }
+  }
+  if (i < n) {  // the last 8
+    const __m512 a = _mm512_maskz_permutexvar_ps(0xFFFF, lo, _mm512_maskz_loadu_ps(mask_of(n - i), x + i));
+    for (int r = 0; r < ny; ++r) put(ys[r] + 2 * i, a);
+  }
+}
+
+void f32_resize_dup2_avx512(const float* x, int64_t n, float* const* ys, int ny, bool stream) {
+  if (stream) dup2_rows<true>(x, n, ys, ny);
+  else dup2_rows<false>(x, n, ys, ny);
+}
+
 }  // namespace
 
 const ResizeKernels* resize_kernels_avx512() {
-  static const ResizeKernels k{16, f32_resize_row_avx512, f32_resize_combine_avx512, f32_resize_finish_avx512};
+  static const ResizeKernels k{16, f32_resize_row_avx512, f32_resize_combine_avx512, f32_resize_finish_avx512,
+                               f32_resize_dup2_avx512};
   return &k;
 }
 

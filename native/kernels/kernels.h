@@ -126,6 +126,10 @@ struct ResizeKernels {
   void (*combine)(int taps, const float* const* rows, const float* w, int64_t n, float* y, ResizeStream* st);
   // Ends st's run at `end`: stores its incomplete last line, then fences the streaming stores.
   void (*finish)(ResizeStream* st, float* end);
+  // Nearest x2 along a row, written to each of ny rows: ys[r][2i] = ys[r][2i + 1] = x[i] for
+  // i < n, n a multiple of 8. With stream, non-temporal stores into rows on 64-byte
+  // boundaries (the caller fences).
+  void (*dup2)(const float* x, int64_t n, float* const* ys, int ny, bool stream);
 };
 
 const ResizeKernels* resize_kernels_avx2();    // f32-resize-avx2.cc

@@ -14,6 +14,10 @@
 #include <cstring>
 #include <string>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "../core/common.h"
 #include "../core/cpu.h"
 #include "../core/threadpool.h"
@@ -130,7 +134,7 @@ void portable_combine(int taps, const float* const* rows, const float* w, int64_
 
 void portable_finish(ResizeStream*, float*) {}
 
-const ResizeKernels kPortable{1, portable_row, portable_combine, portable_finish};
+const ResizeKernels kPortable{1, portable_row, portable_combine, portable_finish, nullptr};
 
 // The dispatch table's SIMD kernels, else the portable loops above (the scalar path).
 const ResizeKernels& resize_kernels() {
@@ -145,6 +149,7 @@ const ResizeKernels& resize_kernels() {
 constexpr int64_t kStreamBytes = int64_t{1} << 20;
 
 constexpr int kMaxFusedTaps = 4;  // nearest 1, linear 2, cubic 4
+constexpr int kMaxDupRows = 8;    // output rows per call of the nearest-x2 kernel
 
 // A tap table in the kernels' block format (ResizeRowPlan), owning its arrays.
 struct RowPlan {
@@ -298,7 +303,7 @@ bool is_identity(const Taps& t, int64_t in, int64_t out) {
 // any split gives the same bits. With `stream`, each item's output (a contiguous run of
 // rows) is written with non-temporal stores.
 void fused_wh(const ResizeKernels& k, const RowPlan* wplan, const Taps* ht, const float* x, float* y, int64_t planes,
-              int64_t Hi, int64_t Wi, int64_t Ho, int64_t Wo, bool stream) {
+              int64_t Hi, int64_t Wi, int64_t Ho, int64_t Wo, bool stream, bool dup_w) {
   const int threads = get_num_threads();
   // Whole planes when there are enough of them; else row blocks of >= 16 rows.
   int64_t nblk = 1;
@@ -307,6 +312,15 @@ void fused_wh(const ResizeKernels& k, const RowPlan* wplan, const Taps* ht, cons
   nblk = (Ho + rows_per - 1) / rows_per;
   stream = stream && reinterpret_cast<uintptr_t>(y) % sizeof(float) == 0;
   const int64_t stride = (Wo + 31) / 16 * 16;  // whole lines, room for an offset < 16
+  // Nearest x2 along W (dup_w: the caller checked the taps) with single H taps: no ring, each
+  // source row duplicated straight into its output rows (W13: 128x128 -> 256x256), streamed
+  // only where every output row starts a cache line.
+  bool single_h = true;  // (every H tap alone, weight 1)
+  if (ht)
+    for (size_t j = 0; j < ht->count.size(); ++j)
+      single_h = single_h && ht->count[j] == 1 && ht->wt[static_cast<size_t>(ht->first[j])] == 1.f;
+  const bool dup = dup_w && k.dup2 && single_h && Wi % 8 == 0 &&
+                   (!stream || (reinterpret_cast<uintptr_t>(y) % 64 == 0 && Wo % 16 == 0));
   // Per thread: a ring of resampled rows, source row s in slot s % ring_rows (W only with
   // streaming: one row), and a stream state. The taps of an output row are consecutive
   // source rows (clamped at the edges) and advance monotonically, so as many slots as taps
@@ -314,20 +328,34 @@ void fused_wh(const ResizeKernels& k, const RowPlan* wplan, const Taps* ht, cons
   int64_t max_taps = 1;
   if (ht)
     for (int64_t c : ht->count) max_taps = std::max(max_taps, c);
-  const int64_t ring_rows = !wplan ? 0 : ht ? max_taps : stream ? 1 : 0;
+  const int64_t ring_rows = !wplan || dup ? 0 : ht ? max_taps : stream ? 1 : 0;
   const int64_t per_thread = ring_rows * stride;
   std::vector<float> mem(static_cast<size_t>(threads * per_thread + 16));
   note_scratch(static_cast<int64_t>(mem.size() * sizeof(float)));
-  std::vector<ResizeStream> streams(stream ? static_cast<size_t>(threads) : 0);
+  std::vector<ResizeStream> streams(stream && !dup ? static_cast<size_t>(threads) : 0);
   float* const buf = mem.data() + (16 - (reinterpret_cast<uintptr_t>(mem.data()) / sizeof(float)) % 16) % 16;
   const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 15) / std::max<int64_t>(1, rows_per * Wo));
   parallel_for_tid(planes * nblk, grain, threads, [&](int tid, int64_t b, int64_t e) {
     float* const ring0 = buf + tid * per_thread;
-    ResizeStream* const st = stream ? &streams[static_cast<size_t>(tid)] : nullptr;
+    ResizeStream* const st = stream && !dup ? &streams[static_cast<size_t>(tid)] : nullptr;
     for (int64_t it = b; it < e; ++it) {
       const int64_t p = it / nblk, j0 = (it % nblk) * rows_per, j1 = std::min(Ho, j0 + rows_per);
       const float* xp = x + p * Hi * Wi;
       float* yp = y + p * Ho * Wo;
+      if (dup) {  // each source row straight to the output rows that repeat it
+        for (int64_t j = j0; j < j1;) {
+          const int64_t s = ht ? ht->src[static_cast<size_t>(ht->first[static_cast<size_t>(j)])] : j;
+          int ny = 0;
+          float* ys[kMaxDupRows];
+          do ys[ny++] = yp + j++ * Wo;
+          while (j < j1 && ny < kMaxDupRows && ht && ht->src[static_cast<size_t>(ht->first[static_cast<size_t>(j)])] == s);
+          k.dup2(xp + s * Wi, Wi, ys, ny, stream);
+        }
+#if defined(__SSE2__)
+        if (stream && it + 1 == e) _mm_sfence();  // the streamed rows are visible before the pool reports done
+#endif
+        continue;
+      }
       if (st) st->begin = yp + j0 * Wo;
       // Resampled rows aligned like the output rows (exactly so when Wo is a multiple of 16):
       // the combine's loads then never straddle cache lines.
@@ -367,6 +395,16 @@ void fused_wh(const ResizeKernels& k, const RowPlan* wplan, const Taps* ht, cons
       if (st) k.finish(st, yp + j1 * Wo);
     }
   });
+}
+
+// Whether t is nearest x2: output j is input j / 2, alone, weight 1.
+bool is_dup2(const Taps& t, int64_t in, int64_t out) {
+  if (out != 2 * in) return false;
+  for (int64_t j = 0; j < out; ++j) {
+    const size_t f = static_cast<size_t>(t.first[static_cast<size_t>(j)]);
+    if (t.count[static_cast<size_t>(j)] != 1 || t.src[f] != j / 2 || t.wt[f] != 1.f) return false;
+  }
+  return true;
 }
 
 bool fusable_h(const Taps& t) {
@@ -422,7 +460,7 @@ void interpolate_forward(const InterpDesc& d) {
     remaining -= passes;
     float* nxt = target(count, remaining == 0);
     fused_wh(k, ident[2] ? nullptr : &wplan, ident[1] ? nullptr : &taps[1], cur, nxt, planes, ext[1], ext[2], d.out[1],
-             d.out[2], stream && nxt == d.y);
+             d.out[2], stream && nxt == d.y, !ident[2] && is_dup2(taps[2], ext[2], d.out[2]));
     ext[1] = d.out[1];
     ext[2] = d.out[2];
     cur = last_buf = nxt;

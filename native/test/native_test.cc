@@ -257,6 +257,27 @@ static void test_interpolate_and_pad(std::mt19937& r) {
     interpolate_forward(d);
     for (float v : y) CHECK(std::isfinite(v) && std::fabs(v) < 2.0f, "interpolate iter %d value %g", iter, v);
   }
+  // Nearest x2 along W of widths divisible by 8 (the kernels' x2 row path), H x1, x2 and x3;
+  // small outputs and a 1.2 MB one (streamed into a 64-byte-aligned buffer), against indexing.
+  const int64_t dup_cases[][4] = {{3, 5, 8, 2}, {2, 3, 24, 3}, {1, 7, 16, 1}, {64, 48, 24, 2}};
+  for (const auto& c : dup_cases) {
+    InterpDesc d;
+    d.fn = "native_test";
+    d.N = 1; d.C = c[0];
+    d.in[1] = c[1]; d.in[2] = c[2]; d.out[1] = c[1] * c[3]; d.out[2] = 2 * c[2];
+    d.scale[1] = static_cast<double>(c[3]); d.scale[2] = 2;
+    d.mode = InterpMode::kNearest;
+    const int64_t n_in = d.C * d.in[1] * d.in[2], n_out = d.C * d.out[1] * d.out[2];
+    std::vector<float> x = randv(r, n_in), mem(static_cast<size_t>(n_out + 16), NAN);
+    float* y = mem.data() + (16 - reinterpret_cast<uintptr_t>(mem.data()) / 4 % 16) % 16;
+    d.x = x.data(); d.y = y;
+    interpolate_forward(d);
+    for (int64_t q = 0; q < n_out; ++q) {
+      const int64_t w = q % d.out[2], h = q / d.out[2] % d.out[1], ch = q / (d.out[2] * d.out[1]);
+      CHECK(y[q] == x[static_cast<size_t>((ch * d.in[1] + h / c[3]) * d.in[2] + w / 2)], "nearest x2 %ldx%ldx%ld (x%ld) at %ld",
+            (long)c[0], (long)c[1], (long)c[2], (long)c[3], (long)q);
+    }
+  }
   for (int iter = 0; iter < 200; ++iter) {
     PadDesc p;
     p.fn = "native_test";
