@@ -837,6 +837,56 @@ describe('interpolate nearest, integer factors, vs. a naive reference', () => {
     });
 });
 
+// Channels-last interpolation runs other passes than channels-first (rows of C floats fused,
+// or separable passes over pixels), each rounding as torch does: the same bits either way.
+describe('interpolate: channels-last gives the bits of channels-first', () => {
+  let skipped = 0, compared = 0;
+  it('random shapes, channel counts around the fused limit (16), every mode', () => {
+    const modes2 = ['nearest', 'nearest-exact', 'bilinear', 'bicubic', 'area'] as const;
+    fc.assert(
+      fc.property(
+        fc.record({
+          rank: fc.constantFrom(1, 2, 3),
+          N: fc.integer({ min: 1, max: 2 }),
+          C: fc.constantFrom(2, 3, 4, 7, 15, 16, 17),
+          sp: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 3, maxLength: 3 }),
+          scale: fc.array(fc.constantFrom(0.5, 0.75, 1, 1.5, 2, 3), { minLength: 3, maxLength: 3 }),
+          mode: fc.constantFrom(...modes2),
+          align: fc.boolean(),
+          seed: fc.integer({ min: 1, max: 1 << 30 }),
+        }),
+        (r) => {
+          const rank = r.rank as Rank;
+          const spatial = r.sp.slice(0, rank);
+          const shape = [r.N, r.C, ...spatial];
+          const mode = rank === 2 ? r.mode : r.mode === 'bilinear' || r.mode === 'bicubic' ? (rank === 1 ? 'linear' : 'trilinear') : r.mode;
+          if (mode === 'bicubic' && rank !== 2) return;
+          const scaleFactor = r.scale.slice(0, rank);
+          const opts: ck.InterpolateOptions = { scaleFactor, mode } as ck.InterpolateOptions;
+          if (r.align && (mode === 'bilinear' || mode === 'bicubic' || mode === 'linear' || mode === 'trilinear'))
+            (opts as { alignCorners?: boolean }).alignCorners = true;
+          const x = ck.tensor(randomData(prod(shape), r.seed), shape);
+          let want: ck.Tensor;
+          try {
+            want = ck.interpolate(x, opts);
+          } catch {
+            skipped++;
+            return; // (an output extent of 0: refused in either layout)
+          }
+          compared++;
+          const got = ck.interpolate(x.to(CL[rank]), opts).to(CF[rank]);
+          expect(got.shape).toEqual(want.shape);
+          let bad = -1;
+          for (let i = 0; i < want.data.length && bad < 0; i++) if (!Object.is(got.data[i], want.data[i])) bad = i;
+          expect(bad, `${show(shape)} ${show(opts)}: first element differing between layouts`).toBe(-1);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(compared, `cases compared (${skipped} refused)`).toBeGreaterThan(150);
+  });
+});
+
 describe('invalid arguments throw the SPEC §4 class (sync) and reject with it (async)', () => {
   it('conv2d / conv2dAsync', async () => {
     await fc.assert(
