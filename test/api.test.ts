@@ -95,6 +95,38 @@ describe('layout conversion t.to()', () => {
     expect(bitsEqual(rt.data, special)).toBe(true);
   });
 
+  // Images' 2-4 channels take the interleave/deinterleave kernels (16 pixels a step, runs of
+  // 16384 pixels per item, streamed stores from 4 MiB): tails, several runs, 1 and 2 threads.
+  it.each([
+    [[2, 2, 7, 9]], [[1, 3, 33, 17]], [[2, 4, 5, 16]], [[1, 3, 130, 130]], [[1, 4, 512, 520]], [[1, 2, 3, 5, 7]], [[3, 3, 101]],
+  ] as const)('channels-last <-> channels-first of %j, value by value, 1 and 2 threads', (shape) => {
+    const rank = shape.length - 2;
+    const first = (['NCW', 'NCHW', 'NCDHW'] as const)[rank - 1], last = (['NWC', 'NHWC', 'NDHWC'] as const)[rank - 1];
+    const n = prod([...shape]);
+    const d = randomData(n, 7);
+    const [N, C, ...S] = shape;
+    const sp = prod(S);
+    const before = ck.getNumThreads();
+    try {
+      for (const threads of [1, 2]) {
+        ck.setNumThreads(threads);
+        const cl = ck.tensor(d, [...shape]).to(last);
+        let bad = -1;
+        for (let nn = 0; nn < N && bad < 0; nn++)
+          for (let c = 0; c < C && bad < 0; c++)
+            for (let s = 0; s < sp; s++)
+              if (!Object.is(cl.data[(nn * sp + s) * C + c], d[(nn * C + c) * sp + s])) {
+                bad = (nn * sp + s) * C + c;
+                break;
+              }
+        expect(bad, `${threads} thread(s): first misplaced element`).toBe(-1);
+        expect(bitsEqual(cl.to(first).data, d), `${threads} thread(s): round trip`).toBe(true);
+      }
+    } finally {
+      ck.setNumThreads(before);
+    }
+  });
+
   it('to() the layout a tensor already has returns the same values', () => {
     const t = ck.tensor(randomData(24, 1), [1, 2, 3, 4]);
     const same = t.to('NCHW');

@@ -91,11 +91,124 @@ void transpose(const float* src, int64_t src_ld, float* dst, int64_t dst_ld, int
 #undef SHUF
 #undef LANES
 
+// Small C (2..4): 16 pixels = C vectors of interleaved floats; each output vector takes its
+// lanes from two pairs of input vectors with two-source permutes (the second pair only for
+// C > 2), one index table per output vector.
+struct Perm {
+  __m512i lo[4], hi[4];  // indices into (v0, v1) and (v2, v3) (each mod 32)
+  __mmask16 from_hi[4];  // lanes taken from (v2, v3)
+};
+
+// Deinterleave: output c, lane l = flat position l*C + c of the 16*C floats.
+Perm deinterleave_perm(int C) {
+  Perm p{};
+  for (int c = 0; c < C; ++c) {
+    alignas(64) int32_t lo[16], hi[16];
+    unsigned m = 0;
+    for (int l = 0; l < 16; ++l) {
+      const int q = l * C + c;
+      lo[l] = q & 31;
+      hi[l] = q & 31;
+      if (q >= 32) m |= 1u << l;
+    }
+    p.lo[c] = _mm512_load_si512(lo);
+    p.hi[c] = _mm512_load_si512(hi);
+    p.from_hi[c] = static_cast<__mmask16>(m);
+  }
+  return p;
+}
+
+// Interleave: output vector j, lane l = flat position 16j + l = pixel q / C, channel q % C;
+// inputs are the C planes' vectors (v0..v3 = channels 0..3), so its source is lane q / C of
+// vector q % C: (v0, v1) for channels 0, 1, (v2, v3) for channels 2, 3.
+Perm interleave_perm(int C) {
+  Perm p{};
+  for (int j = 0; j < C; ++j) {
+    alignas(64) int32_t lo[16], hi[16];
+    unsigned m = 0;
+    for (int l = 0; l < 16; ++l) {
+      const int q = 16 * j + l, c = q % C, i = q / C;
+      lo[l] = (c & 1) * 16 + i;
+      hi[l] = (c & 1) * 16 + i;
+      if (c >= 2) m |= 1u << l;
+    }
+    p.lo[j] = _mm512_load_si512(lo);
+    p.hi[j] = _mm512_load_si512(hi);
+    p.from_hi[j] = static_cast<__mmask16>(m);
+  }
+  return p;
+}
+
+const Perm& perm_of(bool inter, int C) {
+  static const Perm de[5] = {Perm{}, Perm{}, deinterleave_perm(2), deinterleave_perm(3), deinterleave_perm(4)};
+  static const Perm in[5] = {Perm{}, Perm{}, interleave_perm(2), interleave_perm(3), interleave_perm(4)};
+  return inter ? in[C] : de[C];
+}
+
+inline __m512 pick(const Perm& p, int k, __m512 v0, __m512 v1, __m512 v2, __m512 v3, int C) {
+  __m512 r = _mm512_permutex2var_ps(v0, p.lo[k], v1);
+  if (C > 2) r = _mm512_mask_mov_ps(r, p.from_hi[k], _mm512_permutex2var_ps(v2, p.hi[k], v3));
+  return r;
+}
+
+template <bool kStream>
+void deinterleave_n(const float* x, int C, int64_t n, float* const* planes) {
+  const Perm& p = perm_of(false, C);
+  const __m512 z = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const float* s = x + i * C;
+    const __m512 v0 = _mm512_loadu_ps(s), v1 = _mm512_loadu_ps(s + 16);
+    const __m512 v2 = C > 2 ? _mm512_loadu_ps(s + 32) : z, v3 = C > 3 ? _mm512_loadu_ps(s + 48) : z;
+    for (int c = 0; c < C; ++c) {
+      const __m512 v = pick(p, c, v0, v1, v2, v3, C);
+      if (kStream) _mm512_stream_ps(planes[c] + i, v);
+      else _mm512_storeu_ps(planes[c] + i, v);
+    }
+  }
+  for (; i < n; ++i)
+    for (int c = 0; c < C; ++c) planes[c][i] = x[i * C + c];
+}
+
+template <bool kStream>
+void interleave_n(const float* const* planes, int C, int64_t n, float* y) {
+  const Perm& p = perm_of(true, C);
+  const __m512 z = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 v0 = _mm512_loadu_ps(planes[0] + i), v1 = _mm512_loadu_ps(planes[1] + i);
+    const __m512 v2 = C > 2 ? _mm512_loadu_ps(planes[2] + i) : z, v3 = C > 3 ? _mm512_loadu_ps(planes[3] + i) : z;
+    float* d = y + i * C;
+    for (int j = 0; j < C; ++j) {
+      const __m512 v = pick(p, j, v0, v1, v2, v3, C);
+      if (kStream) _mm512_stream_ps(d + 16 * j, v);
+      else _mm512_storeu_ps(d + 16 * j, v);
+    }
+  }
+  for (; i < n; ++i)
+    for (int c = 0; c < C; ++c) y[i * C + c] = planes[c][i];
+}
+
+// Streamed only where every vector stored is a whole aligned line: each plane's run (from i = 0)
+// or the interleaved run starts on a 64-byte boundary.
+void f32_deinterleave_avx512(const float* x, int C, int64_t n, float* const* planes, bool stream) {
+  for (int c = 0; c < C && stream; ++c) stream = reinterpret_cast<uintptr_t>(planes[c]) % 64 == 0;
+  if (stream) deinterleave_n<true>(x, C, n, planes);
+  else deinterleave_n<false>(x, C, n, planes);
+}
+
+void f32_interleave_avx512(const float* const* planes, int C, int64_t n, float* y, bool stream) {
+  if (stream && reinterpret_cast<uintptr_t>(y) % 64 == 0) interleave_n<true>(planes, C, n, y);
+  else interleave_n<false>(planes, C, n, y);
+}
+
 }  // namespace
 
 void register_avx512_transpose(KernelTable& t) {
   t.transpose = transpose<false>;
   t.transpose_stream = transpose<true>;
+  t.interleave = f32_interleave_avx512;
+  t.deinterleave = f32_deinterleave_avx512;
 }
 
 }  // namespace convkit

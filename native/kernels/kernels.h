@@ -141,6 +141,11 @@ struct KernelTable {
   ScatterPlaneFn scatter_plane;
   TransposeFn transpose;
   TransposeFn transpose_stream = nullptr;  // non-temporal stores where whole aligned lines (the caller fences); null: transpose
+  // Pixels of C = 2..4 interleaved floats <-> C planes (images' channels-last <-> channels-first):
+  //   interleave:   y[i*C + c] = planes[c][i];   deinterleave: planes[c][i] = x[i*C + c];  i < n.
+  // stream: non-temporal stores where whole aligned lines (the caller fences). Null: transpose.
+  void (*interleave)(const float* const* planes, int C, int64_t n, float* y, bool stream) = nullptr;
+  void (*deinterleave)(const float* x, int C, int64_t n, float* const* planes, bool stream) = nullptr;
   // SIMD paths; null in the scalar table, whose ops use the plane kernels above.
   IgemmFn igemm = nullptr;
   int igemm_mr = 0, igemm_nr = 0;

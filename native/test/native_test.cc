@@ -678,7 +678,9 @@ static void test_dwconv_paths(std::mt19937& r) {
 }
 
 static void test_layout_paths(std::mt19937& r) {
-  const int64_t Cs[] = {2, 3, 4, 5, 8, 13, 17}, Ss[] = {2, 4, 7, 16, 33};
+  // (C 2..4: the interleave kernels, in runs of 16384 pixels; 33000 = two runs and a tail,
+  // 4 MiB and more streamed)
+  const int64_t Cs[] = {2, 3, 4, 5, 8, 13, 17}, Ss[] = {2, 4, 7, 16, 33, 33000, 349525};
   for (int64_t C : Cs)
     for (int64_t S : Ss)
       for (int to_cl = 0; to_cl < 2; ++to_cl) {
