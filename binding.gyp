@@ -21,7 +21,8 @@
         "native/ops/conv_transpose.cc",
         "native/ops/interpolate.cc",
         "native/ops/layout.cc",
-        "native/ops/pad.cc"
+        "native/ops/pad.cc",
+        "native/ops/pixels.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

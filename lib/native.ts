@@ -13,6 +13,8 @@ export interface NativeAddon {
   pad(desc: object, async?: boolean): Float32Array | Promise<Float32Array>;
   interpolate(desc: object, async?: boolean): Float32Array | Promise<Float32Array>;
   layout(desc: object, async?: boolean): Float32Array | Promise<Float32Array>;
+  // fromPixels / toPixels: bytes (P*C interleaved) <-> data (P*C floats, channels-last or planes).
+  pixels(desc: object): void;
   // n floats, uninitialised, on a 64-byte boundary (an op's output).
   allocFloat32(n: number): Float32Array;
   setNumThreads(n: number): void;

@@ -3,6 +3,8 @@ import { rangeError, rangeErrorText, typeError } from './errors';
 import { Layout } from './layout';
 import { Tensor, TensorLike } from './tensor';
 import { checkInteger, checkOptions, checkTensor, isDetached, isPlainObject } from './validate';
+import { native } from './native';
+import { allocOutput } from './runtime';
 
 export interface PixelInfo {
   width: number;
@@ -60,21 +62,13 @@ export function fromPixels(bytes: Uint8Array | Uint8ClampedArray, info: PixelInf
   if (bytes.length !== width * height * channels)
     throw rangeErrorText(fn, 'bytes', `${width * height * channels} bytes (${width}x${height}x${channels})`, `${bytes.length}`);
   const o = readPixelOptions(fn, options, channels);
-  const data = new Float32Array(bytes.length);
-  const hw = width * height;
+  const cl = o.layout === 'NHWC';
+  const shape = cl ? [1, height, width, channels] : [1, channels, height, width];
+  const data = allocOutput(fn, shape);
+  // value = byte * (scale / std) + (-mean / std), in double, rounded once to float (natively)
   const mul = o.std.map((s) => o.scale / s), add = o.mean.map((m, c) => -m / o.std[c]);
-  if (o.layout === 'NHWC') {
-    for (let i = 0; i < bytes.length; i++) {
-      const c = i % channels;
-      data[i] = bytes[i] * mul[c] + add[c];
-    }
-    return new Tensor(data, [1, height, width, channels], 'NHWC');
-  }
-  for (let c = 0; c < channels; c++) {
-    const m = mul[c], a = add[c], base = c * hw;
-    for (let p = 0; p < hw; p++) data[base + p] = bytes[p * channels + c] * m + a;
-  }
-  return new Tensor(data, [1, channels, height, width], 'NCHW');
+  native.pixels({ fn, toFloat: true, P: width * height, C: channels, channelsLast: cl, mul, add, bytes, data });
+  return new Tensor(data, shape, o.layout);
 }
 
 // Rounds half to even and clamps to 0..255 (Uint8ClampedArray's conversion); the inverse
@@ -88,12 +82,8 @@ export function toPixels(t: TensorLike, options?: Omit<PixelOptions, 'layout'>):
   const [height, width] = x.spatial;
   const channels = x.C, hw = height * width;
   const out = new Uint8ClampedArray(hw * channels);
-  for (let c = 0; c < channels; c++) {
-    const s = o.std[c] / o.scale, m = o.mean[c] / o.scale;
-    for (let p = 0; p < hw; p++) {
-      const v = x.channelsLast ? x.data[p * channels + c] : x.data[c * hw + p];
-      out[p * channels + c] = v * s + m;
-    }
-  }
+  // byte = clamp(round-half-even(value * (std / scale) + mean / scale)), in double (natively)
+  const mul = o.std.map((s) => s / o.scale), add = o.mean.map((m) => m / o.scale);
+  native.pixels({ fn, toFloat: false, P: hw, C: channels, channelsLast: x.channelsLast, mul, add, bytes: out, data: x.data });
   return { data: out, width, height, channels };
 }

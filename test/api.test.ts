@@ -254,6 +254,45 @@ describe('fromPixels / toPixels', () => {
     expect(Array.from(p.data)).toEqual([0, 0, 1, 1, 255, 255, 127, 3]);
   });
 
+  // The definitions in plain JavaScript (doubles, one rounding to float; Uint8ClampedArray's
+  // conversion), against the native conversion: every channel count and layout, odd sizes,
+  // random options, and ties, NaN, infinities and -0 for toPixels.
+  it('match the JavaScript definitions bit for bit (random images and options, special values)', () => {
+    const refFrom = (b: Uint8Array, C: number, P: number, cl: boolean, mul: number[], add: number[]) => {
+      const f = new Float32Array(P * C);
+      for (let p = 0; p < P; p++) for (let c = 0; c < C; c++) f[cl ? p * C + c : c * P + p] = b[p * C + c] * mul[c] + add[c];
+      return f;
+    };
+    const refTo = (f: Float32Array, C: number, P: number, cl: boolean, mul: number[], add: number[]) => {
+      const b = new Uint8ClampedArray(P * C);
+      for (let p = 0; p < P; p++) for (let c = 0; c < C; c++) b[p * C + c] = f[cl ? p * C + c : c * P + p] * mul[c] + add[c];
+      return b;
+    };
+    let seed = 12345;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (let iter = 0; iter < 40; iter++) {
+      const C = 1 + (iter % 4), width = 1 + Math.floor(rnd() * 37), height = 1 + Math.floor(rnd() * 300);
+      const P = width * height, layout = iter % 8 < 4 ? 'NCHW' : 'NHWC', cl = layout === 'NHWC';
+      const bytes = Uint8Array.from({ length: P * C }, () => Math.floor(rnd() * 256));
+      const scale = iter % 3 === 0 ? 1 : 1 / (1 + rnd() * 300);
+      const mean = Array.from({ length: C }, () => (rnd() - 0.3) * 2), std = Array.from({ length: C }, () => 0.05 + rnd());
+      const t = ck.fromPixels(bytes, { width, height, channels: C }, { layout, scale, mean, std });
+      const mul = std.map((s) => scale / s), add = mean.map((m, c) => -m / std[c]);
+      expect(bitsEqual(t.data, refFrom(bytes, C, P, cl, mul, add)), `fromPixels ${C}ch ${width}x${height} ${layout}`).toBe(true);
+      // toPixels of arbitrary values: ties, out of range, NaN, infinities, -0
+      const special = [0.5, 1.5, 2.5, 254.5, 255.5, -0.5, -0, NaN, Infinity, -Infinity, 127.49999, 1e9, -1e9];
+      const vals = Float32Array.from({ length: P * C }, (_, i) => (i % 5 === 0 ? special[i % special.length] : (rnd() - 0.1) * 300));
+      const tv = ck.tensor(vals, cl ? [1, height, width, C] : [1, C, height, width], layout);
+      const plain = iter % 2 === 0;
+      const px = ck.toPixels(tv, plain ? undefined : { scale, mean, std });
+      const tm = plain ? new Array(C).fill(1) : std.map((s) => s / scale), ta = plain ? new Array(C).fill(0) : mean.map((m) => m / scale);
+      const want = refTo(vals, C, P, cl, tm, ta);
+      let bad = -1;
+      for (let i = 0; i < want.length && bad < 0; i++) if (px.data[i] !== want[i]) bad = i;
+      expect(bad, `toPixels ${C}ch ${width}x${height} ${layout}: first differing byte`).toBe(-1);
+    }
+  });
+
   it('1 and 4 channels', () => {
     const g = new Uint8Array([0, 128, 255, 7]);
     expect(Array.from(ck.toPixels(ck.fromPixels(g, { width: 4, height: 1, channels: 1 })).data)).toEqual([0, 128, 255, 7]);

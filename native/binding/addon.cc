@@ -565,6 +565,52 @@ Napi::Value Layout(const Napi::CallbackInfo& info) {
   });
 }
 
+// fromPixels / toPixels (sync): { fn, toFloat, P, C, channelsLast, mul, add (C numbers each),
+// bytes (Uint8Array or Uint8ClampedArray, P*C), data (Float32Array, P*C) }.
+Napi::Value Pixels(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    if (info.Length() < 1 || !info[0].IsObject()) type_error("pixels: expects a descriptor object");
+    const Napi::Object o = info[0].As<Napi::Object>();
+    Named nm(o, "pixels");
+    const char* fn = nm.name->c_str();
+    Reader r(o, fn);
+    PixelsDesc d;
+    d.to_float = r.flag("toFloat");
+    d.cl = r.flag("channelsLast");
+    d.P = r.i64("P", 0, kMaxDim);
+    d.C = r.i64("C", 1, 4);
+    const int64_t n = checked_mul(d.P, d.C, fn);
+    for (const char* key : {"mul", "add"}) {
+      const Napi::Value v = o.Get(key);
+      if (!v.IsArray() || v.As<Napi::Array>().Length() != static_cast<uint32_t>(d.C))
+        type_error(std::string(fn) + ": " + key + " expects " + std::to_string(d.C) + " numbers");
+      const Napi::Array a = v.As<Napi::Array>();
+      for (uint32_t c = 0; c < a.Length(); ++c) {
+        const Napi::Value e = a.Get(c);
+        if (!e.IsNumber() || !std::isfinite(e.As<Napi::Number>().DoubleValue()))
+          range_error(std::string(fn) + ": " + key + " expects finite numbers");
+        (key[0] == 'm' ? d.mul : d.add)[c] = e.As<Napi::Number>().DoubleValue();
+      }
+    }
+    const Napi::Value b = o.Get("bytes");
+    if (!b.IsTypedArray() || (b.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array &&
+                              b.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_clamped_array))
+      type_error(std::string(fn) + ": bytes expects a Uint8Array or Uint8ClampedArray");
+    const Napi::TypedArray bt = b.As<Napi::TypedArray>();
+    if (bt.ArrayBuffer().IsDetached()) type_error(std::string(fn) + ": bytes is backed by a detached buffer");
+    if (static_cast<int64_t>(bt.ElementLength()) != n)
+      range_error(std::string(fn) + ": bytes expects " + std::to_string(n) + " elements, got " + std::to_string(bt.ElementLength()));
+    uint8_t zero = 0;
+    d.bytes = n == 0 ? &zero : static_cast<uint8_t*>(bt.ArrayBuffer().Data()) + bt.ByteOffset();
+    d.f = r.f32("data", n);
+    pixels_convert(d);
+  } catch (const Error& e) {
+    return throw_js(env, e);
+  }
+  return env.Undefined();
+}
+
 // The one argument of a setter, an integer in [lo, hi] (checked_int), or a TypeError naming
 // fn, the argument and what it got.
 int64_t setter_int(const Napi::CallbackInfo& info, const char* fn, const char* key, int64_t lo, int64_t hi) {
@@ -672,6 +718,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pad", Napi::Function::New(env, Pad));
   exports.Set("interpolate", Napi::Function::New(env, Interpolate));
   exports.Set("layout", Napi::Function::New(env, Layout));
+  exports.Set("pixels", Napi::Function::New(env, Pixels));
   exports.Set("allocFloat32", Napi::Function::New(env, AllocFloat32));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));

@@ -98,6 +98,19 @@ struct LayoutDesc {
   float* y = nullptr;
 };
 
+// 8-bit interleaved pixels (sharp's raw) <-> a float image of one batch, C = 1..4:
+//   to_float:  f[idx(p, c)] = float(double(b[p*C + c]) * mul[c] + add[c])
+//   else:      b[p*C + c] = clamp(round-half-even(double(f[idx(p, c)]) * mul[c] + add[c]), 0, 255), NaN -> 0
+// (JavaScript's arithmetic and Uint8ClampedArray's conversion), idx = channels-last ? p*C + c : c*P + p.
+struct PixelsDesc {
+  int64_t P = 0, C = 0;  // pixels, channels
+  bool to_float = true, cl = false;
+  double mul[4]{1, 1, 1, 1}, add[4]{0, 0, 0, 0};
+  uint8_t* bytes = nullptr;
+  float* f = nullptr;
+};
+
+void pixels_convert(const PixelsDesc& d);
 void conv_forward(const ConvDesc& d);            // also paddingMode 'partial'
 void partial_conv_forward(const ConvDesc& d);    // NVIDIA PartialConv (mask, mask_out)
 void conv_transpose_forward(const ConvTransposeDesc& d);

@@ -677,6 +677,37 @@ static void test_dwconv_paths(std::mt19937& r) {
   run_case("dw 1-D k5 s3", shape(1, 2, 2, 4, 2, {100}, {5}, {3}, {1}, {2}, {2}, PadMode::kReflect), r);
 }
 
+// fromPixels / toPixels natively: bytes -> floats -> bytes with unit scale is the identity, in
+// both layouts and for 1..4 channels, over sizes around the runs (8192 pixels); ties and
+// out-of-range values round half to even and clamp.
+static void test_pixels(std::mt19937& r) {
+  std::uniform_int_distribution<int> U(0, 255);
+  for (int64_t C = 1; C <= 4; ++C)
+    for (int64_t P : {int64_t{1}, int64_t{17}, int64_t{8192}, int64_t{20001}})
+      for (int cl = 0; cl < 2; ++cl) {
+        std::vector<uint8_t> b(static_cast<size_t>(P * C)), back(b.size());
+        for (auto& v : b) v = static_cast<uint8_t>(U(r));
+        std::vector<float> f(b.size(), NAN);
+        PixelsDesc d;
+        d.P = P; d.C = C; d.cl = cl; d.to_float = true; d.bytes = b.data(); d.f = f.data();
+        pixels_convert(d);
+        int bad = 0;
+        for (int64_t p = 0; p < P; ++p)
+          for (int64_t c = 0; c < C; ++c) bad += f[static_cast<size_t>(cl ? p * C + c : c * P + p)] != b[static_cast<size_t>(p * C + c)];
+        d.to_float = false; d.bytes = back.data();
+        pixels_convert(d);
+        CHECK(bad == 0 && back == b, "pixels C %ld P %ld cl %d: %d wrong", (long)C, (long)P, cl, bad);
+      }
+  const float vals[] = {0.5f, 1.5f, 2.5f, 254.5f, 255.5f, -0.5f, -0.f, NAN, INFINITY, -INFINITY, 3.49f, 1e9f};
+  const uint8_t want[] = {0, 2, 2, 254, 255, 0, 0, 0, 255, 0, 3, 255};
+  std::vector<float> f(vals, vals + 12);
+  std::vector<uint8_t> b(12);
+  PixelsDesc d;
+  d.P = 12; d.C = 1; d.to_float = false; d.bytes = b.data(); d.f = f.data();
+  pixels_convert(d);
+  for (int i = 0; i < 12; ++i) CHECK(b[static_cast<size_t>(i)] == want[i], "toPixels of %g: %d, want %d", vals[i], b[static_cast<size_t>(i)], want[i]);
+}
+
 static void test_layout_paths(std::mt19937& r) {
   // (C 2..4: the interleave kernels, in runs of 16384 pixels; 33000 = two runs and a tail,
   // 4 MiB and more streamed)
@@ -862,6 +893,7 @@ static void run(std::mt19937& r) {
   test_stream_row(r);
   test_dwconv_paths(r);
   test_layout_paths(r);
+  test_pixels(r);
   set_num_threads(saved);
   std::printf("simd paths (isa %s, igemm %dx%d): %ld conv cases\n", kernels().isa, kernels().igemm_mr, kernels().igemm_nr,
               (long)cases_run);
