@@ -293,6 +293,19 @@ describe('fromPixels / toPixels', () => {
     }
   });
 
+  it('bytes and data may live in a SharedArrayBuffer, at an offset', () => {
+    const sab = new SharedArrayBuffer(64);
+    const u = new Uint8Array(sab, 4, 12);
+    u.set(bytes);
+    expect(Array.from(ck.fromPixels(u, info).data)).toEqual([10, 40, 70, 100, 20, 50, 80, 110, 30, 60, 90, 255]);
+    const c = new Uint8ClampedArray(sab, 20, 12);
+    c.set(bytes);
+    expect(Array.from(ck.fromPixels(c, info, { layout: 'NHWC' }).data)).toEqual(Array.from(bytes));
+    const f = new Float32Array(new SharedArrayBuffer(64), 8, 3);
+    f.set([1.5, 2.5, 300]);
+    expect(Array.from(ck.toPixels(ck.tensor(f, [1, 3, 1, 1])).data)).toEqual([2, 2, 255]);
+  });
+
   it('1 and 4 channels', () => {
     const g = new Uint8Array([0, 128, 255, 7]);
     expect(Array.from(ck.toPixels(ck.fromPixels(g, { width: 4, height: 1, channels: 1 })).data)).toEqual([0, 128, 255, 7]);

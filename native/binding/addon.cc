@@ -597,12 +597,13 @@ Napi::Value Pixels(const Napi::CallbackInfo& info) {
     if (!b.IsTypedArray() || (b.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array &&
                               b.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_clamped_array))
       type_error(std::string(fn) + ": bytes expects a Uint8Array or Uint8ClampedArray");
-    const Napi::TypedArray bt = b.As<Napi::TypedArray>();
-    if (bt.ArrayBuffer().IsDetached()) type_error(std::string(fn) + ": bytes is backed by a detached buffer");
+    // (The typed array's own data pointer: its buffer may be a SharedArrayBuffer. A detached
+    // buffer has length 0, refused below.)
+    Napi::TypedArrayOf<uint8_t> bt(env, b);
     if (static_cast<int64_t>(bt.ElementLength()) != n)
       range_error(std::string(fn) + ": bytes expects " + std::to_string(n) + " elements, got " + std::to_string(bt.ElementLength()));
     uint8_t zero = 0;
-    d.bytes = n == 0 ? &zero : static_cast<uint8_t*>(bt.ArrayBuffer().Data()) + bt.ByteOffset();
+    d.bytes = n == 0 ? &zero : bt.Data();
     d.f = r.f32("data", n);
     pixels_convert(d);
   } catch (const Error& e) {
