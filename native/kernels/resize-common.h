@@ -4,22 +4,14 @@
 #pragma once
 #include <cstdint>
 
+#include "../core/unfused.h"
 #include "kernels.h"
 
 namespace convkit {
 namespace {
 
-// a * b rounded on its own: the empty asm keeps the compiler from contracting it with a
-// following add into an FMA, so that every ISA gives the same bits.
-inline float mul1(float a, float b) {
-  float r = a * b;
-#if defined(__x86_64__) || defined(__i386__)
-  asm("" : "+x"(r));
-#elif defined(__aarch64__)
-  asm("" : "+w"(r));
-#endif
-  return r;
-}
+// a * b rounded on its own (core/unfused.h).
+inline float mul1(float a, float b) { return mul_unfused(a, b); }
 
 // Any row plan, one output at a time, for `lanes` outputs per block: the fallback for tap
 // counts without a SIMD kernel, and the whole row on the portable path (lanes = 1).

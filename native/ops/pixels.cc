@@ -1,5 +1,5 @@
 // fromPixels / toPixels: 8-bit interleaved pixels <-> float images, with JavaScript's
-// arithmetic (double products and sums, one rounding to float) and Uint8ClampedArray's
+// arithmetic (double products and sums, never fused, one rounding to float) and Uint8ClampedArray's
 // conversion (round half to even, clamped, NaN to 0), so the facade's definition holds bit for
 // bit. Parallel over runs of pixels.
 #include <algorithm>
@@ -8,25 +8,13 @@
 
 #include "../core/common.h"
 #include "../core/threadpool.h"
+#include "../core/unfused.h"
 #include "ops.h"
 
 namespace convkit {
 
 namespace {
 
-// a * b rounded on its own (never fused with the add that follows: JavaScript does not fuse).
-inline double mul_d(double a, double b) {
-  double r = a * b;
-#if defined(__x86_64__) || defined(__i386__)
-  asm("" : "+x"(r));
-#elif defined(__aarch64__)
-  asm("" : "+w"(r));
-#endif
-  return r;
-}
-
-// Round half to even of v in (0, 255): adding and removing 1.5 * 2^52 leaves v rounded to an
-// integer by the add, in the default rounding mode (nearest, ties to even), with no libm call.
 inline uint8_t clamp_u8(double v) {
   if (!(v > 0.)) return 0;  // (NaN too)
   if (v >= 255.) return 255;
@@ -50,10 +38,10 @@ void pixels_convert(const PixelsDesc& d) {
         float* fp = d.cl ? d.f + c : d.f + c * P;
         const int64_t fs = d.cl ? C : 1;
         if (d.to_float)
-          for (int64_t p = p0; p < p1; ++p) fp[p * fs] = static_cast<float>(mul_d(static_cast<double>(bp[p * C]), m) + a);
+          for (int64_t p = p0; p < p1; ++p) fp[p * fs] = static_cast<float>(mul_unfused(static_cast<double>(bp[p * C]), m) + a);
         else
           for (int64_t p = p0; p < p1; ++p)
-            d.bytes[p * C + c] = clamp_u8(mul_d(static_cast<double>(fp[p * fs]), m) + a);
+            d.bytes[p * C + c] = clamp_u8(mul_unfused(static_cast<double>(fp[p * fs]), m) + a);
       }
     }
   });
