@@ -15,6 +15,7 @@ const KernelTable& kernels() {
     if (isa == Isa::kAvx2 || isa == Isa::kAvx512f) {  // overrides the SSE4.1 entries
       register_avx2_kernels(t);
       register_avx2_pgemm(t);
+      register_avx2_deinterleave(t);
       t.resize = resize_kernels_avx2();
     }
     if (isa == Isa::kAvx512f) {  // overrides the AVX2 entries

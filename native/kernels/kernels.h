@@ -164,6 +164,7 @@ void register_avx512_kernels(KernelTable& t);  // f32-*-avx512.cc
 void register_avx512_pgemm(KernelTable& t);    // f32-pgemm-8x32-avx512.cc
 void register_avx512_transpose(KernelTable& t);  // f32-transpose-avx512.cc
 void register_avx2_pgemm(KernelTable& t);      // f32-pgemm-4x24-avx2.cc
+void register_avx2_deinterleave(KernelTable& t);  // f32-deinterleave-avx2.cc
 void register_neon_kernels(KernelTable& t);    // f32-*-neon.cc (aarch64 only)
 
 const KernelTable& kernels();             // chosen once from active_isa()
