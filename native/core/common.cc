@@ -28,6 +28,19 @@ std::vector<float> scratch(int64_t count, const char* fn, const char* what) {
   }
 }
 
+std::unique_ptr<float[]> scratch_raw(int64_t count, const char* fn, const char* what) {
+  if (count < 0 || count > max_bytes().load() / static_cast<int64_t>(sizeof(float))) {
+    range_error(std::string(fn) + ": scratch for " + what + " expects at most maxBytes = " +
+                std::to_string(max_bytes().load()) + " bytes (see setMaxBytes), got " + std::to_string(count * 4));
+  }
+  note_scratch(count * static_cast<int64_t>(sizeof(float)));
+  try {
+    return std::unique_ptr<float[]>(new float[static_cast<size_t>(count)]);
+  } catch (const std::bad_alloc&) {
+    range_error(std::string(fn) + ": could not allocate " + std::to_string(count * 4) + " bytes for " + what);
+  }
+}
+
 float* arena(int slot, int64_t count, const char* fn, const char* what) {
   struct Slot {
     std::unique_ptr<float[]> data;

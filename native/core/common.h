@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <memory>
 #include <vector>
 
 namespace convkit {
@@ -28,6 +29,10 @@ int64_t scratch_bytes(bool reset);
 
 // Scratch floats, refused with a RangeError above max_bytes() before anything is allocated.
 std::vector<float> scratch(int64_t count, const char* fn, const char* what);
+
+// The same, uninitialised (no zeroing pass): for buffers whose every element is written
+// before it is read (a channels-first copy of an input, a result before its relayout).
+std::unique_ptr<float[]> scratch_raw(int64_t count, const char* fn, const char* what);
 
 // Reusable uninitialised scratch owned by the calling thread (slot 0..3): grows, never
 // shrinks, so steady-state calls neither zero nor fault in fresh pages. Checked against

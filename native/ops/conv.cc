@@ -127,12 +127,13 @@ void conv_forward(const ConvDesc& d) {
   if (d.N == 0) return;
   if (!d.x || !d.w || !d.y) type_error(fn_of(d.fn) + "missing buffer");
   const int64_t Sin = prod3(d.in), Sout = prod3(d.out);
-  std::vector<float> xt, wt, pt, yt;
+  std::unique_ptr<float[]> xt, yt;
+  std::vector<float> wt, pt;
   const float* x = channels_first(d.x, d.in_cl, d.N, d.Cin, Sin, xt, d.fn);
   const float* w = weight_ois(d, wt);
   const bool transpose_out = d.out_cl && d.Cout > 1 && Sout > 1;
-  if (transpose_out) yt = scratch(checked_mul(d.N * d.Cout, Sout, d.fn), d.fn, "the channels-first result");
-  float* y = transpose_out ? yt.data() : d.y;
+  if (transpose_out) yt = scratch_raw(checked_mul(d.N * d.Cout, Sout, d.fn), d.fn, "the channels-first result");
+  float* y = transpose_out ? yt.get() : d.y;
 
   // paddingMode 'partial': sum * window / in-bounds taps, 0 (bias too) where there are none.
   std::vector<float> ratio, post;
@@ -176,7 +177,8 @@ void partial_conv_forward(const ConvDesc& d) {
   if (!d.x || !d.w || !d.y || !d.mask_out) type_error(fn_of(d.fn) + "missing buffer");
   const int64_t Sin = prod3(d.in), Sout = prod3(d.out), K = prod3(d.k);
   const int64_t mc = d.mask ? d.mask_c : (d.multi_channel ? d.Cin : 1);
-  std::vector<float> xt, wt, mt, pt, mp, yt;
+  std::unique_ptr<float[]> xt, mt, yt;
+  std::vector<float> wt, pt, mp;
   const float* x = channels_first(d.x, d.in_cl, d.N, d.Cin, Sin, xt, d.fn);
   const float* w = weight_ois(d, wt);
   const float* m = d.mask ? channels_first(d.mask, d.in_cl, d.N, mc, Sin, mt, d.fn) : nullptr;
@@ -252,8 +254,8 @@ void partial_conv_forward(const ConvDesc& d) {
   });
 
   const bool transpose_out = d.out_cl && d.Cout > 1 && Sout > 1;
-  if (transpose_out) yt = scratch(checked_mul(d.N * d.Cout, Sout, d.fn), d.fn, "the channels-first result");
-  float* y = transpose_out ? yt.data() : d.y;
+  if (transpose_out) yt = scratch_raw(checked_mul(d.N * d.Cout, Sout, d.fn), d.fn, "the channels-first result");
+  float* y = transpose_out ? yt.get() : d.y;
   bool done = true;
   for (int64_t n = 0; n < d.N && done; ++n) {
     // Per image: the ratio and new mask differ between images.

@@ -560,11 +560,11 @@ void conv_transpose_forward(const ConvTransposeDesc& d) {
     padded[i] = d.out[i] + d.pb[i] + d.pa[i];  // = full + outputPadding
   }
   const int64_t Sfull = prod3(full);
-  std::vector<float> xt, yt;
+  std::unique_ptr<float[]> xt, yt;
   const float* x = channels_first(d.x, d.in_cl, d.N, d.Cin, Sin, xt, d.fn);
   const bool transpose_out = d.out_cl && d.Cout > 1 && Sout > 1;
-  if (transpose_out) yt = scratch(checked_mul(d.N * d.Cout, Sout, d.fn), d.fn, "the channels-first result");
-  float* y = transpose_out ? yt.data() : d.y;
+  if (transpose_out) yt = scratch_raw(checked_mul(d.N * d.Cout, Sout, d.fn), d.fn, "the channels-first result");
+  float* y = transpose_out ? yt.get() : d.y;
   if (kernels().igemm && conv_transpose_fast(d, x, y)) {
     if (transpose_out) store_result(y, d.y, true, d.N, d.Cout, Sout);
     return;

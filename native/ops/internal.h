@@ -1,6 +1,7 @@
 // Helpers shared by the operators (not part of the binding's surface).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace convkit {
@@ -10,7 +11,7 @@ namespace convkit {
 void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_t S, bool to_cl, bool stream);
 
 // The input viewed channels-first: x itself, or a converted copy held in tmp.
-const float* channels_first(const float* x, bool cl, int64_t N, int64_t C, int64_t S, std::vector<float>& tmp,
+const float* channels_first(const float* x, bool cl, int64_t N, int64_t C, int64_t S, std::unique_ptr<float[]>& tmp,
                             const char* fn);
 
 // Writes the channels-first result `src` to `dst` in the requested layout (copy or transpose).

@@ -74,12 +74,12 @@ void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_
   });
 }
 
-const float* channels_first(const float* x, bool cl, int64_t N, int64_t C, int64_t S, std::vector<float>& tmp,
+const float* channels_first(const float* x, bool cl, int64_t N, int64_t C, int64_t S, std::unique_ptr<float[]>& tmp,
                             const char* fn) {
   if (!cl || C == 1 || S == 1) return x;  // the two layouts coincide
-  tmp = scratch(checked_mul(checked_mul(N, C, fn), S, fn), fn, "a channels-first copy of the input");
-  transpose_layout(x, tmp.data(), N, C, S, false, false);
-  return tmp.data();
+  tmp = scratch_raw(checked_mul(checked_mul(N, C, fn), S, fn), fn, "a channels-first copy of the input");
+  transpose_layout(x, tmp.get(), N, C, S, false, false);
+  return tmp.get();
 }
 
 void store_result(const float* src, float* dst, bool cl, int64_t N, int64_t C, int64_t S) {

@@ -74,9 +74,9 @@ void pad_forward(const PadDesc& d) {
     pad_same_layout(d, d.y);
     return;
   }
-  std::vector<float> tmp = scratch(checked_mul(checked_mul(d.N, d.C, d.fn), S, d.fn), d.fn, "the padded result");
-  pad_same_layout(d, tmp.data());
-  transpose_layout(tmp.data(), d.y, d.N, d.C, S, d.out_cl, true);
+  const std::unique_ptr<float[]> tmp = scratch_raw(checked_mul(checked_mul(d.N, d.C, d.fn), S, d.fn), d.fn, "the padded result");
+  pad_same_layout(d, tmp.get());
+  transpose_layout(tmp.get(), d.y, d.N, d.C, S, d.out_cl, true);
 }
 
 }  // namespace convkit
