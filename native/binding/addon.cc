@@ -576,6 +576,7 @@ Napi::Value Pixels(const Napi::CallbackInfo& info) {
     const char* fn = nm.name->c_str();
     Reader r(o, fn);
     PixelsDesc d;
+    d.fn = fn;
     d.to_float = r.flag("toFloat");
     d.cl = r.flag("channelsLast");
     d.P = r.i64("P", 0, kMaxDim);

@@ -95,59 +95,41 @@ void transpose(const float* src, int64_t src_ld, float* dst, int64_t dst_ld, int
 // lanes from two pairs of input vectors with two-source permutes (the second pair only for
 // C > 2), one index table per output vector.
 struct Perm {
-  __m512i lo[4], hi[4];  // indices into (v0, v1) and (v2, v3) (each mod 32)
+  __m512i idx[4];        // per output vector: the lane of (v0, v1), or of (v2, v3), each lane reads
   __mmask16 from_hi[4];  // lanes taken from (v2, v3)
 };
 
-// Deinterleave: output c, lane l = flat position l*C + c of the 16*C floats.
-Perm deinterleave_perm(int C) {
+// Output vector o, lane l reads lane `lane` of input vector k (k = 0..3: the pair (v0, v1) or
+// (v2, v3), two-source index (k & 1) * 16 + lane). Deinterleave: output plane o, lane l is flat
+// float q = l*C + o of the 16*C interleaved floats, lane q % 16 of vector q / 16. Interleave:
+// output vector o, lane l is flat float q = 16o + l, pixel q / C of channel q % C, lane q / C
+// of plane vector q % C.
+Perm make_perm(bool inter, int C) {
   Perm p{};
-  for (int c = 0; c < C; ++c) {
-    alignas(64) int32_t lo[16], hi[16];
+  for (int o = 0; o < C; ++o) {
+    alignas(64) int32_t idx[16];
     unsigned m = 0;
     for (int l = 0; l < 16; ++l) {
-      const int q = l * C + c;
-      lo[l] = q & 31;
-      hi[l] = q & 31;
-      if (q >= 32) m |= 1u << l;
+      const int q = inter ? 16 * o + l : l * C + o;
+      const int k = inter ? q % C : q / 16, lane = inter ? q / C : q % 16;
+      idx[l] = (k & 1) * 16 + lane;
+      if (k >= 2) m |= 1u << l;
     }
-    p.lo[c] = _mm512_load_si512(lo);
-    p.hi[c] = _mm512_load_si512(hi);
-    p.from_hi[c] = static_cast<__mmask16>(m);
-  }
-  return p;
-}
-
-// Interleave: output vector j, lane l = flat position 16j + l = pixel q / C, channel q % C;
-// inputs are the C planes' vectors (v0..v3 = channels 0..3), so its source is lane q / C of
-// vector q % C: (v0, v1) for channels 0, 1, (v2, v3) for channels 2, 3.
-Perm interleave_perm(int C) {
-  Perm p{};
-  for (int j = 0; j < C; ++j) {
-    alignas(64) int32_t lo[16], hi[16];
-    unsigned m = 0;
-    for (int l = 0; l < 16; ++l) {
-      const int q = 16 * j + l, c = q % C, i = q / C;
-      lo[l] = (c & 1) * 16 + i;
-      hi[l] = (c & 1) * 16 + i;
-      if (c >= 2) m |= 1u << l;
-    }
-    p.lo[j] = _mm512_load_si512(lo);
-    p.hi[j] = _mm512_load_si512(hi);
-    p.from_hi[j] = static_cast<__mmask16>(m);
+    p.idx[o] = _mm512_load_si512(idx);
+    p.from_hi[o] = static_cast<__mmask16>(m);
   }
   return p;
 }
 
 const Perm& perm_of(bool inter, int C) {
-  static const Perm de[5] = {Perm{}, Perm{}, deinterleave_perm(2), deinterleave_perm(3), deinterleave_perm(4)};
-  static const Perm in[5] = {Perm{}, Perm{}, interleave_perm(2), interleave_perm(3), interleave_perm(4)};
+  static const Perm de[5] = {Perm{}, Perm{}, make_perm(false, 2), make_perm(false, 3), make_perm(false, 4)};
+  static const Perm in[5] = {Perm{}, Perm{}, make_perm(true, 2), make_perm(true, 3), make_perm(true, 4)};
   return inter ? in[C] : de[C];
 }
 
 inline __m512 pick(const Perm& p, int k, __m512 v0, __m512 v1, __m512 v2, __m512 v3, int C) {
-  __m512 r = _mm512_permutex2var_ps(v0, p.lo[k], v1);
-  if (C > 2) r = _mm512_mask_mov_ps(r, p.from_hi[k], _mm512_permutex2var_ps(v2, p.hi[k], v3));
+  __m512 r = _mm512_permutex2var_ps(v0, p.idx[k], v1);
+  if (C > 2) r = _mm512_mask_mov_ps(r, p.from_hi[k], _mm512_permutex2var_ps(v2, p.idx[k], v3));
   return r;
 }
 

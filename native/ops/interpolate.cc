@@ -5,11 +5,12 @@
 // Channels-first nearest/linear/cubic (the common case) runs W and H fused, per plane and
 // block of output rows: the W pass fills a small ring of resampled source rows (L1-resident)
 // as the H taps ask for them, and each output row is combined from that ring straight into
-// the result (streaming stores for large outputs). Channels-last inputs with few channels
-// run the same fused pass, a row of pixels taken as a row of floats. A D pass, channels-last
-// inputs with many channels and 'area' go through separable passes over whole intermediates. Both use the same row kernels (SIMD
-// from the kernel table, portable loops here), which round every product and sum in torch's
-// order, so every ISA and thread count gives the same bits.
+// the result (streaming stores for large outputs). Channels-last inputs run the same fused
+// pass, a row of pixels taken as a row of floats, when that needs no gathers or has few
+// channels (kFlatMaxC). A D pass, other channels-last inputs and 'area' go through separable
+// passes over whole intermediates. Both use the same row kernels (SIMD from the kernel table,
+// portable loops here), which round every product and sum in torch's order, so every ISA and
+// thread count gives the same bits.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -358,10 +359,7 @@ void fused_wh(const ResizeKernels& k, const RowPlan* wplan, const Taps* ht, cons
           while (j < j1 && ny < kMaxDupRows && ht && ht->src[static_cast<size_t>(ht->first[static_cast<size_t>(j)])] == s);
           k.dup2(xp + s * Wi, Wi, ys, ny, stream);
         }
-#if defined(__SSE2__)
-        if (stream && it + 1 == e) _mm_sfence();  // the streamed rows are visible before the pool reports done
-#endif
-        continue;
+        continue;  // (fenced once, after the items)
       }
       if (st) st->begin = yp + j0 * Wo;
       // Resampled rows aligned like the output rows (exactly so when Wo is a multiple of 16):
@@ -401,6 +399,9 @@ void fused_wh(const ResizeKernels& k, const RowPlan* wplan, const Taps* ht, cons
       }
       if (st) k.finish(st, yp + j1 * Wo);
     }
+#if defined(__SSE2__)
+    if (dup && stream) _mm_sfence();  // the streamed rows are visible before the pool reports done
+#endif
   });
 }
 

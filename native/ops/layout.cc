@@ -20,9 +20,9 @@ void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_
   // image with few channels (NCHW -> NHWC of 64 channels is one band of 64 rows).
   const int64_t rows = to_cl ? C : S, cols = to_cl ? S : C;
   const KernelTable& kt = kernels();
+  const bool big = stream && N * C * S * 4 >= (int64_t{4} << 20);  // streamed (where the kernels can)
   if (C >= 2 && C <= 4 && (to_cl ? kt.interleave != nullptr : kt.deinterleave != nullptr)) {
     // Images' few channels: pixels interleaved to or from planes, in runs of each image.
-    const bool st = stream && N * C * S * 4 >= (int64_t{4} << 20);
     constexpr int64_t kRun = 16384;  // pixels per item (a multiple of 16: runs keep the planes' alignment)
     const int64_t runs = (S + kRun - 1) / kRun;
     parallel_for(N * runs, 1, [&](int64_t b, int64_t e) {
@@ -33,20 +33,20 @@ void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_
         if (to_cl) {
           const float* planes[4];
           for (int64_t c = 0; c < C; ++c) planes[c] = s + c * S + p0;
-          kt.interleave(planes, static_cast<int>(C), len, d + p0 * C, st);
+          kt.interleave(planes, static_cast<int>(C), len, d + p0 * C, big);
         } else {
           float* planes[4];
           for (int64_t c = 0; c < C; ++c) planes[c] = d + c * S + p0;
-          kt.deinterleave(s + p0 * C, static_cast<int>(C), len, planes, st);
+          kt.deinterleave(s + p0 * C, static_cast<int>(C), len, planes, big);
         }
       }
 #if defined(__SSE2__)
-      if (st) _mm_sfence();  // the streamed lines are visible before the pool reports done
+      if (big) _mm_sfence();  // the streamed lines are visible before the pool reports done
 #endif
     });
     return;
   }
-  const bool nt = stream && kt.transpose_stream && N * C * S * 4 >= (int64_t{4} << 20);
+  const bool nt = big && kt.transpose_stream;
   const TransposeFn tr = nt ? kt.transpose_stream : kt.transpose;
   constexpr int64_t kBand = 64;
   const int64_t rbands = (rows + kBand - 1) / kBand;

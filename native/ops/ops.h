@@ -103,6 +103,7 @@ struct LayoutDesc {
 //   else:      b[p*C + c] = clamp(round-half-even(double(f[idx(p, c)]) * mul[c] + add[c]), 0, 255), NaN -> 0
 // (JavaScript's arithmetic and Uint8ClampedArray's conversion), idx = channels-last ? p*C + c : c*P + p.
 struct PixelsDesc {
+  const char* fn = "fromPixels";
   int64_t P = 0, C = 0;  // pixels, channels
   bool to_float = true, cl = false;
   double mul[4]{1, 1, 1, 1}, add[4]{0, 0, 0, 0};

@@ -24,6 +24,9 @@ void pad_same_layout(const PadDesc& d, float* y) {
   // Along W, output w reads input w - before inside [before, before + in) (every mode but a
   // circular crop: see copy_padded_row's callers).
   const bool identity_w = d.mode != PadMode::kCircular || (d.before[2] >= 0 && d.after[2] >= 0);
+  // That interior run of output pixels [lo, hi) (empty when the map is not the identity).
+  const int64_t lo = identity_w ? std::min<int64_t>(ow, std::max<int64_t>(0, d.before[2])) : 0;
+  const int64_t hi = identity_w ? std::max<int64_t>(lo, std::min<int64_t>(ow, d.before[2] + d.in[2])) : 0;
   parallel_for(outer * od * oh, 16, [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       const int64_t o = r / (od * oh), z = (r / oh) % od, h = r % oh;
@@ -35,14 +38,10 @@ void pad_same_layout(const PadDesc& d, float* y) {
       }
       const float* xr = d.x + o * in_plane + (sz * d.in[1] + sh) * d.in[2] * inner;
       if (inner == 1) {
-        // interior run (identity map) copied whole; the edges through the map
-        const int64_t lo = std::min<int64_t>(ow, std::max<int64_t>(0, d.before[2]));
-        const int64_t hi = std::max<int64_t>(lo, std::min<int64_t>(ow, d.before[2] + d.in[2]));
-        copy_padded_row(mw, xr, d.before[2], identity_w ? lo : 0, identity_w ? hi : 0, 0, ow, value, yr);
+        // interior run copied whole; the edges through the map
+        copy_padded_row(mw, xr, d.before[2], lo, hi, 0, ow, value, yr);
       } else {
-        // interior pixels (identity map) copied as one run; the edges pixel by pixel
-        const int64_t lo = identity_w ? std::min<int64_t>(ow, std::max<int64_t>(0, d.before[2])) : 0;
-        const int64_t hi = identity_w ? std::max<int64_t>(lo, std::min<int64_t>(ow, d.before[2] + d.in[2])) : 0;
+        // interior pixels copied as one run; the edges pixel by pixel
         if (hi > lo)
           std::memcpy(yr + lo * inner, xr + (lo - d.before[2]) * inner, static_cast<size_t>((hi - lo) * inner) * sizeof(float));
         for (int64_t w = 0; w < ow; ++w) {

@@ -26,7 +26,8 @@ inline uint8_t clamp_u8(double v) {
 }  // namespace
 
 void pixels_convert(const PixelsDesc& d) {
-  if (d.C < 1 || d.C > 4 || d.P < 0) range_error("pixels: 1 to 4 channels expected");
+  if (d.C < 1 || d.C > 4) range_error(std::string(d.fn) + ": channels expects 1 to 4, got " + std::to_string(d.C));
+  if (d.P < 0) range_error(std::string(d.fn) + ": pixels expects a count >= 0, got " + std::to_string(d.P));
   const int64_t P = d.P, C = d.C;
   constexpr int64_t kRun = 8192;
   parallel_for((P + kRun - 1) / kRun, 1, [&](int64_t b, int64_t e) {
