@@ -126,11 +126,10 @@ inline void finish_row(const float* raw, float* y, int64_t n, float b, const flo
   for (int64_t i = 0; i < n; ++i) one(i);  // (the compiler unswitches the scale/post tests)
 }
 
-// One output row of a merged transposed convolution (PhaseStore): the phase pixels
-// z in [zlo, zhi) of the s phase rows src[r] (src[r][z - zlo]; null: not this item's) land
-// on y[z * s + r - pb] where that lies in [0, n), plus b. Two phases interleave in vectors,
-// streamed (non-temporal) when `stream` and the vectors fall on 16-byte boundaries.
-inline void store_phase_row(const float* const* src, int64_t s, int64_t pb, int64_t zlo, int64_t zhi, float* y,
+}  // namespace
+
+// (internal.h) Vectors streamed only where they fall on 16-byte boundaries.
+void store_phase_row(const float* const* src, int64_t s, int64_t pb, int64_t zlo, int64_t zhi, float* y,
                             int64_t n, float b, bool stream, StreamPairsFn wide) {
   const int64_t olo = std::max<int64_t>(0, zlo * s - pb), ohi = std::min(n, zhi * s - pb);
   int64_t o = olo;
@@ -170,7 +169,6 @@ inline void store_phase_row(const float* const* src, int64_t s, int64_t pb, int6
   }
 }
 
-}  // namespace
 
 namespace {
 

@@ -7,8 +7,13 @@
 // lanes, exactly the pixels that land in the output). Others run phase by phase.
 #include <algorithm>
 #include <cstring>
-#include <utility>
+#include <memory>
 #include <string>
+#include <utility>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "../core/common.h"
 #include "../core/geometry.h"
@@ -424,9 +429,17 @@ bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
     return conv_transpose_merged(d, x, y, ph, d.w_packed_panels ? nullptr : d.w_packed);
   }
 
+  // Every output pixel is exactly one phase pixel: zeros padding, every phase with taps, and
+  // each output coordinate + pb inside the full extent (an outputPadding that adds no
+  // unreached row or column, as k3 s2 p1 with outputPadding 1: 2x upsampling).
+  bool reached = d.mode == PadMode::kZeros;
+  for (int i = 0; i < 3; ++i) {
+    reached = reached && d.out[i] + d.pb[i] <= full[i];
+    for (const Phase& p : ph[i]) reached = reached && p.k > 0;
+  }
   std::vector<int64_t> map[3];
   for (int i = 0; i < 3; ++i) map[i] = pad_index_map(d.mode, d.out[i], d.pb[i], d.pa[i]);
-  if (!covered) {  // positions no phase reaches keep the bias; folds accumulate onto zeros
+  if (!reached) {  // positions no phase reaches keep the bias; folds accumulate onto zeros
     parallel_for(d.N * d.Cout, 1, [&](int64_t b, int64_t e) {
       for (int64_t t = b; t < e; ++t)
         std::fill(y + t * Sout, y + (t + 1) * Sout, d.mode == PadMode::kZeros && d.bias ? d.bias[t % d.Cout] : 0.f);
@@ -475,22 +488,79 @@ bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
       }
     }
   });
-  bool ok = true;
+  // Phase (r0, r1, r2)'s sub-convolution: the input, stride 1, its sub-kernel, padded so
+  // that its pixel z is the full coordinate z * s + r.
+  auto phase_conv = [&](const Phase* const* p) {
+    ConvDesc c;
+    c.fn = d.fn;
+    c.rank = d.rank;
+    c.N = d.N; c.Cin = d.Cin; c.Cout = d.Cout; c.groups = d.groups;
+    for (int i = 0; i < 3; ++i) {
+      c.in[i] = d.in[i]; c.k[i] = p[i]->k; c.stride[i] = 1; c.dil[i] = p[i]->dil;
+      c.pb[i] = p[i]->umax; c.pa[i] = p[i]->Z - d.in[i] - p[i]->u0; c.out[i] = p[i]->Z;
+    }
+    return c;
+  };
   int64_t phase_i = 0;
+  if (reached) {
+    // The s2 phases of each (r0, r1) into planes of their own, then every output row they
+    // make written once, whole: their rows interleaved, plus the bias (store_phase_row,
+    // streamed when the output is large). No fill, no read-modify-write of the output.
+    // (In-process A/B against the fold onto a filled output, k3 s2 p1 outputPadding 1, 64
+    // channels: 56x56 -> 112x112 0.83x the time at 1 thread, 0.88x at 2; 1-D 0.80x; k5 s2
+    // 0.86x; 3-D 0.86x / 0.96x.)
+    const int64_t s2 = d.stride[2], NC = d.N * d.Cout;
+    int64_t most = 0;  // floats of the largest (r0, r1)'s planes
+    for (const Phase& p0 : ph[0])
+      for (const Phase& p1 : ph[1]) {
+        int64_t f = 0;
+        for (const Phase& p2 : ph[2]) f += p0.Z * p1.Z * p2.Z;
+        most = std::max(most, f);
+      }
+    std::unique_ptr<float[]> planes = scratch_raw(checked_mul(NC, most, d.fn), d.fn, "the phase planes");
+    const bool stream = checked_mul(NC, Sout, d.fn) * 4 >= (int64_t{1} << 18);  // (as conv_fast's epilogue)
+    const StreamPairsFn pairs = kernels().stream_pairs;
+    const int threads = get_num_threads();
+    std::vector<int64_t> at(static_cast<size_t>(s2));          // each phase's plane offset
+    std::vector<const float*> rowp(static_cast<size_t>(threads * s2));  // per thread (workers never allocate)
+    for (const Phase& p0 : ph[0])
+      for (const Phase& p1 : ph[1]) {
+        int64_t off = 0;
+        for (const Phase& p2 : ph[2]) {
+          const Phase* p[3] = {&p0, &p1, &p2};
+          const ConvDesc c = phase_conv(p);
+          at[static_cast<size_t>(p2.r)] = off;
+          if (!conv_fast(c, x, wsub.data() + phase_off[static_cast<size_t>(phase_i++)], planes.get() + off, nullptr, nullptr))
+            return false;
+          off += NC * prod3(c.out);
+        }
+        const int64_t Z0 = p0.Z, Z1 = p1.Z, zhi = (d.out[2] + d.pb[2] + s2 - 1) / s2;
+        parallel_for_tid(NC * Z0 * Z1, std::max<int64_t>(1, 4096 / d.out[2]), threads, [&](int tid, int64_t b, int64_t e) {
+          const float** rp = rowp.data() + tid * s2;
+          for (int64_t t = b; t < e; ++t) {
+            const int64_t z1 = t % Z1, z0 = t / Z1 % Z0, nc = t / (Z0 * Z1);
+            const int64_t o0 = z0 * d.stride[0] + p0.r - d.pb[0], o1 = z1 * d.stride[1] + p1.r - d.pb[1];
+            if (o0 < 0 || o0 >= d.out[0] || o1 < 0 || o1 >= d.out[1]) continue;
+            for (int64_t r = 0; r < s2; ++r)
+              rp[r] = planes.get() + at[static_cast<size_t>(r)] + t * ph[2][static_cast<size_t>(r)].Z;
+            store_phase_row(rp, s2, d.pb[2], 0, zhi, y + nc * Sout + (o0 * d.out[1] + o1) * d.out[2], d.out[2],
+                            d.bias ? d.bias[nc % d.Cout] : 0.f, stream, pairs);
+          }
+#if defined(__SSE2__)
+          if (stream) _mm_sfence();  // the streamed rows are visible before the pool reports done
+#endif
+        });
+      }
+    return true;
+  }
+  bool ok = true;
   std::vector<float> buf;
   for (const Phase& p0 : ph[0])
     for (const Phase& p1 : ph[1])
       for (const Phase& p2 : ph[2]) {
         if (!p0.k || !p1.k || !p2.k) continue;
         const Phase* p[3] = {&p0, &p1, &p2};
-        ConvDesc c;
-        c.fn = d.fn;
-        c.rank = d.rank;
-        c.N = d.N; c.Cin = d.Cin; c.Cout = d.Cout; c.groups = d.groups;
-        for (int i = 0; i < 3; ++i) {
-          c.in[i] = d.in[i]; c.k[i] = p[i]->k; c.stride[i] = 1; c.dil[i] = p[i]->dil;
-          c.pb[i] = p[i]->umax; c.pa[i] = p[i]->Z - d.in[i] - p[i]->u0; c.out[i] = p[i]->Z;
-        }
+        const ConvDesc c = phase_conv(p);
         const int64_t Sz = prod3(c.out);
         // Sub-kernel [Cout, Cin/g, k'...] from the transposed weight [Cin, Cout/g, k...].
         const float* wphase = wsub.data() + phase_off[static_cast<size_t>(phase_i++)];
@@ -500,12 +570,12 @@ bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
           ok = false;
           break;
         }
-        // Phase pixel z lands on full coordinate z*s + r, output coordinate through the fold.
+        // Phase pixel z lands on full coordinate z*s + r, output coordinate through the fold
+        // (onto the bias for zeros padding; the other modes add it after).
         parallel_for(d.N * d.Cout, 1, [&](int64_t b, int64_t e) {
           for (int64_t t = b; t < e; ++t) {
             const float* src = buf.data() + t * Sz;
             float* yp = y + t * Sout;
-            const float bv = covered && d.bias ? d.bias[t % d.Cout] : 0.f;
             for (int64_t z0 = 0; z0 < c.out[0]; ++z0) {
               const int64_t f0 = z0 * d.stride[0] + p0.r;
               const int64_t o0 = f0 < full[0] ? map[0][static_cast<size_t>(f0)] : -1;
@@ -517,19 +587,10 @@ bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
                 const float* sr = src + (z0 * c.out[1] + z1) * c.out[2];
                 float* yr = yp + (o0 * d.out[1] + o1) * d.out[2];
                 const int64_t* m2 = map[2].data();
-                const int64_t s2 = d.stride[2], r2 = p2.r;
-                if (covered) {  // zeros: o2 = z2*s2 + r2 - pb2 where it lands inside the output
-                  const int64_t shift = r2 - d.pb[2];
-                  const int64_t zlo = shift >= 0 ? 0 : (-shift + s2 - 1) / s2;
-                  const int64_t last = d.out[2] - 1 - shift;  // largest z2*s2 that lands inside
-                  const int64_t zhi = last < 0 ? 0 : std::min<int64_t>(c.out[2], last / s2 + 1);
-                  for (int64_t z2 = zlo; z2 < zhi; ++z2) yr[z2 * s2 + shift] = sr[z2] + bv;
-                } else {
-                  for (int64_t z2 = 0; z2 < c.out[2]; ++z2) {
-                    const int64_t f2 = z2 * s2 + r2;
-                    const int64_t o2 = f2 < full[2] ? m2[f2] : -1;
-                    if (o2 >= 0) yr[o2] += sr[z2];
-                  }
+                for (int64_t z2 = 0; z2 < c.out[2]; ++z2) {
+                  const int64_t f2 = z2 * d.stride[2] + p2.r;
+                  const int64_t o2 = f2 < full[2] ? m2[f2] : -1;
+                  if (o2 >= 0) yr[o2] += sr[z2];
                 }
               }
             }
@@ -537,7 +598,7 @@ bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
         });
       }
   if (!ok) return false;
-  if (!covered && d.mode != PadMode::kZeros && d.bias) {
+  if (d.mode != PadMode::kZeros && d.bias) {
     parallel_for(d.N * d.Cout, 1, [&](int64_t b, int64_t e) {
       for (int64_t t = b; t < e; ++t) {
         const float bv = d.bias[t % d.Cout];

@@ -4,6 +4,8 @@
 #include <memory>
 #include <vector>
 
+#include "../kernels/kernels.h"
+
 namespace convkit {
 
 // NC(S) -> N(S)C when to_cl, else back; parallel over images and channel/space blocks.
@@ -64,6 +66,13 @@ struct PhaseStore {
   int64_t cig = 0, cog = 0, K = 0, kv = 0;
   const int64_t* src_tap = nullptr;
 };
+
+// One output row of a transposed convolution from its stride phases along the last dim:
+// the phase pixels z in [zlo, zhi) of the s phase rows src[r] (src[r][z - zlo]; null: not
+// this caller's) land on y[z * s + r - pb] where that lies in [0, n), plus b. Two phases
+// interleave in vectors, streamed (non-temporal; the caller fences) when `stream`.
+void store_phase_row(const float* const* src, int64_t s, int64_t pb, int64_t zlo, int64_t zhi, float* y, int64_t n,
+                     float b, bool stream, StreamPairsFn wide);
 
 // Merged rows j0 .. j1 of group g (row j = oc_in_group * nph + ph), each [Cin/g, kv], into out.
 void pack_phase_rows(const PhaseStore& ps, const float* w_t, int64_t g, int64_t j0, int64_t j1, float* out);

@@ -810,28 +810,36 @@ static std::vector<double> ref_conv_transpose(const ConvTransposeDesc& t, const 
 
 // Transposed convolutions whose stride phases merge (one sub-kernel shape), through both
 // merged paths (conv_fast's igemm, conv_transpose_pgemm where its lanes pay: small maps),
-// and a few that do not merge: against the definition, bit for bit between 1 and 2 threads,
-// and with a prepared layer's packed weight.
+// and a few that do not merge (phase by phase: interleaved into whole output rows when every
+// output pixel is a phase's, outputPadding included, else folded onto a filled output):
+// against the definition, bit for bit between 1 and 2 threads, and with a prepared layer's
+// packed weight.
 static void test_transpose_paths(std::mt19937& r) {
-  struct T { const char* what; int rank; int64_t N, Cin, Cout, G, in[3], k[3], s[3], d[3], pb[3], pa[3]; bool cl; };
+  struct T { const char* what; int rank; int64_t N, Cin, Cout, G, in[3], k[3], s[3], d[3], pb[3], pa[3]; bool cl; int64_t op[3]; };
   const T cases[] = {
-      {"convT 24->40 k4 s2 p1 16x16", 2, 1, 24, 40, 1, {1, 16, 16}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false},
-      {"convT 100->33 k4 s2 p1 7x9 (chunks)", 2, 2, 100, 33, 1, {1, 7, 9}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false},
-      {"convT 16->64 g2 k4 s2 p2 5x11", 2, 1, 16, 64, 2, {1, 5, 11}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 2, 2}, {0, 2, 2}, false},
-      {"convT 8->48 k6 s3 p2 6x5", 2, 1, 8, 48, 1, {1, 6, 5}, {1, 6, 6}, {1, 3, 3}, {1, 1, 1}, {0, 2, 2}, {0, 2, 2}, false},
-      {"convT 20->32 k3 s1 p1 8x8", 2, 1, 20, 32, 1, {1, 8, 8}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false},
-      {"convT 12->40 k4 s2 asym 6x7", 2, 1, 12, 40, 1, {1, 6, 7}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 0, 3}, {0, 2, 1}, false},
-      {"convT 8->36 k4 s2 p1 NHWC", 2, 2, 8, 36, 1, {1, 9, 10}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, true},
-      {"convT 1-D 16->40 k4 s2 p1", 1, 2, 16, 40, 1, {1, 1, 37}, {1, 1, 4}, {1, 1, 2}, {1, 1, 1}, {0, 0, 1}, {0, 0, 1}, false},
-      {"convT 3-D 6->34 k2 s2", 3, 1, 6, 34, 1, {3, 4, 5}, {2, 2, 2}, {2, 2, 2}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, false},
-      {"convT 3-D 4->40 k4 s2 p1", 3, 1, 4, 40, 1, {3, 3, 4}, {4, 4, 4}, {2, 2, 2}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, false},
-      {"convT 24->40 k4 s2 p1 30x30", 2, 1, 24, 40, 1, {1, 30, 30}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false},
-      {"convT 32->64 k2 s2 20x24", 2, 1, 32, 64, 1, {1, 20, 24}, {1, 2, 2}, {1, 2, 2}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, false},
-      {"convT 16->240 k4 s2 p1 9x8 (270 KiB out)", 2, 1, 16, 240, 1, {1, 9, 8}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false},
-      {"convT 8->256 k4 s2 p1 7x9 (odd rows)", 2, 1, 8, 256, 1, {1, 7, 9}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false},
-      {"convT 16->32 k4 s2 p1 2x900 (long lines)", 2, 1, 16, 32, 1, {1, 2, 900}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false},
-      {"convT 8->40 k4 s2 d2 (unmerged)", 2, 1, 8, 40, 1, {1, 6, 6}, {1, 4, 4}, {1, 2, 2}, {1, 2, 2}, {0, 1, 1}, {0, 1, 1}, false},
-      {"convT 8->40 k3 s2 p1 (unmerged)", 2, 1, 8, 40, 1, {1, 7, 6}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false},
+      {"convT 24->40 k4 s2 p1 16x16", 2, 1, 24, 40, 1, {1, 16, 16}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false, {0, 0, 0}},
+      {"convT 100->33 k4 s2 p1 7x9 (chunks)", 2, 2, 100, 33, 1, {1, 7, 9}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false, {0, 0, 0}},
+      {"convT 16->64 g2 k4 s2 p2 5x11", 2, 1, 16, 64, 2, {1, 5, 11}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 2, 2}, {0, 2, 2}, false, {0, 0, 0}},
+      {"convT 8->48 k6 s3 p2 6x5", 2, 1, 8, 48, 1, {1, 6, 5}, {1, 6, 6}, {1, 3, 3}, {1, 1, 1}, {0, 2, 2}, {0, 2, 2}, false, {0, 0, 0}},
+      {"convT 20->32 k3 s1 p1 8x8", 2, 1, 20, 32, 1, {1, 8, 8}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false, {0, 0, 0}},
+      {"convT 12->40 k4 s2 asym 6x7", 2, 1, 12, 40, 1, {1, 6, 7}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 0, 3}, {0, 2, 1}, false, {0, 0, 0}},
+      {"convT 8->36 k4 s2 p1 NHWC", 2, 2, 8, 36, 1, {1, 9, 10}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, true, {0, 0, 0}},
+      {"convT 1-D 16->40 k4 s2 p1", 1, 2, 16, 40, 1, {1, 1, 37}, {1, 1, 4}, {1, 1, 2}, {1, 1, 1}, {0, 0, 1}, {0, 0, 1}, false, {0, 0, 0}},
+      {"convT 3-D 6->34 k2 s2", 3, 1, 6, 34, 1, {3, 4, 5}, {2, 2, 2}, {2, 2, 2}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, false, {0, 0, 0}},
+      {"convT 3-D 4->40 k4 s2 p1", 3, 1, 4, 40, 1, {3, 3, 4}, {4, 4, 4}, {2, 2, 2}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, false, {0, 0, 0}},
+      {"convT 24->40 k4 s2 p1 30x30", 2, 1, 24, 40, 1, {1, 30, 30}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false, {0, 0, 0}},
+      {"convT 32->64 k2 s2 20x24", 2, 1, 32, 64, 1, {1, 20, 24}, {1, 2, 2}, {1, 2, 2}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, false, {0, 0, 0}},
+      {"convT 16->240 k4 s2 p1 9x8 (270 KiB out)", 2, 1, 16, 240, 1, {1, 9, 8}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false, {0, 0, 0}},
+      {"convT 8->256 k4 s2 p1 7x9 (odd rows)", 2, 1, 8, 256, 1, {1, 7, 9}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false, {0, 0, 0}},
+      {"convT 16->32 k4 s2 p1 2x900 (long lines)", 2, 1, 16, 32, 1, {1, 2, 900}, {1, 4, 4}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false, {0, 0, 0}},
+      {"convT 8->40 k4 s2 d2 (unmerged)", 2, 1, 8, 40, 1, {1, 6, 6}, {1, 4, 4}, {1, 2, 2}, {1, 2, 2}, {0, 1, 1}, {0, 1, 1}, false, {0, 0, 0}},
+      {"convT 8->40 k3 s2 p1 (unmerged)", 2, 1, 8, 40, 1, {1, 7, 6}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false, {0, 0, 0}},
+      {"convT 8->40 k3 s2 p1 op1 24x23 (unmerged, streamed)", 2, 1, 8, 40, 1, {1, 24, 23}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, {0, 1, 1}, false, {0, 1, 1}},
+      {"convT 6->20 k3 s2 p0 op1 (last row and column unreached)", 2, 1, 6, 20, 1, {1, 5, 6}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, false, {0, 1, 1}},
+      {"convT 12->24 g3 k5 s2 p2 op1 NHWC", 2, 2, 12, 24, 3, {1, 9, 8}, {1, 5, 5}, {1, 2, 2}, {1, 1, 1}, {0, 2, 2}, {0, 2, 2}, true, {0, 1, 1}},
+      {"convT 8->16 k5 s3 p2 op1 (3 phases)", 2, 1, 8, 16, 1, {1, 6, 7}, {1, 5, 5}, {1, 3, 3}, {1, 1, 1}, {0, 2, 2}, {0, 2, 2}, false, {0, 1, 1}},
+      {"convT 1-D 16->24 k3 s2 p1 op1", 1, 2, 16, 24, 1, {1, 1, 41}, {1, 1, 3}, {1, 1, 2}, {1, 1, 1}, {0, 0, 1}, {0, 0, 1}, false, {0, 0, 1}},
+      {"convT 3-D 4->12 k3 s2 p1 op1", 3, 1, 4, 12, 1, {3, 4, 5}, {3, 3, 3}, {2, 2, 2}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, false, {1, 1, 1}},
   };
   int panels_run = 0, rows_run = 0;
   for (const T& c : cases) {
@@ -840,7 +848,8 @@ static void test_transpose_paths(std::mt19937& r) {
     t.rank = c.rank; t.N = c.N; t.Cin = c.Cin; t.Cout = c.Cout; t.groups = c.G;
     for (int i = 0; i < 3; ++i) {
       t.in[i] = c.in[i]; t.k[i] = c.k[i]; t.stride[i] = c.s[i]; t.dil[i] = c.d[i]; t.pb[i] = c.pb[i]; t.pa[i] = c.pa[i];
-      t.out[i] = conv_transpose_out_size(c.in[i], c.k[i], c.s[i], c.d[i], c.pb[i], c.pa[i], 0);
+      t.opad[i] = c.op[i];
+      t.out[i] = conv_transpose_out_size(c.in[i], c.k[i], c.s[i], c.d[i], c.pb[i], c.pa[i], c.op[i]);
     }
     const int64_t Sin = t.in[0] * t.in[1] * t.in[2], Sout = t.out[0] * t.out[1] * t.out[2];
     const int64_t K = t.k[0] * t.k[1] * t.k[2];
