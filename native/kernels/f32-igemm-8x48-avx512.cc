@@ -197,30 +197,10 @@ void f32_stream_row_avx512(const float* raw, float b, const float* scale, const 
   else stream_row<false, false>(raw, b, scale, post, y, n);
 }
 
-// y[2i] = a[i] + b, y[2i + 1] = c[i] + b: 32 floats of y per step from 16 of a and c,
-// interleaved by two permutes, streamed 64 bytes at a time from the first aligned even index.
-void f32_stream_pairs_avx512(const float* a, const float* c, float b, float* y, int64_t n) {
-  int64_t o = 0;
-  auto one = [&](int64_t k) { y[k] = ((k & 1) ? c[k >> 1] : a[k >> 1]) + b; };
-  for (; o < n && (reinterpret_cast<uintptr_t>(y + o) & 63) != 0; ++o) one(o);
-  if ((o & 1) == 0) {  // (odd: y is not 8-byte aligned; plain stores below)
-    const __m512 bv = _mm512_set1_ps(b);
-    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    for (; o + 32 <= n; o += 32) {
-      const __m512 va = _mm512_loadu_ps(a + o / 2), vc = _mm512_loadu_ps(c + o / 2);
-      _mm512_stream_ps(y + o, _mm512_add_ps(_mm512_permutex2var_ps(va, lo, vc), bv));
-      _mm512_stream_ps(y + o + 16, _mm512_add_ps(_mm512_permutex2var_ps(va, hi, vc), bv));
-    }
-  }
-  for (; o < n; ++o) one(o);
-}
-
 }  // namespace
 
 void register_avx512_kernels(KernelTable& t) {
   t.stream_row = f32_stream_row_avx512;
-  t.stream_pairs = f32_stream_pairs_avx512;
   t.isa = "avx512f";
   t.igemm = f32_igemm_8x48_avx512;
   t.igemm_mr = 8;

@@ -93,10 +93,11 @@ void transpose(const float* src, int64_t src_ld, float* dst, int64_t dst_ld, int
 
 // Small C (2..4): 16 pixels = C vectors of interleaved floats; each output vector takes its
 // lanes from two pairs of input vectors with two-source permutes (the second pair only for
-// C > 2), one index table per output vector.
+// C > 2), one index table per output vector. The tables are built at compile time: no
+// guard or copy per call, which costs on the short rows of a transposed convolution.
 struct Perm {
-  __m512i idx[4];        // per output vector: the lane of (v0, v1), or of (v2, v3), each lane reads
-  __mmask16 from_hi[4];  // lanes taken from (v2, v3)
+  alignas(64) int32_t idx[4][16];  // per output vector: the lane of (v0, v1), or of (v2, v3), each lane reads
+  uint16_t from_hi[4];             // lanes taken from (v2, v3)
 };
 
 // Output vector o, lane l reads lane `lane` of input vector k (k = 0..3: the pair (v0, v1) or
@@ -104,38 +105,35 @@ struct Perm {
 // float q = l*C + o of the 16*C interleaved floats, lane q % 16 of vector q / 16. Interleave:
 // output vector o, lane l is flat float q = 16o + l, pixel q / C of channel q % C, lane q / C
 // of plane vector q % C.
-Perm make_perm(bool inter, int C) {
+constexpr Perm make_perm(bool inter, int C) {
   Perm p{};
-  for (int o = 0; o < C; ++o) {
-    alignas(64) int32_t idx[16];
-    unsigned m = 0;
+  for (int o = 0; o < C; ++o)
     for (int l = 0; l < 16; ++l) {
       const int q = inter ? 16 * o + l : l * C + o;
       const int k = inter ? q % C : q / 16, lane = inter ? q / C : q % 16;
-      idx[l] = (k & 1) * 16 + lane;
-      if (k >= 2) m |= 1u << l;
+      p.idx[o][l] = (k & 1) * 16 + lane;
+      if (k >= 2) p.from_hi[o] = static_cast<uint16_t>(p.from_hi[o] | (1u << l));
     }
-    p.idx[o] = _mm512_load_si512(idx);
-    p.from_hi[o] = static_cast<__mmask16>(m);
-  }
   return p;
 }
 
-const Perm& perm_of(bool inter, int C) {
-  static const Perm de[5] = {Perm{}, Perm{}, make_perm(false, 2), make_perm(false, 3), make_perm(false, 4)};
-  static const Perm in[5] = {Perm{}, Perm{}, make_perm(true, 2), make_perm(true, 3), make_perm(true, 4)};
-  return inter ? in[C] : de[C];
-}
+template <bool kInter, int C>
+struct PermOf {
+  static constexpr Perm value = make_perm(kInter, C);
+};
 
-inline __m512 pick(const Perm& p, int k, __m512 v0, __m512 v1, __m512 v2, __m512 v3, int C) {
-  __m512 r = _mm512_permutex2var_ps(v0, p.idx[k], v1);
-  if (C > 2) r = _mm512_mask_mov_ps(r, p.from_hi[k], _mm512_permutex2var_ps(v2, p.idx[k], v3));
+template <bool kInter, int C>
+inline __m512 pick(int k, __m512 v0, __m512 v1, __m512 v2, __m512 v3) {
+  const Perm& p = PermOf<kInter, C>::value;
+  const __m512i idx = _mm512_load_si512(p.idx[k]);
+  __m512 r = _mm512_permutex2var_ps(v0, idx, v1);
+  if (C > 2) r = _mm512_mask_mov_ps(r, static_cast<__mmask16>(p.from_hi[k]), _mm512_permutex2var_ps(v2, idx, v3));
   return r;
 }
 
-template <bool kStream>
-void deinterleave_n(const float* x, int C, int64_t n, float* const* planes) {
-  const Perm& p = perm_of(false, C);
+template <bool kStream, int C>
+void deinterleave_n(const float* x, int64_t n, float* const* planes) {
+  float* const q[4] = {planes[0], planes[1], C > 2 ? planes[2] : nullptr, C > 3 ? planes[3] : nullptr};
   const __m512 z = _mm512_setzero_ps();
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
@@ -143,45 +141,65 @@ void deinterleave_n(const float* x, int C, int64_t n, float* const* planes) {
     const __m512 v0 = _mm512_loadu_ps(s), v1 = _mm512_loadu_ps(s + 16);
     const __m512 v2 = C > 2 ? _mm512_loadu_ps(s + 32) : z, v3 = C > 3 ? _mm512_loadu_ps(s + 48) : z;
     for (int c = 0; c < C; ++c) {
-      const __m512 v = pick(p, c, v0, v1, v2, v3, C);
-      if (kStream) _mm512_stream_ps(planes[c] + i, v);
-      else _mm512_storeu_ps(planes[c] + i, v);
+      const __m512 v = pick<false, C>(c, v0, v1, v2, v3);
+      if (kStream) _mm512_stream_ps(q[c] + i, v);
+      else _mm512_storeu_ps(q[c] + i, v);
     }
   }
   for (; i < n; ++i)
     for (int c = 0; c < C; ++c) planes[c][i] = x[i * C + c];
 }
 
-template <bool kStream>
-void interleave_n(const float* const* planes, int C, int64_t n, float* y) {
-  const Perm& p = perm_of(true, C);
+template <bool kStream, bool kAdd, int C>
+void interleave_n(const float* const* planes, int64_t n, float* y, float b) {
+  // Locals, not loads through `planes` in the loop (the vector stores may alias it).
+  const float* const p0 = planes[0];
+  const float* const p1 = planes[1];
+  const float* const p2 = C > 2 ? planes[2] : nullptr;
+  const float* const p3 = C > 3 ? planes[3] : nullptr;
+  const __m512 bv = _mm512_set1_ps(b);
   const __m512 z = _mm512_setzero_ps();
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    const __m512 v0 = _mm512_loadu_ps(planes[0] + i), v1 = _mm512_loadu_ps(planes[1] + i);
-    const __m512 v2 = C > 2 ? _mm512_loadu_ps(planes[2] + i) : z, v3 = C > 3 ? _mm512_loadu_ps(planes[3] + i) : z;
+    const __m512 v0 = _mm512_loadu_ps(p0 + i), v1 = _mm512_loadu_ps(p1 + i);
+    const __m512 v2 = C > 2 ? _mm512_loadu_ps(p2 + i) : z, v3 = C > 3 ? _mm512_loadu_ps(p3 + i) : z;
     float* d = y + i * C;
     for (int j = 0; j < C; ++j) {
-      const __m512 v = pick(p, j, v0, v1, v2, v3, C);
+      __m512 v = pick<true, C>(j, v0, v1, v2, v3);
+      if (kAdd) v = _mm512_add_ps(v, bv);
       if (kStream) _mm512_stream_ps(d + 16 * j, v);
       else _mm512_storeu_ps(d + 16 * j, v);
     }
   }
   for (; i < n; ++i)
-    for (int c = 0; c < C; ++c) y[i * C + c] = planes[c][i];
+    for (int c = 0; c < C; ++c) y[i * C + c] = kAdd ? planes[c][i] + b : planes[c][i];
 }
 
 // Streamed only where every vector stored is a whole aligned line: each plane's run (from i = 0)
 // or the interleaved run starts on a 64-byte boundary.
 void f32_deinterleave_avx512(const float* x, int C, int64_t n, float* const* planes, bool stream) {
   for (int c = 0; c < C && stream; ++c) stream = reinterpret_cast<uintptr_t>(planes[c]) % 64 == 0;
-  if (stream) deinterleave_n<true>(x, C, n, planes);
-  else deinterleave_n<false>(x, C, n, planes);
+  if (C == 2) (stream ? deinterleave_n<true, 2> : deinterleave_n<false, 2>)(x, n, planes);
+  else if (C == 3) (stream ? deinterleave_n<true, 3> : deinterleave_n<false, 3>)(x, n, planes);
+  else (stream ? deinterleave_n<true, 4> : deinterleave_n<false, 4>)(x, n, planes);
 }
 
-void f32_interleave_avx512(const float* const* planes, int C, int64_t n, float* y, bool stream) {
-  if (stream && reinterpret_cast<uintptr_t>(y) % 64 == 0) interleave_n<true>(planes, C, n, y);
-  else interleave_n<false>(planes, C, n, y);
+template <int C>
+void interleave_c(const float* const* planes, int64_t n, float* y, bool stream, const float* add) {
+  if (add) {
+    if (stream) interleave_n<true, true, C>(planes, n, y, *add);
+    else interleave_n<false, true, C>(planes, n, y, *add);
+  } else {
+    if (stream) interleave_n<true, false, C>(planes, n, y, 0.f);
+    else interleave_n<false, false, C>(planes, n, y, 0.f);
+  }
+}
+
+void f32_interleave_avx512(const float* const* planes, int C, int64_t n, float* y, bool stream, const float* add) {
+  stream = stream && reinterpret_cast<uintptr_t>(y) % 64 == 0;
+  if (C == 2) interleave_c<2>(planes, n, y, stream, add);
+  else if (C == 3) interleave_c<3>(planes, n, y, stream, add);
+  else interleave_c<4>(planes, n, y, stream, add);
 }
 
 }  // namespace

@@ -40,10 +40,11 @@ using PgemmFn = void (*)(int64_t K, const float* wp, const float* const* rows, i
 // every ISA gives the same bits.
 using StreamRowFn = void (*)(const float* raw, float b, const float* scale, const float* post, float* y, int64_t n);
 
-// Two stride phases of a transposed convolution's output row, interleaved: y[2i] = a[i] + b,
-// y[2i + 1] = c[i] + b for the n floats of y, with non-temporal stores on whole aligned
-// vectors (the caller fences them). Only adds, so every ISA gives the same bits.
-using StreamPairsFn = void (*)(const float* a, const float* c, float b, float* y, int64_t n);
+// C = 2..4 planes interleaved: y[i*C + c] = planes[c][i] (+ *add, when add is not null) for
+// i < n. stream: non-temporal stores where whole aligned lines (the caller fences). Images'
+// channels-first -> channels-last (no add), and a transposed convolution's C stride phases
+// into output rows (add: the bias; only adds, so every ISA gives the same bits).
+using InterleaveFn = void (*)(const float* const* planes, int C, int64_t n, float* y, bool stream, const float* add);
 
 // Depthwise, a block of output rows with unit stride along the row, from padded input rows
 // (the caller resolves the padding): depth slices s < depth of rows + kh - 1 rows each,
@@ -142,9 +143,9 @@ struct KernelTable {
   TransposeFn transpose;
   TransposeFn transpose_stream = nullptr;  // non-temporal stores where whole aligned lines (the caller fences); null: transpose
   // Pixels of C = 2..4 interleaved floats <-> C planes (images' channels-last <-> channels-first):
-  //   interleave:   y[i*C + c] = planes[c][i];   deinterleave: planes[c][i] = x[i*C + c];  i < n.
-  // stream: non-temporal stores where whole aligned lines (the caller fences). Null: transpose.
-  void (*interleave)(const float* const* planes, int C, int64_t n, float* y, bool stream) = nullptr;
+  // interleave as InterleaveFn; deinterleave: planes[c][i] = x[i*C + c], i < n. stream: as
+  // InterleaveFn. Null: the callers' transposes or loops.
+  InterleaveFn interleave = nullptr;
   void (*deinterleave)(const float* x, int C, int64_t n, float* const* planes, bool stream) = nullptr;
   // SIMD paths; null in the scalar table, whose ops use the plane kernels above.
   IgemmFn igemm = nullptr;
@@ -153,7 +154,6 @@ struct KernelTable {
   int pgemm_mr = 0, pgemm_nr = 0;
   double pgemm_min_ratio = 0;  // the igemm's lanes / the pgemm's from which the pgemm runs faster
   StreamRowFn stream_row = nullptr;  // null: the driver's SSE loop
-  StreamPairsFn stream_pairs = nullptr;  // null: the driver's SSE loop
   DwconvFn dwconv = nullptr;
   const ResizeKernels* resize = nullptr;  // interpolate; null: the portable loops in ops/interpolate.cc
 };

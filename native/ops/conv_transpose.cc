@@ -519,7 +519,7 @@ bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
       }
     std::unique_ptr<float[]> planes = scratch_raw(checked_mul(NC, most, d.fn), d.fn, "the phase planes");
     const bool stream = checked_mul(NC, Sout, d.fn) * 4 >= (int64_t{1} << 18);  // (as conv_fast's epilogue)
-    const StreamPairsFn pairs = kernels().stream_pairs;
+    const InterleaveFn il = kernels().interleave;
     const int threads = get_num_threads();
     std::vector<int64_t> at(static_cast<size_t>(s2));          // each phase's plane offset
     std::vector<const float*> rowp(static_cast<size_t>(threads * s2));  // per thread (workers never allocate)
@@ -544,7 +544,7 @@ bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
             for (int64_t r = 0; r < s2; ++r)
               rp[r] = planes.get() + at[static_cast<size_t>(r)] + t * ph[2][static_cast<size_t>(r)].Z;
             store_phase_row(rp, s2, d.pb[2], 0, zhi, y + nc * Sout + (o0 * d.out[1] + o1) * d.out[2], d.out[2],
-                            d.bias ? d.bias[nc % d.Cout] : 0.f, stream, pairs);
+                            d.bias ? d.bias[nc % d.Cout] : 0.f, stream, il);
           }
 #if defined(__SSE2__)
           if (stream) _mm_sfence();  // the streamed rows are visible before the pool reports done

@@ -69,10 +69,35 @@ struct PhaseStore {
 
 // One output row of a transposed convolution from its stride phases along the last dim:
 // the phase pixels z in [zlo, zhi) of the s phase rows src[r] (src[r][z - zlo]; null: not
-// this caller's) land on y[z * s + r - pb] where that lies in [0, n), plus b. Two phases
-// interleave in vectors, streamed (non-temporal; the caller fences) when `stream`.
-void store_phase_row(const float* const* src, int64_t s, int64_t pb, int64_t zlo, int64_t zhi, float* y, int64_t n,
-                     float b, bool stream, StreamPairsFn wide);
+// this caller's) land on y[z * s + r - pb] where that lies in [0, n), plus b. Whole pixels
+// of 2-4 phases go through `il` (the ISA's interleave; null: an SSE loop for two phases),
+// streamed (non-temporal; the caller fences) when `stream`. Two phases inline here (rows are
+// short: W7's are 128 floats, and a call's overhead showed as 3-4% of W7), the rest in
+// store_phase_row_any (conv_fast.cc).
+void store_phase_row_any(const float* const* src, int64_t s, int64_t pb, int64_t zlo, int64_t zhi, float* y, int64_t n,
+                         float b, bool stream, InterleaveFn il);
+inline void store_phase_row(const float* const* src, int64_t s, int64_t pb, int64_t zlo, int64_t zhi, float* y,
+                            int64_t n, float b, bool stream, InterleaveFn il) {
+  if (s != 2 || !il || !src[0] || !src[1]) return store_phase_row_any(src, s, pb, zlo, zhi, y, n, b, stream, il);
+  int64_t o = zlo * 2 - pb > 0 ? zlo * 2 - pb : 0;
+  const int64_t ohi = zhi * 2 - pb < n ? zhi * 2 - pb : n;
+  if ((o + pb) & 1) {  // a first pixel's phase 1 alone
+    if (o < ohi) y[o] = src[1][(o + pb) / 2 - zlo] + b;
+    ++o;
+  }
+  if (o >= ohi) return;
+  const float* planes[2] = {src[0] + (o + pb) / 2 - zlo, src[1] + (o + pb) / 2 - zlo};
+  if (stream && reinterpret_cast<uintptr_t>(y + o) % 64 != 0 && reinterpret_cast<uintptr_t>(y + o) % 8 == 0) {
+    // plain stores up to the first 64-byte boundary, streamed from there
+    int64_t lead = static_cast<int64_t>((64 - reinterpret_cast<uintptr_t>(y + o) % 64) / 8);
+    if (lead > (ohi - o) / 2) lead = (ohi - o) / 2;
+    il(planes, 2, lead, y + o, false, &b);
+    planes[0] += lead, planes[1] += lead, o += 2 * lead;
+  }
+  const int64_t px = (ohi - o) / 2;
+  il(planes, 2, px, y + o, stream, &b);
+  if (o + 2 * px < ohi) y[ohi - 1] = planes[0][px] + b;  // a last pixel's phase 0 alone
+}
 
 // Merged rows j0 .. j1 of group g (row j = oc_in_group * nph + ph), each [Cin/g, kv], into out.
 void pack_phase_rows(const PhaseStore& ps, const float* w_t, int64_t g, int64_t j0, int64_t j1, float* out);

@@ -33,7 +33,7 @@ void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_
         if (to_cl) {
           const float* planes[4];
           for (int64_t c = 0; c < C; ++c) planes[c] = s + c * S + p0;
-          kt.interleave(planes, static_cast<int>(C), len, d + p0 * C, big);
+          kt.interleave(planes, static_cast<int>(C), len, d + p0 * C, big, nullptr);
         } else {
           float* planes[4];
           for (int64_t c = 0; c < C; ++c) planes[c] = d + c * S + p0;

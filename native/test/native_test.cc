@@ -593,7 +593,7 @@ static void test_pgemm_paths(std::mt19937& r) {
 }
 
 // The streamed epilogue rows (AVX-512: 64-byte non-temporal stores): every length and
-// alignment, exactly raw + b (and two phases interleaved), nothing written outside [0, n).
+// alignment, exactly raw + b, nothing written outside [0, n).
 static void test_stream_row(std::mt19937& r) {
   const convkit::KernelTable& kt = convkit::kernels();
   if (!kt.stream_row) return;
@@ -622,20 +622,27 @@ static void test_stream_row(std::mt19937& r) {
         CHECK(bad == 0, "stream_row form %d offset %ld n %ld: %d wrong", form, (long)off, (long)n, bad);
       }
   }
-  if (!kt.stream_pairs) return;
-  std::vector<float> c = randv(r, 100);
-  for (int64_t off = 0; off < 16; ++off)
-    for (int64_t n = 0; n <= 90; ++n) {
-      for (float& v : y) v = -1234.f;
-      kt.stream_pairs(raw.data() + 1, c.data() + 2, 0.25f, y + off, n);
-      int bad = 0;
-      for (int64_t i = 0; i < 128; ++i) {
-        const int64_t k = i - off;
-        const float want = k < 0 || k >= n ? -1234.f : ((k & 1) ? c[static_cast<size_t>(2 + (k >> 1))] : raw[static_cast<size_t>(1 + (k >> 1))]) + 0.25f;
-        bad += y[i] != want;
-      }
-      CHECK(bad == 0, "stream_pairs offset %ld n %ld: %d wrong", (long)off, (long)n, bad);
-    }
+  if (!kt.interleave) return;
+  // The interleave (C = 2..4 planes, with and without an added bias), streamed and not, at
+  // every offset: exactly planes[c][i] (+ b), nothing written outside.
+  std::vector<float> p2 = randv(r, 300);
+  for (int C = 2; C <= 4; ++C)
+    for (int add = 0; add < 2; ++add)
+      for (int st = 0; st < 2; ++st)
+        for (int64_t off = 0; off < 16; ++off)
+          for (int64_t n = 0; n * C + off <= 120; n += (n < 20 ? 1 : 7)) {
+            const float* planes[4] = {raw.data() + 1, p2.data() + 3, p2.data() + 101, p2.data() + 202};
+            for (float& v : y) v = -1234.f;
+            const float b = 0.25f;
+            kt.interleave(planes, C, n, y + off, st != 0, add ? &b : nullptr);
+            int bad = 0;
+            for (int64_t i = 0; i < 128; ++i) {
+              const int64_t k = i - off;
+              const float want = k < 0 || k >= n * C ? -1234.f : add ? planes[k % C][k / C] + b : planes[k % C][k / C];
+              bad += std::memcmp(&y[i], &want, 4) != 0;
+            }
+            CHECK(bad == 0, "interleave C %d add %d stream %d offset %ld n %ld: %d wrong", C, add, st, (long)off, (long)n, bad);
+          }
 }
 
 static void test_dwconv_paths(std::mt19937& r) {
