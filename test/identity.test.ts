@@ -504,6 +504,68 @@ describe('batch 0', () => {
 
 // ---------------------------------------------------------------------------------------
 
+// Area (adaptive average pooling) by its definition in float32, in torch's order: each
+// window summed along W, those sums along H (then D), one division by the window size. Whole
+// factors take the row kernels, ragged windows the general loops: both must give these bits,
+// with Infinity and -0 in the data.
+function refArea(x: Float32Array, shape: number[], out: number[]): Float32Array {
+  const f = Math.fround;
+  const [N, C, ...sp] = shape;
+  const rank = sp.length;
+  const win = (o: number, i: number, n: number) => [Math.floor((o * n) / i), Math.ceil(((o + 1) * n) / i)];
+  const S = sp.reduce((a, b) => a * b, 1), So = out.reduce((a, b) => a * b, 1);
+  const y = new Float32Array(N * C * So);
+  const ext = [...new Array(3 - rank).fill(1), ...sp], oe = [...new Array(3 - rank).fill(1), ...out];
+  for (let p = 0; p < N * C; p++)
+    for (let z = 0; z < oe[0]; z++)
+      for (let h = 0; h < oe[1]; h++)
+        for (let w = 0; w < oe[2]; w++) {
+          const [z0, z1] = win(z, oe[0], ext[0]), [h0, h1] = win(h, oe[1], ext[1]), [w0, w1] = win(w, oe[2], ext[2]);
+          let sd = 0;
+          for (let a = z0; a < z1; a++) {
+            let sh = 0;
+            for (let b = h0; b < h1; b++) {
+              let sw = 0;
+              for (let c = w0; c < w1; c++) {
+                const v = x[p * S + (a * ext[1] + b) * ext[2] + c];
+                sw = c === w0 ? f(v * 1) : f(sw + f(v * 1));
+              }
+              sh = b === h0 ? f(sw * 1) : f(sh + f(sw * 1));
+            }
+            sd = a === z0 ? f(sh * 1) : f(sd + f(sh * 1));
+          }
+          y[p * So + (z * oe[1] + h) * oe[2] + w] = f(sd / ((z1 - z0) * (h1 - h0) * (w1 - w0)));
+        }
+  return y;
+}
+
+describe("interpolate 'area' matches its float32 definition bit for bit", () => {
+  it.each([
+    ['2-D, whole factor 2 (row kernels)', [2, 3, 16, 24], [8, 12]],
+    ['2-D, whole factors 4 and 3', [1, 2, 16, 24], [4, 8]],
+    ['2-D, ragged windows (general loops)', [1, 3, 13, 17], [5, 7]],
+    ['2-D, upscale (windows of one)', [1, 2, 5, 6], [9, 13]],
+    ['1-D, factor 2', [1, 4, 40], [20]],
+    ['3-D, factor 2', [1, 2, 4, 6, 8], [2, 3, 4]],
+  ] as [string, number[], number[]][])('%s', (_name, shape, size) => {
+    const x = randomData(prod(shape), 17);
+    x[1] = Infinity;
+    x[20] = -0;
+    x[21] = -0;
+    x[x.length - 3] = -Infinity;
+    const want = refArea(x, shape, size);
+    for (const layout of ['first', 'last'] as const) {
+      let t = ck.tensor(x, shape);
+      const cl = { 3: 'NWC', 4: 'NHWC', 5: 'NDHWC' }[shape.length] as ck.Layout;
+      const cf = { 3: 'NCW', 4: 'NCHW', 5: 'NCDHW' }[shape.length] as ck.Layout;
+      if (layout === 'last') t = t.to(cl);
+      const y = ck.interpolate(t, { size, mode: 'area' }).to(cf);
+      const i = firstBitDiff(y.data, want);
+      if (i !== -1) expect.fail(`channels-${layout}: element ${i}: ${y.data[i]} vs ${want[i]}`);
+    }
+  });
+});
+
 describe('NaN and Infinity in data propagate (not errors)', () => {
   // 1 channel 7x7 input, all ones except one special value at (3, 3); 3x3 kernel of ones.
   const make = (v: number) => {
