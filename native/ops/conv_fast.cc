@@ -493,9 +493,18 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // times (in-process A/B, W4 at 2 threads, 16 items against 8: functional 0.93-1.0x,
   // prepared layer 0.92-0.98x the time). Where the bands are many, more splits made W1, W6
   // and W15 14-26% slower: each band is then gathered whole up front for its splits to share.
-  const int64_t want_splits = threads > 1 && d.N * d.groups * nbands <= threads ? 2 * want_items : want_items;
+  // With at least two bands per thread, no splits (merged transposed phases aside): each item
+  // gathers its band into its own buffer and computes from it while it is in L2, where shared
+  // bands were gathered in a pass before and read back from L3 (in-process A/B at 2 threads:
+  // 3x3 s2 64->128 56->28 0.72x the time, 3x3 128->128 28x28 0.77x, 1x1 s2 0.96x, 14x14 maps
+  // 0.98x; W1, W2, W3, W6, W10, W14, W15 alike; W7's merged phases 6% slower, so they keep
+  // their splits).
+  const int64_t bands_all = d.N * d.groups * nbands;
+  const int64_t want_splits = threads > 1 && bands_all <= threads ? 2 * want_items
+                              : !ps && bands_all >= 2 * threads ? 1
+                                                                 : want_items;
   int64_t nsplit = 1;
-  while (!depthwise && nsplit < nblk && d.N * d.groups * nbands * nsplit < want_splits) ++nsplit;
+  while (!depthwise && nsplit < nblk && bands_all * nsplit < want_splits) ++nsplit;
   // Merged transposed weights (PhaseStore::w_t): with a single band, each item packs the
   // rows of its own channel blocks (at most ~64 KiB of them) right before using them;
   // several bands would each need them all, so they are packed once, whole, up front.
