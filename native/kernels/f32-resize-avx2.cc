@@ -238,7 +238,7 @@ void f32_resize_dup2_avx2(const float* x, int64_t n, float* const* ys, int ny, b
 
 const ResizeKernels* resize_kernels_avx2() {
   static const ResizeKernels k{8, f32_resize_row_avx2, f32_resize_combine_avx2, f32_resize_finish_avx2,
-                               f32_resize_dup2_avx2};
+                               f32_resize_dup2_avx2, false};
   return &k;
 }
 

@@ -1,6 +1,7 @@
 // f32 resampling rows for interpolate, AVX-512F (see ResizeRowPlan in kernels.h).
 //   row:     16 outputs per block, each tap one vpermt2ps from a 32-float window of the row
-//            (masked loads at the row's end; a gather for wide downscales).
+//            (masked loads at the row's end), or two and a blend from a 48-float window
+//            (downscales by 2 with 3-4 taps, interleaved channels); a gather for wider ones.
 //   combine: weighted sum of up to 4 rows (more in a loop), optionally streamed out by whole
 //            cache lines (non-temporal stores) into a run of rows (ResizeStream).
 // Products and sums are rounded separately, in tap order, as the portable loops do: the
@@ -31,6 +32,27 @@ inline __m512 pick(__m512 lo, __m512 hi, const float* x, const int32_t* id) {
   const __m512i ix = _mm512_loadu_si512(id);
   if (kKind == 2) return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), __mmask16(0xFFFF), ix, x, 4);
   return _mm512_permutex2var_ps(lo, ix, hi);
+}
+
+// Tap t of a kind-3 block: lanes from the 48-float window (v0, v1, v2).
+inline __m512 pick3(__m512 v0, __m512 v1, __m512 v2, const int32_t* id) {
+  const __m512i ix = _mm512_loadu_si512(id);
+  const __m512 a = _mm512_permutex2var_ps(v0, ix, v1);                                     // indices < 32
+  const __m512 c = _mm512_permutex2var_ps(v1, _mm512_sub_epi32(ix, _mm512_set1_epi32(16)), v2);  // indices >= 16
+  return _mm512_mask_mov_ps(a, _mm512_cmpge_epi32_mask(ix, _mm512_set1_epi32(32)), c);
+}
+
+template <int kTaps>
+inline __m512 row_block3(const ResizeRowPlan& p, const float* x, int64_t b) {
+  const int32_t* id = p.idx + b * kTaps * 16;
+  const float* w = p.wt + b * kTaps * 16;
+  const float* xb = x + p.base[b];
+  const __m512 v0 = _mm512_loadu_ps(xb), v1 = _mm512_loadu_ps(xb + 16), v2 = _mm512_loadu_ps(xb + 32);
+  __m512 acc = pick3(v0, v1, v2, id);
+  if (kTaps == 1) return acc;
+  acc = mul(acc, _mm512_loadu_ps(w));
+  for (int t = 1; t < kTaps; ++t) acc = _mm512_add_ps(acc, mul(pick3(v0, v1, v2, id + 16 * t), _mm512_loadu_ps(w + 16 * t)));
+  return acc;
 }
 
 template <int kTaps, int kKind>
@@ -89,6 +111,7 @@ void row_taps(const ResizeRowPlan& p, const float* x, float* y) {
     switch (kind[b]) {
       case 0: v = row_block<kTaps, 0>(p, x, b); break;
       case 1: v = row_block<kTaps, 1>(p, x, b); break;
+      case 3: v = row_block3<kTaps>(p, x, b); break;
       default: v = row_block<kTaps, 2>(p, x, b); break;
     }
     if (b < full) _mm512_storeu_ps(y + 16 * b, v);
@@ -239,7 +262,7 @@ void f32_resize_dup2_avx512(const float* x, int64_t n, float* const* ys, int ny,
 
 const ResizeKernels* resize_kernels_avx512() {
   static const ResizeKernels k{16, f32_resize_row_avx512, f32_resize_combine_avx512, f32_resize_finish_avx512,
-                               f32_resize_dup2_avx512};
+                               f32_resize_dup2_avx512, true};
   return &k;
 }
 

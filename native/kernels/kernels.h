@@ -96,8 +96,10 @@ using TransposeFn = void (*)(const float* src, int64_t src_ld, float* dst, int64
 // bits); with taps == 1 it is a plain gather (nearest: no multiply). Outputs come in blocks of
 // `lanes`; block b reads a window x[base[b] .. base[b] + 2*lanes) and gathers from it by the
 // relative indices idx[b][t][lane] (kind[b] == 0), the same from a window that runs past the
-// row's end (kind 1: masked loads of the n_in - base[b] valid floats), or gathers x[idx]
-// from the whole row (kind 2, idx absolute). Lanes past n_out carry index 0 and weight 0.
+// row's end (kind 1: masked loads of the n_in - base[b] valid floats), from a wider window
+// x[base[b] .. base[b] + 3*lanes) inside the row (kind 3, on kernels with wide3: downscales
+// by 2 with up to 4 taps, or rows of 3-4 interleaved channels), or gathers x[idx] from the
+// whole row (kind 2, idx absolute). Lanes past n_out carry index 0 and weight 0.
 // run[b] > 1: blocks b .. b + run[b] - 1 are full, of kind 0 and share block b's idx and wt
 // (a periodic pattern, e.g. any integer factor: kernels keep it in registers).
 struct ResizeRowPlan {
@@ -131,6 +133,7 @@ struct ResizeKernels {
   // i < n, n a multiple of 8. With stream, non-temporal stores into rows on 64-byte
   // boundaries (the caller fences).
   void (*dup2)(const float* x, int64_t n, float* const* ys, int ny, bool stream);
+  bool wide3;  // row takes kind-3 blocks (3*lanes windows)
 };
 
 const ResizeKernels* resize_kernels_avx2();    // f32-resize-avx2.cc

@@ -136,7 +136,7 @@ void portable_combine(int taps, const float* const* rows, const float* w, int64_
 
 void portable_finish(ResizeStream*, float*) {}
 
-const ResizeKernels kPortable{1, portable_row, portable_combine, portable_finish, nullptr};
+const ResizeKernels kPortable{1, portable_row, portable_combine, portable_finish, nullptr, false};
 
 // The dispatch table's SIMD kernels, else the portable loops above (the scalar path).
 const ResizeKernels& resize_kernels() {
@@ -168,7 +168,7 @@ struct RowPlan {
 
 // False when the table does not fit the format (uneven tap counts, too many taps, extents
 // past int32): those dims take the general passes.
-bool build_plan(const Taps& t, int64_t n_in, int64_t n_out, int lanes, RowPlan& rp) {
+bool build_plan(const Taps& t, int64_t n_in, int64_t n_out, int lanes, bool wide3, RowPlan& rp) {
   if (n_out < 1 || t.count.empty() || n_in > INT32_MAX || n_out > INT32_MAX) return false;
   const int64_t T = t.count[0];
   if (T < 1 || T > kMaxFusedTaps) return false;
@@ -189,9 +189,10 @@ bool build_plan(const Taps& t, int64_t n_in, int64_t n_out, int lanes, RowPlan& 
       hi = std::max(hi, t.src[static_cast<size_t>(k)]);
     }
     const bool window = L > 1 && hi - lo < 2 * L;  // the taps fit one 2*lanes window
-    const int64_t base = window ? lo : 0;
+    const bool window3 = !window && wide3 && hi - lo < 3 * L && lo + 3 * L <= n_in;  // or a 3*lanes one inside the row
+    const int64_t base = window || window3 ? lo : 0;
     rp.base[static_cast<size_t>(b)] = static_cast<int32_t>(base);
-    rp.kind[static_cast<size_t>(b)] = !window ? 2 : base + 2 * L <= n_in ? 0 : 1;
+    rp.kind[static_cast<size_t>(b)] = window3 ? 3 : !window ? 2 : base + 2 * L <= n_in ? 0 : 1;
     for (int64_t j = j0; j < j1; ++j)
       for (int64_t k = 0; k < T; ++k) {
         const size_t at = static_cast<size_t>((b * T + k) * L + (j - j0));
@@ -492,7 +493,7 @@ void interpolate_forward(const InterpDesc& d) {
   const int64_t fc = cl ? C : 1;  // floats per pixel along a row
   auto windowed = [&] { return std::none_of(wplan.kind.begin(), wplan.kind.end(), [](int32_t v) { return v == 2; }); };
   if (kernels_ok && (!ident[2] || !ident[1]) && (ident[1] || fusable_h(taps[1])) &&
-      (ident[2] || (build_plan(cl ? flatten(taps[2], C) : taps[2], d.in[2] * fc, d.out[2] * fc, k.lanes, wplan) &&
+      (ident[2] || (build_plan(cl ? flatten(taps[2], C) : taps[2], d.in[2] * fc, d.out[2] * fc, k.lanes, k.wide3, wplan) &&
                     (!cl || C < kFlatMaxC || windowed())))) {
     const int passes = (ident[2] ? 0 : 1) + (ident[1] ? 0 : 1);
     const int64_t planes = d.N * (cl ? 1 : C) * ext[0];
@@ -524,7 +525,7 @@ void interpolate_forward(const InterpDesc& d) {
     float* nxt = target(count, --remaining == 0);
     if (inner == 1) {
       RowPlan plan;
-      const bool planned = kernels_ok && build_plan(taps[axis], ext[axis], d.out[axis], k.lanes, plan);
+      const bool planned = kernels_ok && build_plan(taps[axis], ext[axis], d.out[axis], k.lanes, k.wide3, plan);
       resample_last(k, planned ? &plan : nullptr, taps[axis], cur, nxt, outer, ext[axis], d.out[axis]);
     } else {
       resample_axis(k, taps[axis], cur, nxt, outer, ext[axis], d.out[axis], inner, stream && nxt == d.y);

@@ -843,6 +843,13 @@ def gen_interpolate():
     A(interp_case(rng, 'interp1d nearest-exact scale 1.2 (output size == input size)', 1, 1, 2, 4, 'nearest-exact', scale=1.2))
     x = np.array([[1, 2], [3, 4]], dtype=np.float32).reshape(1, 1, 2, 2)
     A(interp_case(rng, 'Upsample(scale_factor=2, nearest) of [[1,2],[3,4]]', 2, 1, 1, (2, 2), 'nearest', scale=2, x=x))
+    # Rows wide enough that downscales by 2 read 48-float windows (AVX-512 kind-3 blocks:
+    # 3-4 taps over 2 inputs per output, or channels-last rows of 3-4 interleaved floats).
+    A(interp_case(rng, 'interp2d bicubic scale 0.5 wide rows 6x120', 2, 1, 2, (6, 120), 'bicubic', scale=0.5, align=False))
+    A(interp_case(rng, 'interp2d bicubic size [3,37] wide rows 6x100', 2, 1, 3, (6, 100), 'bicubic', size=[3, 37], align=False))
+    A(interp_case(rng, 'interp2d bilinear scale 0.5 wide rows 4x130 c3', 2, 1, 3, (4, 130), 'bilinear', scale=0.5, align=False))
+    A(interp_case(rng, 'interp2d area scale 0.5 wide rows 4x96 c4', 2, 1, 4, (4, 96), 'area', scale=0.5))
+    A(interp_case(rng, 'interp1d linear scale 0.45 wide rows 200', 1, 2, 2, 200, 'linear', scale=0.45, align=False))
     return C
 
 
