@@ -547,6 +547,60 @@ describe('convTranspose with k a multiple of the stride (merged phases) vs. floa
   });
 });
 
+// Kernels that are not a multiple of the stride (k3 s2, k5 s2, k4 s3 ...: phases of several
+// sub-kernel shapes), zeros padding, outputPadding that adds no unreached row: with output
+// channels per group in whole blocks of the igemm (6 or 8 rows: 24, 48), the phases merge
+// over the union of their taps; 20 channels take them one by one. Both against float64.
+const raggedArb = fc.record({
+  rank: rankArb,
+  N: fc.integer({ min: 1, max: 2 }),
+  G: fc.integer({ min: 1, max: 2 }),
+  a: fc.integer({ min: 1, max: 6 }),
+  b: fc.constantFrom(24, 48, 20),
+  long: fc.integer({ min: 1, max: 60 }),
+  spatial: dims3(1, 6),
+  k: dims3(1, 5),
+  stride: dims3(1, 3),
+  pad: dims3(0, 2),
+  outPad: dims3(0, 2),
+  bias: fc.boolean(),
+  layoutLast: fc.boolean(),
+  threads: fc.constantFrom(1, 2),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+});
+
+describe('convTranspose with phases of several shapes (k3 s2 ...) vs. float64 reference', () => {
+  it('every rank, outputPadding, groups, both layouts and thread counts', () => {
+    const before = ck.getNumThreads();
+    try {
+      fc.assert(
+        fc.property(raggedArb, (r) => {
+          const rank = r.rank, G = r.G, C = G * r.a, Cout = G * r.b;
+          const spatial = r.spatial.slice(0, rank);
+          spatial[rank - 1] = r.long;
+          const stride = r.stride.slice(0, rank), k = r.k.slice(0, rank);
+          const padding = r.pad.slice(0, rank).map((p, t) => Math.min(p, Math.floor(((spatial[t] - 1) * stride[t] + k[t] - 1) / 2)));
+          const outputPadding = r.outPad.slice(0, rank).map((p, t) => Math.min(p, stride[t] - 1));
+          const opts = { stride, groups: G, padding, outputPadding, bias: r.bias ? randomData(Cout, r.seed + 7) : undefined };
+          const xShape = [r.N, C, ...spatial], wShape = [C, r.b, ...k];
+          const xd = randomData(prod(xShape), r.seed), wd = randomData(prod(wShape), r.seed + 1);
+          const ref = refConvTranspose({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts);
+          ck.setNumThreads(r.threads);
+          const x = ck.tensor(xd, xShape);
+          const label = () => `convTranspose${rank}d ${r.layoutLast ? 'channels-last' : ''} t=${r.threads} x=${show(xShape)} w=${show(wShape)} ${show(opts)}`;
+          const y = r.layoutLast
+            ? convTFn[rank](x.to(CL[rank]), ck.tensor(wd, wShape), opts).to(CF[rank])
+            : convTFn[rank](x, ck.tensor(wd, wShape), opts);
+          expectClose(y, ref, label);
+        }),
+        { numRuns: 120 },
+      );
+    } finally {
+      ck.setNumThreads(before);
+    }
+  });
+});
+
 // ---------------------------------------------------------------------------------------
 // Adjoint identity: <conv(x, W), y> = <x, convTranspose(y, W)> for every mode
 // ---------------------------------------------------------------------------------------

@@ -514,7 +514,8 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // several bands would each need them all, so they are packed once, whole, up front.
   // (64 KiB rather than 256: W8's extra memory 680 -> 416 KiB at 1 thread, 1036 -> 508 at
   // 2, under its 512 KiB output; its time alike within this VM's noise.)
-  const bool pack_rows = ps && ps->w_t && d.N * nbands == 1;
+  const bool ragged = ps && ps->ragged;  // (its weights come packed)
+  const bool pack_rows = ps && ps->w_t && !ragged && d.N * nbands == 1;
   constexpr int64_t kPackBytes = int64_t{64} << 10;
   if (pack_rows) nsplit = std::min(nblk, std::max(nsplit, (nblk * MR * Cig * prod3(d.k) * 4 + kPackBytes - 1) / kPackBytes));
   // Small maps (deep layers): the pixel-major kernel, with the output channels in the lanes,
@@ -524,13 +525,12 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t run_len = bo == 2 ? band : d.out[2];  // a band's runs of output pixels
   const int64_t runs = bo == 2 ? 1 : bo == 1 ? band : band * d.out[1];
   const bool use_pg = !depthwise && !ps && pgemm_pays(d, kt);
-  const int64_t blk_per_split = depthwise ? 0
-                                : use_pg ? ((nblk + nsplit - 1) / nsplit + PR / MR - 1) / (PR / MR) * (PR / MR)
-                                         : (nblk + nsplit - 1) / nsplit;
-  if (use_pg) nsplit = (nblk + blk_per_split - 1) / blk_per_split;
+  const int64_t blk_unit = use_pg ? PR / MR : ragged ? ps->nph : 1;  // items take whole units of blocks
+  const int64_t blk_per_split = depthwise ? 0 : ((nblk + nsplit - 1) / nsplit + blk_unit - 1) / blk_unit * blk_unit;
+  if (!depthwise) nsplit = (nblk + blk_per_split - 1) / blk_per_split;
   const int64_t max_tiles = use_pg ? runs * ((run_len + PM - 1) / PM) : 0;
   const int64_t npanel = use_pg ? (Cog + PR - 1) / PR : 0;
-  if (ps && ps->w_t && !pack_rows) {
+  if (ps && ps->w_t && !pack_rows && !ragged) {
     const int64_t Kw = Cig * prod3(d.k);
     float* wall = arena(1, checked_mul(d.Cout, Kw, d.fn), d.fn, "the phase sub-kernels");
     parallel_for(d.groups * nblk, 1, [&](int64_t b, int64_t e) {
@@ -589,6 +589,9 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t per_thread = (shared_bands ? 0 : buf_floats) + flat_floats + pack_floats + K;  // + the row table (as pointers below)
   float* bufs = arena(0, checked_mul(threads, per_thread, d.fn), d.fn, "the per-thread band buffers");
   std::vector<const float*> rows(static_cast<size_t>(threads * K));
+  // Ragged phases: each phase's row pointers, picked from the union's (per thread).
+  const int64_t nph_r = ragged ? ps->nph : 0, Kr = ragged ? ps->koff[nph_r] : 0;
+  std::vector<const float*> prow(static_cast<size_t>(threads * Kr));
   // Weights of a last, partial block of MR channels, zero-extended (per group).
   const bool tail = !depthwise && !pack_rows && !use_pg && Cog % MR != 0;  // (packed rows come zero-extended)
   std::vector<float> tails;
@@ -830,7 +833,27 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
         }
         continue;
       }
-      for (int64_t t0 = 0; t0 < P; t0 += kTiles * NR) {
+      if (ragged) {
+        // Per phase, its rows of the union's; per block (one phase's MR channels), its own
+        // reduction length and weights: the same chunks and sums as that phase's own conv.
+        const float** pr = prow.data() + tid * Kr;
+        for (int64_t k = 0; k < Kr; ++k) pr[k] = trows[ps->kidx[k]];
+        for (int64_t t0 = 0; t0 < P; t0 += kTiles * NR) {
+          const int64_t t1 = std::min(P, t0 + kTiles * NR);
+          for (int64_t ph = 0; ph < nph_r; ++ph) {  // a phase's blocks in turn: its rows stay in cache
+            const int64_t Kb = ps->koff[ph + 1] - ps->koff[ph];
+            for (int64_t blk = blk_lo + ph; blk < blk_hi; blk += nph_r) {  // (blk_lo: a multiple of nph_r)
+              const float* wb = w + (g * (Cog / nph_r) + blk / nph_r * MR) * Kr + MR * ps->koff[ph];
+              float* c = flat + (blk - blk_lo) * MR * ldc;
+              for (int64_t k0 = 0; k0 < Kb; k0 += kChunk)
+                for (int64_t p0 = t0; p0 < t1; p0 += NR)
+                  kt.igemm(std::min(kChunk, Kb - k0), wb + k0, Kb, pr + ps->koff[ph] + k0, p0, std::min(NR, t1 - p0), c + p0, ldc,
+                           k0 > 0);
+            }
+          }
+        }
+      }
+      for (int64_t t0 = 0; t0 < (ragged ? 0 : P); t0 += kTiles * NR) {
         const int64_t t1 = std::min(P, t0 + kTiles * NR);
         for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
           const int64_t kc = std::min(kChunk, K - k0);
@@ -849,14 +872,9 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
         // Merged transposed phases: the s2 phases of one (oc, r0, r1) fill one output row.
         const int64_t jl = blk_lo * MR, jh = std::min(Cog, blk_hi * MR), s2 = ps->s[2];
         const int64_t Z1 = d.out[1], Z2 = d.out[2];
-        for (int64_t j = jl; j < jh;) {
-          const int64_t om = g * Cog + j, oc = om / ps->nph, ph = om % ps->nph;
-          const int64_t first = j - ph % s2, r1 = (ph / s2) % ps->s[1], r0 = ph / (s2 * ps->s[1]);
-          for (int64_t r = 0; r < s2; ++r) {
-            const int64_t jj = first + r;
-            srcs[r] = jj >= jl && jj < jh ? flat + (jj - jl) * ldc : nullptr;
-          }
-          j = first + s2;
+        // Output channel oc's phases ph0 .. ph0 + s2 - 1 (one r0, r1), rows srcs[], to its rows.
+        auto store = [&](int64_t oc, int64_t ph0) {
+          const int64_t r1 = (ph0 / s2) % ps->s[1], r0 = ph0 / (s2 * ps->s[1]);
           float* yc = ps->y + (n * ps->Cout + oc) * prod3(ps->out);
           const float bv = ps->bias ? ps->bias[oc] : 0.f;
           for_rows([&](int64_t p, int64_t ys, int64_t len) {
@@ -867,6 +885,25 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
             store_phase_row(rowp, s2, ps->pb[2], zlo, zlo + len, yc + (o0 * ps->out[1] + o1) * ps->out[2], ps->out[2], bv,
                             stream, kt.interleave);
           });
+        };
+        if (ragged) {  // merged channel (ocb * nph + ph) * MR + i; the item holds every phase of its blocks' channels
+          for (int64_t ocb = blk_lo / nph_r; ocb < blk_hi / nph_r; ++ocb)
+            for (int64_t i = 0; i < MR; ++i)
+              for (int64_t ph0 = 0; ph0 < nph_r; ph0 += s2) {
+                for (int64_t r = 0; r < s2; ++r) srcs[r] = flat + (((ocb * nph_r + ph0 + r) - blk_lo) * MR + i) * ldc;
+                store(g * (Cog / nph_r) + ocb * MR + i, ph0);
+              }
+          continue;
+        }
+        for (int64_t j = jl; j < jh;) {
+          const int64_t om = g * Cog + j, oc = om / ps->nph, ph = om % ps->nph;
+          const int64_t first = j - ph % s2;
+          for (int64_t r = 0; r < s2; ++r) {
+            const int64_t jj = first + r;
+            srcs[r] = jj >= jl && jj < jh ? flat + (jj - jl) * ldc : nullptr;
+          }
+          j = first + s2;
+          store(oc, ph - ph % s2);
         }
         continue;
       }

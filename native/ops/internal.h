@@ -65,6 +65,17 @@ struct PhaseStore {
   const float* w_t = nullptr;
   int64_t cig = 0, cog = 0, K = 0, kv = 0;
   const int64_t* src_tap = nullptr;
+  // Ragged phases (sub-kernels of different shapes, e.g. k3 s2: 2x2, 2x1, 1x2, 1x1), merged
+  // over the union of their taps without computing the missing ones: merged channel
+  // (ocb * nph + ph) * mr + i is phase ph of output channel ocb * mr + i (cog a multiple of
+  // mr, the igemm's rows), so each block of mr merged channels is one phase's. Phase ph
+  // reduces over the kidx[koff[ph] .. koff[ph + 1]) reduction indices of the union kernel,
+  // in its own weight order; the weights come packed (conv_fast's w), per group and block of
+  // mr output channels: every phase's [mr][koff[ph + 1] - koff[ph]] in turn.
+  bool ragged = false;
+  int64_t mr = 0;
+  const int64_t* koff = nullptr;  // [nph + 1]
+  const int64_t* kidx = nullptr;  // [koff[nph]]
 };
 
 // One output row of a transposed convolution from its stride phases along the last dim:
