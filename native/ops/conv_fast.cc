@@ -314,8 +314,8 @@ void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, 
             float* dst = ring + slot * ld;
             if (tag[slot] != p) {
               tag[slot] = p;
-              copy_padded_row(m2.data(), xr, pb2, clo, chi, 0, left_cols, fill, dst);
-              copy_padded_row(m2.data(), xr, pb2, clo, chi, Wp - right_cols, Wp, fill, dst + ld_left);
+              if (left_cols > 0) copy_padded_row(m2.data(), xr, pb2, clo, chi, 0, left_cols, fill, dst);
+              if (right_cols > 0) copy_padded_row(m2.data(), xr, pb2, clo, chi, Wp - right_cols, Wp, fill, dst + ld_left);
             }
             ptr_l[j] = dst;
             ptr_r[j] = dst + ld_left;
