@@ -514,10 +514,14 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // several bands would each need them all, so they are packed once, whole, up front.
   // (64 KiB rather than 256: W8's extra memory 680 -> 416 KiB at 1 thread, 1036 -> 508 at
   // 2, under its 512 KiB output; its time alike within this VM's noise.)
-  const bool ragged = ps && ps->ragged;  // (its weights come packed)
-  const bool pack_rows = ps && ps->w_t && !ragged && d.N * nbands == 1;
+  // (Ragged phases likewise, their blocks' rows packed by pack_ragged_rows: each item's whole
+  // output channels, every phase.)
+  const bool ragged = ps && ps->ragged;
+  const int64_t nph_r = ragged ? ps->nph : 0, Kr = ragged ? ps->koff[nph_r] : 0;  // (Kr: one output channel's weights, every phase)
+  const bool pack_rows = ps && ps->w_t && d.N * nbands == 1;
   constexpr int64_t kPackBytes = int64_t{64} << 10;
-  if (pack_rows) nsplit = std::min(nblk, std::max(nsplit, (nblk * MR * Cig * prod3(d.k) * 4 + kPackBytes - 1) / kPackBytes));
+  const int64_t all_rows_bytes = ragged ? Cog / nph_r * Kr * 4 : nblk * MR * Cig * prod3(d.k) * 4;
+  if (pack_rows) nsplit = std::min(nblk, std::max(nsplit, (all_rows_bytes + kPackBytes - 1) / kPackBytes));
   // Small maps (deep layers): the pixel-major kernel, with the output channels in the lanes,
   // where the igemm's pixel lanes would be mostly padding columns and tile remainders (a 7x7
   // map fills 49 of 64). Same sums, same bits: only the speed differs.
@@ -530,7 +534,15 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   if (!depthwise) nsplit = (nblk + blk_per_split - 1) / blk_per_split;
   const int64_t max_tiles = use_pg ? runs * ((run_len + PM - 1) / PM) : 0;
   const int64_t npanel = use_pg ? (Cog + PR - 1) / PR : 0;
-  if (ps && ps->w_t && !pack_rows && !ragged) {
+  if (ragged && ps->w_t && !pack_rows) {  // packed once, whole, per group and block of MR output channels
+    const int64_t nocb = Cog / nph_r / MR;
+    float* wall = arena(1, checked_mul(d.groups * Cog / nph_r, Kr, d.fn), d.fn, "the merged phase weights");
+    parallel_for(d.groups * nocb, 1, [&](int64_t b, int64_t e) {
+      for (int64_t it = b; it < e; ++it)
+        pack_ragged_rows(*ps, it / nocb, it % nocb, it % nocb + 1, wall + (it / nocb * (Cog / nph_r) + it % nocb * MR) * Kr);
+    });
+    w = wall;
+  } else if (ps && ps->w_t && !pack_rows) {
     const int64_t Kw = Cig * prod3(d.k);
     float* wall = arena(1, checked_mul(d.Cout, Kw, d.fn), d.fn, "the phase sub-kernels");
     parallel_for(d.groups * nblk, 1, [&](int64_t b, int64_t e) {
@@ -585,12 +597,12 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t flat_floats = depthwise || use_pg ? 0 : blk_per_split * MR * ldc;
   const bool shared_bands = !direct && nsplit > 1;  // see `shared` below
   constexpr int64_t kChunk = 256;  // reduction indices per pass (the igemm's and the pgemm's alike: same bits)
-  const int64_t pack_floats = pack_rows ? blk_per_split * MR * K : use_pg ? PR * kChunk + max_tiles * PM * PR : 0;
+  const int64_t pack_floats = pack_rows ? (ragged ? blk_per_split / nph_r * MR * Kr : blk_per_split * MR * K)
+                              : use_pg ? PR * kChunk + max_tiles * PM * PR : 0;
   const int64_t per_thread = (shared_bands ? 0 : buf_floats) + flat_floats + pack_floats + K;  // + the row table (as pointers below)
   float* bufs = arena(0, checked_mul(threads, per_thread, d.fn), d.fn, "the per-thread band buffers");
   std::vector<const float*> rows(static_cast<size_t>(threads * K));
   // Ragged phases: each phase's row pointers, picked from the union's (per thread).
-  const int64_t nph_r = ragged ? ps->nph : 0, Kr = ragged ? ps->koff[nph_r] : 0;
   std::vector<const float*> prow(static_cast<size_t>(threads * Kr));
   // Weights of a last, partial block of MR channels, zero-extended (per group).
   const bool tail = !depthwise && !pack_rows && !use_pg && Cog % MR != 0;  // (packed rows come zero-extended)
@@ -722,7 +734,9 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
       }
       if (phase_base)
         for (int64_t k = 0; k < K; ++k) trows[k] = phase_base + off[static_cast<size_t>(k)];
-      if (pack_rows) {  // this item's weight rows, each block zero-extended to MR rows
+      if (pack_rows && ragged) {
+        pack_ragged_rows(*ps, g, blk_lo / nph_r, blk_hi / nph_r, wpack);
+      } else if (pack_rows) {  // this item's weight rows, each block zero-extended to MR rows
         for (int64_t blk = blk_lo; blk < blk_hi; ++blk) {
           float* wb = wpack + (blk - blk_lo) * MR * K;
           const int64_t j0 = blk * MR, j1 = std::min(Cog, j0 + MR);
@@ -843,7 +857,8 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
           for (int64_t ph = 0; ph < nph_r; ++ph) {  // a phase's blocks in turn: its rows stay in cache
             const int64_t Kb = ps->koff[ph + 1] - ps->koff[ph];
             for (int64_t blk = blk_lo + ph; blk < blk_hi; blk += nph_r) {  // (blk_lo: a multiple of nph_r)
-              const float* wb = w + (g * (Cog / nph_r) + blk / nph_r * MR) * Kr + MR * ps->koff[ph];
+              const float* wb = (pack_rows ? wpack + (blk - blk_lo) / nph_r * MR * Kr : w + (g * (Cog / nph_r) + blk / nph_r * MR) * Kr) +
+                                MR * ps->koff[ph];
               float* c = flat + (blk - blk_lo) * MR * ldc;
               for (int64_t k0 = 0; k0 < Kb; k0 += kChunk)
                 for (int64_t p0 = t0; p0 < t1; p0 += NR)

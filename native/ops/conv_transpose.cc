@@ -364,6 +364,21 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
 
 }  // namespace
 
+void pack_ragged_rows(const PhaseStore& ps, int64_t g, int64_t ocb0, int64_t ocb1, float* out) {
+  const int64_t cig = ps.cig, cog = ps.cog, K = ps.K, MR = ps.mr, nph = ps.nph;
+  const float* wg = ps.w_t + g * cig * cog * K;
+  for (int64_t ocb = ocb0; ocb < ocb1; ++ocb)
+    for (int64_t q = 0; q < nph; ++q) {
+      const int64_t k0 = ps.koff[q], kp = ps.koff[q + 1] - k0;
+      const int64_t* __restrict tap = ps.ktap + k0;
+      for (int64_t i = 0; i < MR; ++i, out += kp) {
+        const float* __restrict wo = wg + (ocb * MR + i) * K;
+        float* __restrict o = out;
+        for (int64_t k = 0; k < kp; ++k) o[k] = wo[tap[k]];
+      }
+    }
+}
+
 void pack_phase_rows(const PhaseStore& ps, const float* w_t, int64_t g, int64_t j0, int64_t j1, float* out) {
   // Locals and __restrict: the build has -fno-strict-aliasing, and the stores would
   // otherwise make the compiler reload every pointer and index on each element.
@@ -458,21 +473,6 @@ bool conv_transpose_ragged(const ConvTransposeDesc& d, const float* x, float* y,
           }
     koff[static_cast<size_t>(q) + 1] = at;
   }
-  std::unique_ptr<float[]> wp = scratch_raw(checked_mul(d.Cout, Kr, d.fn), d.fn, "the merged phase weights");
-  parallel_for(d.groups * (cog / MR), 1, [&](int64_t b, int64_t e) {
-    for (int64_t it = b; it < e; ++it) {
-      const int64_t g = it / (cog / MR), ocb = it % (cog / MR);
-      const float* wg = d.w + g * cig * cog * K;
-      float* o = wp.get() + (g * cog + ocb * MR) * Kr;
-      for (int64_t q = 0; q < nph; ++q) {
-        const int64_t k0 = koff[static_cast<size_t>(q)], kp = koff[static_cast<size_t>(q) + 1] - k0;
-        for (int64_t i = 0; i < MR; ++i, o += kp) {
-          const float* wo = wg + (ocb * MR + i) * K;
-          for (int64_t k = 0; k < kp; ++k) o[k] = wo[ktap[static_cast<size_t>(k0 + k)]];
-        }
-      }
-    }
-  });
   PhaseStore ps{};
   for (int i = 0; i < 3; ++i) {
     ps.s[i] = d.stride[i]; ps.pb[i] = d.pb[i]; ps.out[i] = d.out[i];
@@ -485,7 +485,12 @@ bool conv_transpose_ragged(const ConvTransposeDesc& d, const float* x, float* y,
   ps.mr = MR;
   ps.koff = koff.data();
   ps.kidx = kidx.data();
-  return conv_fast(c, x, wp.get(), nullptr, nullptr, nullptr, &ps);
+  ps.ktap = ktap.data();
+  ps.w_t = d.w;  // (packed by conv_fast's items, or once up front: pack_ragged_rows)
+  ps.cig = cig;
+  ps.cog = cog;
+  ps.K = K;
+  return conv_fast(c, x, nullptr, nullptr, nullptr, nullptr, &ps);
 }
 
 bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {

@@ -70,13 +70,18 @@ struct PhaseStore {
   // (ocb * nph + ph) * mr + i is phase ph of output channel ocb * mr + i (cog a multiple of
   // mr, the igemm's rows), so each block of mr merged channels is one phase's. Phase ph
   // reduces over the kidx[koff[ph] .. koff[ph + 1]) reduction indices of the union kernel,
-  // in its own weight order; the weights come packed (conv_fast's w), per group and block of
-  // mr output channels: every phase's [mr][koff[ph + 1] - koff[ph]] in turn.
+  // in its own weight order, whose weights are w_t[ktap[...] + (g * cig * cog + oc) * K]
+  // (K: the original kernel's taps). pack_ragged_rows packs them per group and block of mr
+  // output channels: every phase's [mr][koff[ph + 1] - koff[ph]] in turn.
   bool ragged = false;
   int64_t mr = 0;
   const int64_t* koff = nullptr;  // [nph + 1]
   const int64_t* kidx = nullptr;  // [koff[nph]]
+  const int64_t* ktap = nullptr;  // [koff[nph]]
 };
+
+// Ragged phases: the weights of output-channel blocks ocb0 .. ocb1 of group g, packed into out.
+void pack_ragged_rows(const PhaseStore& ps, int64_t g, int64_t ocb0, int64_t ocb1, float* out);
 
 // One output row of a transposed convolution from its stride phases along the last dim:
 // the phase pixels z in [zlo, zhi) of the s phase rows src[r] (src[r][z - zlo]; null: not
