@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import * as ck from '../lib/index';
 import {
   compare, convOutExtent, convPads, randomData, refConv, refConvTranspose, refPad, refPartialConv, prod,
-  RefMode, RefPadMode, RefPadding, RefResult,
+  RefConvTransposeOptions, RefMode, RefPadMode, RefPadding, RefResult,
 } from './reference';
 
 const CF = { 1: 'NCW', 2: 'NCHW', 3: 'NCDHW' } as const;
@@ -491,6 +491,21 @@ describe('convTranspose1d/2d/3d vs. float64 reference', () => {
   });
 });
 
+// One convTranspose case of the two property tests below against the float64 reference, at
+// r.threads threads, channels-first or (r.layoutLast) channels-last.
+function checkConvT(r: { seed: number; threads: number; layoutLast: boolean }, rank: Rank, xShape: number[], wShape: number[],
+                    opts: RefConvTransposeOptions & ck.ConvTransposeOptions): void {
+  const xd = randomData(prod(xShape), r.seed), wd = randomData(prod(wShape), r.seed + 1);
+  const ref = refConvTranspose({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts);
+  ck.setNumThreads(r.threads);
+  const x = ck.tensor(xd, xShape);
+  const label = () => `convTranspose${rank}d ${r.layoutLast ? 'channels-last' : ''} t=${r.threads} x=${show(xShape)} w=${show(wShape)} ${show(opts)}`;
+  const y = r.layoutLast
+    ? convTFn[rank](x.to(CL[rank]), ck.tensor(wd, wShape), opts).to(CF[rank])
+    : convTFn[rank](x, ck.tensor(wd, wShape), opts);
+  expectClose(y, ref, label);
+}
+
 // Kernels a whole multiple of the stride (unit dilation, zeros, no outputPadding): every
 // stride phase has the same sub-kernel, and the phases run as one merged convolution whose
 // epilogue interleaves them into the output. Long rows and many channels reach the banded
@@ -528,16 +543,7 @@ describe('convTranspose with k a multiple of the stride (merged phases) vs. floa
             return [Math.min(pb, Math.floor((full - 1) / 2)), Math.min(pa, Math.floor((full - 1) / 2))] as [number, number];
           });
           const opts = { stride, groups: G, padding, bias: r.bias ? randomData(Cout, r.seed + 7) : undefined };
-          const xShape = [r.N, C, ...spatial], wShape = [C, r.b, ...k];
-          const xd = randomData(prod(xShape), r.seed), wd = randomData(prod(wShape), r.seed + 1);
-          const ref = refConvTranspose({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts);
-          ck.setNumThreads(r.threads);
-          const x = ck.tensor(xd, xShape);
-          const label = () => `convTranspose${rank}d ${r.layoutLast ? 'channels-last' : ''} t=${r.threads} x=${show(xShape)} w=${show(wShape)} ${show(opts)}`;
-          const y = r.layoutLast
-            ? convTFn[rank](x.to(CL[rank]), ck.tensor(wd, wShape), opts).to(CF[rank])
-            : convTFn[rank](x, ck.tensor(wd, wShape), opts);
-          expectClose(y, ref, label);
+          checkConvT(r, rank, [r.N, C, ...spatial], [C, r.b, ...k], opts);
         }),
         { numRuns: 120 },
       );
@@ -582,16 +588,7 @@ describe('convTranspose with phases of several shapes (k3 s2 ...) vs. float64 re
           const padding = r.pad.slice(0, rank).map((p, t) => Math.min(p, Math.floor(((spatial[t] - 1) * stride[t] + k[t] - 1) / 2)));
           const outputPadding = r.outPad.slice(0, rank).map((p, t) => Math.min(p, stride[t] - 1));
           const opts = { stride, groups: G, padding, outputPadding, bias: r.bias ? randomData(Cout, r.seed + 7) : undefined };
-          const xShape = [r.N, C, ...spatial], wShape = [C, r.b, ...k];
-          const xd = randomData(prod(xShape), r.seed), wd = randomData(prod(wShape), r.seed + 1);
-          const ref = refConvTranspose({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts);
-          ck.setNumThreads(r.threads);
-          const x = ck.tensor(xd, xShape);
-          const label = () => `convTranspose${rank}d ${r.layoutLast ? 'channels-last' : ''} t=${r.threads} x=${show(xShape)} w=${show(wShape)} ${show(opts)}`;
-          const y = r.layoutLast
-            ? convTFn[rank](x.to(CL[rank]), ck.tensor(wd, wShape), opts).to(CF[rank])
-            : convTFn[rank](x, ck.tensor(wd, wShape), opts);
-          expectClose(y, ref, label);
+          checkConvT(r, rank, [r.N, C, ...spatial], [C, r.b, ...k], opts);
         }),
         { numRuns: 120 },
       );
