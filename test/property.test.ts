@@ -206,7 +206,7 @@ const mediumArb = fc.record({
   cinPerG: fc.integer({ min: 1, max: 12 }),
   coutPerG: fc.integer({ min: 1, max: 20 }),
   H: fc.integer({ min: 6, max: 40 }),
-  W: fc.integer({ min: 6, max: 40 }),
+  W: fc.integer({ min: 6, max: 72 }),  // (rows past 64 pixels: whole 16x16 transposes and tails of channels-last outputs)
   k: fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 })),
   stride: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
   dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
@@ -215,7 +215,7 @@ const mediumArb = fc.record({
 });
 
 describe('conv2d, medium sizes, vs. float64 reference', () => {
-  it('16-40 pixels, up to 48 channels, every mode and layout', () => {
+  it('6-40 rows of 6-72 pixels, up to 48 input and 80 output channels, every mode and layout', () => {
     fc.assert(
       fc.property(mediumArb, (r) => {
         const C = r.G * r.cinPerG, Cout = r.G * r.coutPerG;
@@ -233,6 +233,23 @@ describe('conv2d, medium sizes, vs. float64 reference', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  // Channels-last outputs of the igemm path are written by its epilogue through transposes
+  // (rows of 16 pixels and tails); rows longer than the random cases usually reach.
+  it.each([
+    ['8->16 3x3 p1, 20x64', [1, 8, 20, 64], [16, 8, 3, 3], { padding: 1 }],
+    ['24->48 groups 2, 3x3 s2 reflect, 18x75', [2, 24, 18, 75], [48, 12, 3, 3], { padding: 1, stride: 2, groups: 2, paddingMode: 'reflect' }],
+    ['5->40 1x7, 9x100, bias', [1, 5, 9, 100], [40, 5, 1, 7], { padding: [0, 3], bias: randomData(40, 5) }],
+  ] as [string, number[], number[], ck.ConvOptions][])('channels-last output, long rows: %s', (_n, xShape, wShape, opts) => {
+    const xd = randomData(prod(xShape), 11), wd = randomData(prod(wShape), 12);
+    const ref = refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>);
+    const w = ck.tensor(wd, wShape);
+    for (const inLayout of ['NCHW', 'NHWC'] as const) {
+      const y = ck.conv2d(ck.tensor(xd, xShape).to(inLayout), w, { ...opts, outputLayout: 'NHWC' });
+      expect(y.layout).toBe('NHWC');
+      expectClose(y.to('NCHW'), ref, () => `conv2d ${inLayout} in, NHWC out x=${show(xShape)} w=${show(wShape)}`);
+    }
   });
 
   it('convTranspose2d, medium sizes', () => {

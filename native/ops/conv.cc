@@ -131,7 +131,11 @@ void conv_forward(const ConvDesc& d) {
   std::vector<float> wt, pt;
   const float* x = channels_first(d.x, d.in_cl, d.N, d.Cin, Sin, xt, d.fn);
   const float* w = weight_ois(d, wt);
-  const bool transpose_out = d.out_cl && d.Cout > 1 && Sout > 1;
+  // A channels-last result: written so by conv_fast's igemm path itself, else converted from
+  // a channels-first one.
+  ConvDesc dd = d;
+  dd.y_cl = d.out_cl && d.Cout > 1 && Sout > 1 && conv_fast_writes_cl(d);
+  const bool transpose_out = d.out_cl && d.Cout > 1 && Sout > 1 && !dd.y_cl;
   if (transpose_out) yt = scratch_raw(checked_mul(d.N * d.Cout, Sout, d.fn), d.fn, "the channels-first result");
   float* y = transpose_out ? yt.get() : d.y;
 
@@ -153,7 +157,7 @@ void conv_forward(const ConvDesc& d) {
     note_scratch(static_cast<int64_t>(post.size() * sizeof(float)));
     for (size_t i = 0; i < ratio.size(); ++i) post[i] = ratio[i] != 0.f ? 1.f : 0.f;
   }
-  if (conv_fast(d, x, w, y, ratio.empty() ? nullptr : ratio.data(), post.empty() ? nullptr : post.data())) {
+  if (conv_fast(dd, x, w, y, ratio.empty() ? nullptr : ratio.data(), post.empty() ? nullptr : post.data())) {
     if (transpose_out) store_result(y, d.y, true, d.N, d.Cout, Sout);
     return;
   }

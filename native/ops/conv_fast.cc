@@ -408,6 +408,11 @@ bool pgemm_pays(const ConvDesc& d, const KernelTable& kt) {
 
 }  // namespace
 
+bool conv_fast_writes_cl(const ConvDesc& d) {
+  const KernelTable& kt = kernels();
+  return kt.igemm && d.Cin / d.groups > 1 && d.Cout > 1 && prod3(d.out) > 1 && !pgemm_pays(d, kt);
+}
+
 bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale, const float* post,
                const PhaseStore* ps, const float* xmask, int64_t xmask_c) {
   const KernelTable& kt = kernels();
@@ -529,6 +534,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t run_len = bo == 2 ? band : d.out[2];  // a band's runs of output pixels
   const int64_t runs = bo == 2 ? 1 : bo == 1 ? band : band * d.out[1];
   const bool use_pg = !depthwise && !ps && pgemm_pays(d, kt);
+  const bool cl_out = d.y_cl && !depthwise && !ps && !use_pg;  // (conv_fast_writes_cl: the caller checked)
   const int64_t blk_unit = use_pg ? PR / MR : ragged ? ps->nph : 1;  // items take whole units of blocks
   const int64_t blk_per_split = depthwise ? 0 : ((nblk + nsplit - 1) / nsplit + blk_unit - 1) / blk_unit * blk_unit;
   if (!depthwise) nsplit = (nblk + blk_per_split - 1) / blk_per_split;
@@ -778,6 +784,23 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
       // 3. (below) Valid pixels of channels j0 .. j1 (flat row j - j0) to the output, with
       //    bias and the optional per-pixel scale.
       auto finish_channels = [&](int64_t j0, int64_t j1) {
+        if (cl_out) {
+          // Channels-last: each channel's row finished in place, then the block of channels
+          // transposed into the output's pixels (no channels-first result to convert after).
+          for (int64_t j = j0; j < j1; ++j) {
+            const int64_t oc = g * Cog + j;
+            float* fr = flat + (j - j0) * ldc;
+            const float bv = d.bias ? d.bias[oc] : 0.f;
+            for_rows([&](int64_t p, int64_t ys, int64_t len) {
+              finish_row(fr + p, fr + p, len, bv, scale ? scale + ys : nullptr, post ? post + ys : nullptr);
+            });
+          }
+          const TransposeFn tr = stream && kt.transpose_stream ? kt.transpose_stream : kt.transpose;
+          for_rows([&](int64_t p, int64_t ys, int64_t len) {
+            tr(flat + p, ldc, y + (n * Sout + ys) * d.Cout + g * Cog + j0, d.Cout, j1 - j0, len);
+          });
+          return;
+        }
         for (int64_t j = j0; j < j1; ++j) {
           const int64_t oc = g * Cog + j;
           const float* fr = flat + (j - j0) * ldc;

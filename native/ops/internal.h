@@ -28,6 +28,9 @@ struct ConvDesc;
 // With `xmask` (channels-first, xmask_c = 1 or Cin channels), the input is x ⊙ xmask, each
 // product formed as the input is gathered (partial convolution: no masked copy of x).
 struct PhaseStore;
+// Whether conv_fast writes d's result channels-last itself (ConvDesc::y_cl): the igemm path
+// (not depthwise, not the small-map pgemm), on ISAs that have it.
+bool conv_fast_writes_cl(const ConvDesc& d);
 bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale, const float* post,
                const PhaseStore* ps = nullptr, const float* xmask = nullptr, int64_t xmask_c = 0);
 

@@ -540,6 +540,9 @@ static void test_igemm_paths(std::mt19937& r) {
   run_case("igemm 1-D 8->20 k5 d2 reflect long", shape(1, 2, 8, 20, 1, {3001}, {5}, {1}, {2}, {4}, {4}, PadMode::kReflect), r);
   run_case("igemm 1-D 6->10 g2 k3 long", shape(1, 2, 6, 10, 2, {2500}, {3}, {1}, {1}, {1}, {1}, Z), r);
   run_case("igemm 1-D 5->9 k4 constant asym long NHWC", shape(1, 1, 5, 9, 1, {1800}, {4}, {1}, {1}, {2}, {1}, PadMode::kConstant, true, true), r);
+  // (written channels-last by the igemm's epilogue itself: groups, streamed transposes)
+  run_case("igemm 24->48 g2 3x3 NHWC out, streamed", shape(1, 2, 24, 48, 1, {40, 41}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z, true, true), r);
+  run_case("igemm 16->40 3x3 s2 NCHW in, NHWC out", shape(2, 1, 16, 40, 1, {30, 33}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, PadMode::kReflect, false, true), r);
   run_case("igemm 2-D one output row, 3 input rows, long", shape(2, 1, 3, 8, 1, {3, 1200}, {3, 3}, {2, 1}, {1, 1}, {0, 1}, {0, 1}, Z), r);
   run_case("igemm 1-D 4->8 k3 no pad long", shape(1, 1, 4, 8, 1, {1500}, {3}, {1}, {1}, {0}, {0}, PadMode::kCircular), r);
   run_case("igemm 3-D 3->8 3x3x3", shape(3, 2, 3, 8, 1, {5, 9, 19}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, Z), r);
