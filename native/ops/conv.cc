@@ -129,12 +129,13 @@ void conv_forward(const ConvDesc& d) {
   const int64_t Sin = prod3(d.in), Sout = prod3(d.out);
   std::unique_ptr<float[]> xt, yt;
   std::vector<float> wt, pt;
-  const float* x = channels_first(d.x, d.in_cl, d.N, d.Cin, Sin, xt, d.fn);
-  const float* w = weight_ois(d, wt);
-  // A channels-last result: written so by conv_fast's igemm path itself, else converted from
-  // a channels-first one.
+  // A channels-last input read, and a channels-last result written, by conv_fast's gathering
+  // paths themselves where they can; else converted before and after.
   ConvDesc dd = d;
+  dd.x_cl = d.in_cl && conv_fast_reads_cl(d);
   dd.y_cl = d.out_cl && d.Cout > 1 && Sout > 1 && conv_fast_writes_cl(d);
+  const float* x = dd.x_cl ? d.x : channels_first(d.x, d.in_cl, d.N, d.Cin, Sin, xt, d.fn);
+  const float* w = weight_ois(d, wt);
   const bool transpose_out = d.out_cl && d.Cout > 1 && Sout > 1 && !dd.y_cl;
   if (transpose_out) yt = scratch_raw(checked_mul(d.N * d.Cout, Sout, d.fn), d.fn, "the channels-first result");
   float* y = transpose_out ? yt.get() : d.y;

@@ -413,6 +413,10 @@ bool conv_fast_writes_cl(const ConvDesc& d) {
   return kt.igemm && d.Cin / d.groups > 1 && d.Cout > 1 && prod3(d.out) > 1 && !pgemm_pays(d, kt);
 }
 
+bool conv_fast_reads_cl(const ConvDesc& d) {
+  return kernels().igemm && d.Cin / d.groups > 1 && d.Cin > 1 && prod3(d.in) > 1 && !reads_input_directly(d);
+}
+
 bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale, const float* post,
                const PhaseStore* ps, const float* xmask, int64_t xmask_c) {
   const KernelTable& kt = kernels();
@@ -535,6 +539,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t runs = bo == 2 ? 1 : bo == 1 ? band : band * d.out[1];
   const bool use_pg = !depthwise && !ps && pgemm_pays(d, kt);
   const bool cl_out = d.y_cl && !depthwise && !ps && !use_pg;  // (conv_fast_writes_cl: the caller checked)
+  const bool x_cl = d.x_cl && !depthwise && !direct && !xmask && !ps;  // (conv_fast_reads_cl: the caller checked)
   const int64_t blk_unit = use_pg ? PR / MR : ragged ? ps->nph : 1;  // items take whole units of blocks
   const int64_t blk_per_split = depthwise ? 0 : ((nblk + nsplit - 1) / nsplit + blk_unit - 1) / blk_unit * blk_unit;
   if (!depthwise) nsplit = (nblk + blk_per_split - 1) / blk_per_split;
@@ -647,6 +652,31 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
         for (int64_t bb = 0; bb < nres[1]; ++bb) {
           const int64_t ph = (a * nres[1] + bb) * nres[2] + cc;
           const int64_t r0 = dim[0].residues[static_cast<size_t>(a)], r1 = dim[1].residues[static_cast<size_t>(bb)];
+          if (x_cl) {
+            // Channels-last input: each row's run of pixels transposed into the channels'
+            // rows at once (16x16 tiles), the edges pixel by pixel through the map.
+            const int64_t nc = ic_hi - ic_lo;
+            for (int64_t z0 = 0; z0 < E[0]; ++z0) {
+              const int64_t s0 = src_of(0, r0, z0 + base[0]);
+              for (int64_t z1 = 0; z1 < E[1]; ++z1) {
+                const int64_t s1 = src_of(1, r1, z1 + base[1]);
+                float* row = out + (ph * Cig + ic_lo) * Ez + (z0 * E[1] + z1) * E[2];  // channel ic_lo's; the next Ez apart
+                if (s0 < 0 || s1 < 0) {
+                  for (int64_t c = 0; c < nc; ++c) std::fill(row + c * Ez, row + c * Ez + E[2], (s0 == -2 || s1 == -2) ? 0.f : fill);
+                  continue;
+                }
+                const float* xp = x + (n * Sin + (s0 * d.in[1] + s1) * d.in[2]) * d.Cin + g * Cig + ic_lo;  // pixel 0's channel ic_lo
+                if (hi > lo) kt.transpose(xp + first * d.Cin, s2s * d.Cin, row + lo, Ez, hi - lo, nc);
+                auto edge = [&](int64_t z2) {
+                  const int64_t s2 = src_of(2, r2, z2 + base2);
+                  for (int64_t c = 0; c < nc; ++c) row[c * Ez + z2] = s2 >= 0 ? xp[s2 * d.Cin + c] : (s2 == -1 ? fill : 0.f);
+                };
+                for (int64_t z2 = 0; z2 < lo; ++z2) edge(z2);
+                for (int64_t z2 = hi > lo ? hi : lo; z2 < E[2]; ++z2) edge(z2);
+              }
+            }
+            continue;
+          }
           for (int64_t ic = ic_lo; ic < ic_hi; ++ic) {
             const float* xc = x + (n * d.Cin + g * Cig + ic) * Sin;
             const float* mc = xmask ? xmask + (n * xmask_c + (xmask_c == 1 ? 0 : g * Cig + ic)) * Sin : nullptr;
@@ -702,7 +732,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // the bands at the ends are gathered through the padding model.
   // (W14, 16000 samples in bands of 512: 1.41 -> 1.20 ms at 2 threads, ~2% at 1, in the
   // native harness: the gather's copies were a pass over the input before the kernel's.)
-  const bool in_place = !direct && !xmask && !shared && bo == 2 && d.in[0] == 1 && d.in[1] == 1 && d.k[0] == 1 &&
+  const bool in_place = !direct && !xmask && !x_cl && !shared && bo == 2 && d.in[0] == 1 && d.in[1] == 1 && d.k[0] == 1 &&
                         d.k[1] == 1 && d.stride[2] == 1;  // (a single output row of a 2-D conv is not 1-D)
   const int64_t lo_in = d.pb[2], hi_in = d.in[2] + d.pb[2] - (d.k[2] - 1) * d.dil[2];
   const std::vector<int64_t> off_in = in_place ? row_offsets(Sin) : std::vector<int64_t>();  // (one phase, 1-D)

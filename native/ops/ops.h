@@ -19,8 +19,9 @@ struct ConvDesc {
   int64_t pb[3]{0, 0, 0}, pa[3]{0, 0, 0}, out[3]{1, 1, 1};
   bool in_cl = false, out_cl = false;  // channels-last input / output
   // conv_fast only: write y channels-last, [N, out..., Cout] (set by conv_forward where
-  // conv_fast_writes_cl says it can); else conv_fast writes channels-first.
-  bool y_cl = false;
+  // conv_fast_writes_cl says it can); else conv_fast writes channels-first. x_cl: x is
+  // channels-last, [N, in..., Cin] (where conv_fast_reads_cl says it can); else channels-first.
+  bool y_cl = false, x_cl = false;
   PadMode mode = PadMode::kZeros;
   float pad_value = 0.f;
   WeightLayout wl = WeightLayout::kOIS;

@@ -541,8 +541,12 @@ static void test_igemm_paths(std::mt19937& r) {
   run_case("igemm 1-D 6->10 g2 k3 long", shape(1, 2, 6, 10, 2, {2500}, {3}, {1}, {1}, {1}, {1}, Z), r);
   run_case("igemm 1-D 5->9 k4 constant asym long NHWC", shape(1, 1, 5, 9, 1, {1800}, {4}, {1}, {1}, {2}, {1}, PadMode::kConstant, true, true), r);
   // (written channels-last by the igemm's epilogue itself: groups, streamed transposes)
-  run_case("igemm 24->48 g2 3x3 NHWC out, streamed", shape(1, 2, 24, 48, 1, {40, 41}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z, true, true), r);
+  run_case("igemm 24->48 g2 3x3 NHWC in and out, streamed", shape(2, 1, 24, 48, 2, {40, 41}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z, true, true), r);
   run_case("igemm 16->40 3x3 s2 NCHW in, NHWC out", shape(2, 1, 16, 40, 1, {30, 33}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, PadMode::kReflect, false, true), r);
+  // (read channels-last by the gather itself: strides, dilation, a padding mode, groups, and a
+  // single band gathered in channel parts by the threads)
+  run_case("igemm 12->20 g2 3x3 s2 d2 reflect, NHWC in", shape(2, 2, 12, 20, 2, {17, 19}, {3, 3}, {2, 2}, {2, 2}, {2, 2}, {2, 2}, PadMode::kReflect, true, false), r);
+  run_case("igemm 64->40 3x3 7x7 NHWC in (one band, parts)", shape(2, 1, 64, 40, 1, {7, 7}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z, true, true), r);
   run_case("igemm 2-D one output row, 3 input rows, long", shape(2, 1, 3, 8, 1, {3, 1200}, {3, 3}, {2, 1}, {1, 1}, {0, 1}, {0, 1}, Z), r);
   run_case("igemm 1-D 4->8 k3 no pad long", shape(1, 1, 4, 8, 1, {1500}, {3}, {1}, {1}, {0}, {0}, PadMode::kCircular), r);
   run_case("igemm 3-D 3->8 3x3x3", shape(3, 2, 3, 8, 1, {5, 9, 19}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, Z), r);
