@@ -955,6 +955,62 @@ describe('interpolate: channels-last gives the bits of channels-first', () => {
   });
 });
 
+// Convolutions read a channels-last input and write a channels-last result themselves on
+// their gathering igemm paths (transposes in the gather and in the epilogue), and convert on
+// the others: every combination of layouts gives the bits of channels-first.
+describe('conv: channels-last input or output gives the bits of channels-first', () => {
+  it('random geometry, groups, every padding mode, 1 and 2 threads', () => {
+    const before = ck.getNumThreads();
+    try {
+      fc.assert(
+        fc.property(
+          fc.record({
+            rank: fc.constantFrom(1, 2, 3),
+            N: fc.integer({ min: 1, max: 2 }),
+            G: fc.integer({ min: 1, max: 3 }),
+            cig: fc.integer({ min: 1, max: 5 }),
+            cog: fc.integer({ min: 1, max: 9 }),
+            sp: fc.array(fc.integer({ min: 3, max: 40 }), { minLength: 3, maxLength: 3 }),
+            k: dims3(1, 3),
+            stride: dims3(1, 2),
+            dilation: dims3(1, 2),
+            pad: dims3(0, 2),
+            mode: fc.constantFrom('zeros', 'reflect', 'replicate', 'circular', 'constant'),
+            bias: fc.boolean(),
+            inLast: fc.boolean(),
+            outLast: fc.boolean(),
+            threads: fc.constantFrom(1, 2),
+            seed: fc.integer({ min: 1, max: 1 << 30 }),
+          }),
+          (r) => {
+            const rank = r.rank as Rank;
+            const sp = r.sp.slice(0, rank).map((n) => (rank === 3 ? Math.min(n, 9) : n));
+            const k = r.k.slice(0, rank), stride = r.stride.slice(0, rank), dilation = r.dilation.slice(0, rank);
+            const padding = r.pad.slice(0, rank).map((p, t) => Math.min(p, Math.floor((sp[t] - 1) / 2)));
+            if (sp.some((n, t) => n + 2 * padding[t] < dilation[t] * (k[t] - 1) + 1)) return;
+            const xShape = [r.N, r.G * r.cig, ...sp], wShape = [r.G * r.cog, r.cig, ...k];
+            const opts: ck.ConvOptions = {
+              stride, dilation, padding, groups: r.G, paddingMode: r.mode,
+              bias: r.bias ? randomData(r.G * r.cog, r.seed + 2) : undefined, paddingValue: r.mode === 'constant' ? 0.5 : undefined,
+            };
+            ck.setNumThreads(r.threads);
+            const x = ck.tensor(randomData(prod(xShape), r.seed), xShape), w = ck.tensor(randomData(prod(wShape), r.seed + 1), wShape);
+            const want = convFn[rank](x, w, opts);
+            const got = convFn[rank](r.inLast ? x.to(CL[rank]) : x, w, { ...opts, outputLayout: r.outLast ? CL[rank] : CF[rank] }).to(CF[rank]);
+            expect(got.shape).toEqual(want.shape);
+            let bad = -1;
+            for (let i = 0; i < want.data.length && bad < 0; i++) if (!Object.is(got.data[i], want.data[i])) bad = i;
+            expect(bad, `${show(xShape)} ${show(wShape)} ${show(opts)} in ${r.inLast ? 'last' : 'first'} out ${r.outLast ? 'last' : 'first'}`).toBe(-1);
+          },
+        ),
+        { numRuns: 200 },
+      );
+    } finally {
+      ck.setNumThreads(before);
+    }
+  });
+});
+
 describe('invalid arguments throw the SPEC §4 class (sync) and reject with it (async)', () => {
   it('conv2d / conv2dAsync', async () => {
     await fc.assert(
