@@ -144,7 +144,7 @@ void store_phase_row_any(const float* const* src, int64_t s, int64_t pb, int64_t
   };
   bool all = true;  // every phase's row given
   for (int64_t r = 0; r < s; ++r) all = all && src[r];
-  if (il && all && s >= 2 && s <= 4) {
+  if (il && all && s >= 3 && s <= 4) {  // (two phases with il: store_phase_row, inline)
     // Whole pixels of the s phases through the ISA's interleave, from the first one that
     // starts on phase 0 (when streaming: on a 64-byte boundary too, where one is near).
     // Divisions only at a row's clipped ends: this runs once per output row.
@@ -900,38 +900,33 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
         }
         continue;
       }
+      // Reduction groups: one for a plain conv (every block reduces over all K rows); for
+      // ragged phases one per phase, whose blocks (blk_lo + ph, then every nph_r-th) reduce
+      // over that phase's rows of the union only, with its own length and weights: the same
+      // chunks and sums as that phase's own conv.
+      const float** pr = trows;
       if (ragged) {
-        // Per phase, its rows of the union's; per block (one phase's MR channels), its own
-        // reduction length and weights: the same chunks and sums as that phase's own conv.
-        const float** pr = prow.data() + tid * Kr;
+        pr = prow.data() + tid * Kr;
         for (int64_t k = 0; k < Kr; ++k) pr[k] = trows[ps->kidx[k]];
-        for (int64_t t0 = 0; t0 < P; t0 += kTiles * NR) {
-          const int64_t t1 = std::min(P, t0 + kTiles * NR);
-          for (int64_t ph = 0; ph < nph_r; ++ph) {  // a phase's blocks in turn: its rows stay in cache
-            const int64_t Kb = ps->koff[ph + 1] - ps->koff[ph];
-            for (int64_t blk = blk_lo + ph; blk < blk_hi; blk += nph_r) {  // (blk_lo: a multiple of nph_r)
-              const float* wb = (pack_rows ? wpack + (blk - blk_lo) / nph_r * MR * Kr : w + (g * (Cog / nph_r) + blk / nph_r * MR) * Kr) +
-                                MR * ps->koff[ph];
-              float* c = flat + (blk - blk_lo) * MR * ldc;
-              for (int64_t k0 = 0; k0 < Kb; k0 += kChunk)
-                for (int64_t p0 = t0; p0 < t1; p0 += NR)
-                  kt.igemm(std::min(kChunk, Kb - k0), wb + k0, Kb, pr + ps->koff[ph] + k0, p0, std::min(NR, t1 - p0), c + p0, ldc,
-                           k0 > 0);
-            }
-          }
-        }
       }
-      for (int64_t t0 = 0; t0 < (ragged ? 0 : P); t0 += kTiles * NR) {
+      const int64_t groups_r = ragged ? nph_r : 1, blk_step = ragged ? nph_r : 1;
+      for (int64_t t0 = 0; t0 < P; t0 += kTiles * NR) {
         const int64_t t1 = std::min(P, t0 + kTiles * NR);
-        for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
-          const int64_t kc = std::min(kChunk, K - k0);
-          for (int64_t blk = blk_lo; blk < blk_hi; ++blk) {
-            const float* a = pack_rows                  ? wpack + (blk - blk_lo) * MR * K + k0
-                             : (tail && blk == nblk - 1) ? tails.data() + g * MR * K + k0
-                                                         : w + (g * Cog + blk * MR) * K + k0;
-            float* c = flat + (blk - blk_lo) * MR * ldc;
-            for (int64_t p0 = t0; p0 < t1; p0 += NR)
-              kt.igemm(kc, a, K, trows + k0, p0, std::min(NR, t1 - p0), c + p0, ldc, k0 > 0);
+        for (int64_t q = 0; q < groups_r; ++q) {
+          const int64_t kq = ragged ? ps->koff[q] : 0, Kq = ragged ? ps->koff[q + 1] - kq : K;
+          for (int64_t k0 = 0; k0 < Kq; k0 += kChunk) {
+            const int64_t kc = std::min(kChunk, Kq - k0);
+            for (int64_t blk = blk_lo + q; blk < blk_hi; blk += blk_step) {  // (ragged: blk_lo a multiple of nph_r)
+              const float* a = ragged                   ? (pack_rows ? wpack + (blk - blk_lo) / nph_r * MR * Kr
+                                                                     : w + (g * (Cog / nph_r) + blk / nph_r * MR) * Kr) +
+                                                              MR * kq + k0
+                               : pack_rows              ? wpack + (blk - blk_lo) * MR * K + k0
+                               : (tail && blk == nblk - 1) ? tails.data() + g * MR * K + k0
+                                                           : w + (g * Cog + blk * MR) * K + k0;
+              float* c = flat + (blk - blk_lo) * MR * ldc;
+              for (int64_t p0 = t0; p0 < t1; p0 += NR)
+                kt.igemm(kc, a, Kq, pr + kq + k0, p0, std::min(NR, t1 - p0), c + p0, ldc, k0 > 0);
+            }
           }
         }
       }

@@ -104,7 +104,8 @@ bool merged_phases(const ConvTransposeDesc& d, std::vector<Phase>* ph) {
 }
 
 // The PhaseStore of d's merged phases, for packing (its output fields still to be set).
-PhaseStore phase_store(const ConvTransposeDesc& d, const std::vector<int64_t>& src_tap) {
+// src_tap: phase_src_taps for phases of one shape; null for ragged ones (kv, src_tap unset).
+PhaseStore phase_store(const ConvTransposeDesc& d, const std::vector<int64_t>* src_tap) {
   PhaseStore ps{};
   for (int i = 0; i < 3; ++i) {
     ps.s[i] = d.stride[i]; ps.pb[i] = d.pb[i]; ps.out[i] = d.out[i];
@@ -114,23 +115,33 @@ PhaseStore phase_store(const ConvTransposeDesc& d, const std::vector<int64_t>& s
   ps.cig = d.Cin / d.groups;
   ps.cog = d.Cout / d.groups;
   ps.K = prod3(d.k);
-  ps.kv = ps.K / ps.nph;
-  ps.src_tap = src_tap.data();
+  if (src_tap) {
+    ps.kv = ps.K / ps.nph;
+    ps.src_tap = src_tap->data();
+  }
   return ps;
 }
 
-// The merged phases as one stride-1 convolution with Cout * nph output channels (PhaseStore).
+// The merged phases as one stride-1 convolution with Cout * nph output channels (PhaseStore),
+// over the union of the phases' taps: pixel z reads input z - u at kernel position
+// (umax - u) / dil, u from the smallest u0 to the largest umax of the phases (for phases of
+// one shape, exactly their sub-kernel). Every phase of a dim steps its u by the same dil.
 ConvDesc merged_conv(const ConvTransposeDesc& d, const std::vector<Phase>* ph) {
   ConvDesc c;
   c.fn = d.fn;
   c.rank = d.rank;
   c.N = d.N; c.Cin = d.Cin; c.Cout = d.Cout * d.stride[0] * d.stride[1] * d.stride[2]; c.groups = d.groups;
   for (int i = 0; i < 3; ++i) {
-    int64_t Z = 0;
-    for (const Phase& p : ph[i]) Z = std::max(Z, p.Z);
-    const Phase& p = ph[i][0];
-    c.in[i] = d.in[i]; c.k[i] = p.k; c.stride[i] = 1; c.dil[i] = p.dil;
-    c.pb[i] = p.umax; c.pa[i] = Z - d.in[i] - p.u0; c.out[i] = Z;
+    int64_t Z = 0, umin = INT64_MAX, umax = 0;
+    for (const Phase& p : ph[i])
+      if (p.k > 0) {
+        Z = std::max(Z, p.Z);
+        umin = std::min(umin, p.u0);
+        umax = std::max(umax, p.umax);
+      }
+    const int64_t dil = ph[i][0].dil;
+    c.in[i] = d.in[i]; c.k[i] = (umax - umin) / dil + 1; c.stride[i] = 1; c.dil[i] = dil;
+    c.pb[i] = umax; c.pa[i] = Z - d.in[i] - umin; c.out[i] = Z;
   }
   return c;
 }
@@ -140,7 +151,7 @@ ConvDesc merged_conv(const ConvTransposeDesc& d, const std::vector<Phase>* ph) {
 bool conv_transpose_merged(const ConvTransposeDesc& d, const float* x, float* y, const std::vector<Phase>* ph,
                            const float* w_rows) {
   const std::vector<int64_t> src_tap = phase_src_taps(d, ph);
-  PhaseStore ps = phase_store(d, src_tap);
+  PhaseStore ps = phase_store(d, &src_tap);
   ps.bias = d.bias;
   ps.y = y;
   ps.w_t = w_rows ? nullptr : d.w;
@@ -365,7 +376,7 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
 }  // namespace
 
 void pack_ragged_rows(const PhaseStore& ps, int64_t g, int64_t ocb0, int64_t ocb1, float* out) {
-  const int64_t cig = ps.cig, cog = ps.cog, K = ps.K, MR = ps.mr, nph = ps.nph;
+  const int64_t cig = ps.cig, cog = ps.cog, K = ps.K, MR = kernels().igemm_mr, nph = ps.nph;
   const float* wg = ps.w_t + g * cig * cog * K;
   for (int64_t ocb = ocb0; ocb < ocb1; ++ocb)
     for (int64_t q = 0; q < nph; ++q) {
@@ -410,7 +421,7 @@ std::vector<float> pack_conv_transpose(const ConvTransposeDesc& d, bool* panels)
   const int64_t nph = d.stride[0] * d.stride[1] * d.stride[2], cig = d.Cin / d.groups, cog = d.Cout / d.groups;
   std::vector<float> w = scratch(checked_mul(d.Cout, cig * prod3(d.k), d.fn), d.fn, "the packed weight");
   const std::vector<int64_t> src_tap = phase_src_taps(d, ph);
-  const PhaseStore ps = phase_store(d, src_tap);
+  const PhaseStore ps = phase_store(d, &src_tap);
   const int64_t rows = cog * nph;  // merged rows per group
   parallel_for(d.groups * cog, 1, [&](int64_t b, int64_t e) {
     for (int64_t it = b; it < e; ++it) {
@@ -433,27 +444,14 @@ bool conv_transpose_ragged(const ConvTransposeDesc& d, const float* x, float* y,
   const KernelTable& kt = kernels();
   const int64_t MR = kt.igemm_mr, cig = d.Cin / d.groups, cog = d.Cout / d.groups, nph = prod3(d.stride);
   if (MR < 1 || cog % MR != 0) return false;
-  int64_t umin[3], umax[3], ku[3], zmax[3];
   for (int i = 0; i < 3; ++i) {
     if (d.dil[i] != 1) return false;
-    umin[i] = INT64_MAX; umax[i] = 0; zmax[i] = 0;
-    for (const Phase& p : ph[i]) {
+    for (const Phase& p : ph[i])
       if (p.k < 1) return false;
-      umin[i] = std::min(umin[i], p.u0);
-      umax[i] = std::max(umax[i], p.umax);
-      zmax[i] = std::max(zmax[i], p.Z);
-    }
-    ku[i] = umax[i] - umin[i] + 1;
   }
-  // The union as one stride-1 conv: pixel z reads input z - u at union position umax - u.
-  ConvDesc c;
-  c.fn = d.fn;
-  c.rank = d.rank;
-  c.N = d.N; c.Cin = d.Cin; c.Cout = d.Cout * nph; c.groups = d.groups;
-  for (int i = 0; i < 3; ++i) {
-    c.in[i] = d.in[i]; c.k[i] = ku[i]; c.stride[i] = 1; c.dil[i] = 1;
-    c.pb[i] = umax[i]; c.pa[i] = zmax[i] - d.in[i] - umin[i]; c.out[i] = zmax[i];
-  }
+  const ConvDesc c = merged_conv(d, ph);  // the union of the phases' taps (unit dilation: positions umax - u)
+  const int64_t* umax = c.pb;             // (merged_conv's pb: each dim's largest u)
+  const int64_t* ku = c.k;
   // Each phase's reduction indices into the union kernel, in its own order (ic, then its
   // sub-kernel positions), and the weights per group, block of MR output channels and phase.
   const int64_t KU = prod3(ku), K = prod3(d.k), Kr = cig * K;
@@ -473,23 +471,14 @@ bool conv_transpose_ragged(const ConvTransposeDesc& d, const float* x, float* y,
           }
     koff[static_cast<size_t>(q) + 1] = at;
   }
-  PhaseStore ps{};
-  for (int i = 0; i < 3; ++i) {
-    ps.s[i] = d.stride[i]; ps.pb[i] = d.pb[i]; ps.out[i] = d.out[i];
-  }
-  ps.nph = nph;
-  ps.Cout = d.Cout;
+  PhaseStore ps = phase_store(d, nullptr);
   ps.bias = d.bias;
   ps.y = y;
   ps.ragged = true;
-  ps.mr = MR;
   ps.koff = koff.data();
   ps.kidx = kidx.data();
   ps.ktap = ktap.data();
   ps.w_t = d.w;  // (packed by conv_fast's items, or once up front: pack_ragged_rows)
-  ps.cig = cig;
-  ps.cog = cog;
-  ps.K = K;
   return conv_fast(c, x, nullptr, nullptr, nullptr, nullptr, &ps);
 }
 

@@ -73,14 +73,13 @@ struct PhaseStore {
   const int64_t* src_tap = nullptr;
   // Ragged phases (sub-kernels of different shapes, e.g. k3 s2: 2x2, 2x1, 1x2, 1x1), merged
   // over the union of their taps without computing the missing ones: merged channel
-  // (ocb * nph + ph) * mr + i is phase ph of output channel ocb * mr + i (cog a multiple of
-  // mr, the igemm's rows), so each block of mr merged channels is one phase's. Phase ph
+  // (ocb * nph + ph) * mr + i is phase ph of output channel ocb * mr + i (mr: the igemm's
+  // rows, of which cog is a multiple), so each block of mr merged channels is one phase's. Phase ph
   // reduces over the kidx[koff[ph] .. koff[ph + 1]) reduction indices of the union kernel,
   // in its own weight order, whose weights are w_t[ktap[...] + (g * cig * cog + oc) * K]
   // (K: the original kernel's taps). pack_ragged_rows packs them per group and block of mr
   // output channels: every phase's [mr][koff[ph + 1] - koff[ph]] in turn.
   bool ragged = false;
-  int64_t mr = 0;
   const int64_t* koff = nullptr;  // [nph + 1]
   const int64_t* kidx = nullptr;  // [koff[nph]]
   const int64_t* ktap = nullptr;  // [koff[nph]]
