@@ -1011,6 +1011,72 @@ describe('conv: channels-last input or output gives the bits of channels-first',
   });
 });
 
+// Depthwise convolution (unit stride along rows) runs plane by plane on maps larger than
+// 56x56 and by chunks of channels on smaller ones, and whenever the input or the result is
+// channels-last: chunks of 16 channels when the rows are long (20+ channels of ~200 pixels),
+// 2-4 channels through the interleave kernels. Each against the reference, and every layout
+// combination, at 1 or 2 threads, with the bits of channels-first at 1 thread.
+describe('depthwise conv: both paths, every layout, against the reference', () => {
+  it('1-40 channels (multiplier 1-2), up to 80 rows of 8-220 pixels, every mode, 1 and 2 threads', () => {
+    const before = ck.getNumThreads();
+    try {
+      fc.assert(
+        fc.property(
+          fc.record({
+            rank: fc.constantFrom(1, 2, 2, 2, 3),
+            N: fc.integer({ min: 1, max: 2 }),
+            C: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 6, max: 40 })),
+            mult: fc.constantFrom(1, 1, 2),
+            D: fc.integer({ min: 1, max: 4 }),
+            H: fc.integer({ min: 1, max: 80 }),
+            W: fc.integer({ min: 8, max: 220 }),
+            k: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 })),
+            dil: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+            stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.constantFrom(1, 1, 1, 2)),
+            pad: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+            mode: fc.constantFrom(...CONV_MODES),
+            bias: fc.boolean(),
+            inLast: fc.boolean(),
+            outLast: fc.boolean(),
+            threads: fc.constantFrom(1, 2),
+            seed: fc.integer({ min: 1, max: 1 << 30 }),
+          }),
+          (r) => {
+            const rank = r.rank as Rank;
+            // at most ~150K input values (the reference runs in JavaScript)
+            const H = Math.max(1, Math.min(r.H, Math.floor(150000 / (r.N * r.C * r.W * (rank === 3 ? r.D : 1)))));
+            const sp = rank === 1 ? [r.W] : rank === 2 ? [H, r.W] : [r.D, Math.min(H, 24), r.W];
+            const pick = <T>(t: readonly [T, T, T]) => t.slice(3 - rank);
+            const k = pick(r.k), dilation = pick(r.dil), stride = pick(r.stride);
+            const padding = pick(r.pad).map((p, t) => Math.min(p, Math.floor((sp[t] - 1) / 2)));
+            if (sp.some((n, t) => n + 2 * padding[t] < dilation[t] * (k[t] - 1) + 1)) return;
+            const xShape = [r.N, r.C, ...sp], wShape = [r.C * r.mult, 1, ...k];
+            const opts: ck.ConvOptions = {
+              stride, dilation, padding, groups: r.C, paddingMode: r.mode,
+              bias: r.bias ? randomData(r.C * r.mult, r.seed + 2) : undefined, paddingValue: r.mode === 'constant' ? 0.5 : undefined,
+            };
+            const xd = randomData(prod(xShape), r.seed), wd = randomData(prod(wShape), r.seed + 1);
+            const x = ck.tensor(xd, xShape), w = ck.tensor(wd, wShape);
+            const label = () => `conv${rank}d x=${show(xShape)} w=${show(wShape)} ${show(opts)} in ${r.inLast ? 'last' : 'first'} out ${r.outLast ? 'last' : 'first'} t=${r.threads}`;
+            ck.setNumThreads(1);
+            const want = convFn[rank](x, w, opts);
+            expectClose(want, refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>), label);
+            ck.setNumThreads(r.threads);
+            const got = convFn[rank](r.inLast ? x.to(CL[rank]) : x, w, { ...opts, outputLayout: r.outLast ? CL[rank] : CF[rank] }).to(CF[rank]);
+            expect(got.shape).toEqual(want.shape);
+            let bad = -1;
+            for (let i = 0; i < want.data.length && bad < 0; i++) if (!Object.is(got.data[i], want.data[i])) bad = i;
+            expect(bad, label()).toBe(-1);
+          },
+        ),
+        { numRuns: 80 },
+      );
+    } finally {
+      ck.setNumThreads(before);
+    }
+  });
+});
+
 describe('invalid arguments throw the SPEC §4 class (sync) and reject with it (async)', () => {
   it('conv2d / conv2dAsync', async () => {
     await fc.assert(

@@ -29,10 +29,12 @@ struct ConvDesc;
 // product formed as the input is gathered (partial convolution: no masked copy of x).
 struct PhaseStore;
 // Whether conv_fast writes d's result channels-last itself (ConvDesc::y_cl): the igemm path
-// (not depthwise, not the small-map pgemm), on ISAs that have it.
+// (not the small-map pgemm) and the depthwise one with unit stride along rows, on ISAs that
+// have them.
 bool conv_fast_writes_cl(const ConvDesc& d);
 // Whether conv_fast reads a channels-last input itself (ConvDesc::x_cl): the paths that
-// gather the input into band buffers (not the direct 1x1 or depthwise ones).
+// gather the input into band buffers (not the direct 1x1), and the depthwise one with unit
+// stride along rows.
 bool conv_fast_reads_cl(const ConvDesc& d);
 bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale, const float* post,
                const PhaseStore* ps = nullptr, const float* xmask = nullptr, int64_t xmask_c = 0);

@@ -686,6 +686,21 @@ static void test_dwconv_paths(std::mt19937& r) {
   run_case("dw 3x3 row stride 2 wide", shape(2, 1, 2, 2, 2, {15, 81}, {3, 3}, {2, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kReflect), r);
   run_case("dw 3-D 3x3x3 wide", shape(3, 1, 2, 2, 2, {3, 5, 70}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, PadMode::kCircular), r);
   run_case("dw 3x3 channels-last wide", shape(2, 2, 3, 3, 3, {6, 90}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kReflect, true, true), r);
+  // plane by plane (maps over 56x56), input in cache: every column through the ring
+  run_case("dw 3x3 plane by plane 60x70 reflect", shape(2, 1, 3, 3, 3, {60, 70}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kReflect), r);
+  run_case("dw 5x5 x2 plane by plane 64x66 constant", shape(2, 1, 2, 4, 2, {64, 66}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, {2, 2}, PadMode::kConstant), r);
+  // by chunks of channels (dwconv_cl): small planes, channels-last input and/or result
+  run_case("dw chunks 40ch 3x3 10x200 NHWC (16 + 16 + 8)", shape(2, 1, 40, 40, 40, {10, 200}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kReflect, true, true), r);
+  run_case("dw chunks 20ch x2 1-D k5 NWC in", shape(1, 2, 20, 40, 20, {700}, {5}, {1}, {1}, {2}, {2}, PadMode::kCircular, true, false), r);
+  run_case("dw RGB 5x5 reflect NHWC (deinterleave, interleave)", shape(2, 1, 3, 3, 3, {23, 61}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, {2, 2}, PadMode::kReflect, true, true), r);
+  run_case("dw RGB 3x3 NCHW in, NHWC out", shape(2, 2, 3, 3, 3, {17, 40}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kSymmetric, false, true), r);
+  run_case("dw 2ch x2 3x3 NHWC (4 out: interleave)", shape(2, 1, 2, 4, 2, {12, 33}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z, true, true), r);
+  run_case("dw 6ch 3x3 d2 row stride 2 NHWC", shape(2, 1, 6, 6, 6, {19, 45}, {3, 3}, {2, 1}, {2, 2}, {2, 2}, {2, 2}, PadMode::kReplicate, true, true), r);
+  run_case("dw 5ch 3x3 partial NHWC", shape(2, 1, 5, 5, 5, {11, 26}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kPartial, true, true), r);
+  run_case("dw 3-D 4ch 3x3x3 NDHWC", shape(3, 1, 4, 4, 4, {4, 6, 30}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, PadMode::kConstant, true, true), r);
+  run_case("dw 3x3 small planes 32ch 9x9 NCHW", shape(2, 2, 32, 32, 32, {9, 9}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z), r);
+  run_case("dw RGB 5x5 NHWC large (streamed, prefetched)", shape(2, 1, 3, 3, 3, {300, 420}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, {2, 2}, PadMode::kReflect, true, true), r);
+  run_case("dw 24ch 3x3 NHWC large (streamed transposes)", shape(2, 1, 24, 24, 24, {120, 130}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z, true, true), r);
   // row kernel (stride along the row)
   run_case("dw 3x3 s2 rows", shape(2, 1, 3, 3, 3, {14, 41}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, Z), r);
   run_case("dw 1-D k5 s3", shape(1, 2, 2, 4, 2, {100}, {5}, {3}, {1}, {2}, {2}, PadMode::kReflect), r);
