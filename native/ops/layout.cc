@@ -55,7 +55,11 @@ void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_
   if (N * rbands < want) cband = std::max<int64_t>(kBand, (cols * N * rbands / want + kBand - 1) / kBand * kBand);
   else cband = (cols + kBand - 1) / kBand * kBand;
   const int64_t cbands = (cols + cband - 1) / cband;
-  parallel_for(N * rbands * cbands, 1, [&](int64_t b, int64_t e) {
+  // Blocks of ~64 KiB at least per take: smaller ones, one at a time, made the threads
+  // contend for the pool's counter (NHWC -> NCHW of 32x112x112, 196 blocks of 64x32: 2
+  // threads took longer than 1).
+  const int64_t grain = std::max<int64_t>(1, 16384 / (kBand * cband));
+  parallel_for(N * rbands * cbands, grain, [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t) {
       const int64_t cb = t % cbands, rb = (t / cbands) % rbands, n = t / (cbands * rbands);
       const int64_t r0 = rb * kBand, r1 = std::min(rows, r0 + kBand);
