@@ -606,7 +606,7 @@ bool conv_fast_writes_cl(const ConvDesc& d) {
 bool conv_fast_reads_cl(const ConvDesc& d) {
   const KernelTable& kt = kernels();
   if (d.Cin <= 1 || prod3(d.in) <= 1) return false;
-  return dwconv_cl_ok(d, kt) || (kt.igemm && d.Cin / d.groups > 1 && !reads_input_directly(d));
+  return dwconv_cl_ok(d, kt) || (kt.igemm && d.Cin / d.groups > 1);
 }
 
 bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale, const float* post,
@@ -635,7 +635,11 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const PadMode data_mode = d.mode == PadMode::kPartial ? PadMode::kZeros : d.mode;
   const float fill = d.mode == PadMode::kConstant ? d.pad_value : 0.f;
   DimPlan dim[3] = {plan_dim(d, 0, data_mode), plan_dim(d, 1, data_mode), plan_dim(d, 2, data_mode)};
-  const bool direct = !xmask && reads_input_directly(d);  // (a masked input is always gathered)
+  // (A masked input is always gathered, and so is a channels-last one: NHWC in and out, two
+  // builds in one process, 1 / 2 threads: W2 0.97x / 0.76x the time, 1x1 32->16 112x112
+  // 0.88x / 0.31x, 64->256 56x56 0.94x / 0.85x, an unpadded 3x3 0.98x / 0.91x, against
+  // converting the whole input first.)
+  const bool direct = !xmask && !d.x_cl && reads_input_directly(d);
   const int bo = band_dim(d);  // bands are cut along this dim
   auto extent = [&](int i) { return direct ? d.in[i] : d.out[i] + dim[i].qmax; };
   int64_t inner = 1;  // flat pixels per index of the band dim

@@ -32,9 +32,10 @@ struct PhaseStore;
 // (not the small-map pgemm) and the depthwise one with unit stride along rows, on ISAs that
 // have them.
 bool conv_fast_writes_cl(const ConvDesc& d);
-// Whether conv_fast reads a channels-last input itself (ConvDesc::x_cl): the paths that
-// gather the input into band buffers (not the direct 1x1), and the depthwise one with unit
-// stride along rows.
+// Whether conv_fast reads a channels-last input itself (ConvDesc::x_cl): the igemm and pgemm
+// paths (a channels-last input is gathered into band buffers, even where a channels-first
+// one would be read in place, as by an unpadded 1x1), and the depthwise one with unit stride
+// along rows.
 bool conv_fast_reads_cl(const ConvDesc& d);
 bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale, const float* post,
                const PhaseStore* ps = nullptr, const float* xmask = nullptr, int64_t xmask_c = 0);
