@@ -1014,7 +1014,8 @@ describe('conv: channels-last input or output gives the bits of channels-first',
 // Depthwise convolution (unit stride along rows) runs plane by plane on maps larger than
 // 56x56 and by chunks of channels on smaller ones, and whenever the input or the result is
 // channels-last: chunks of 16 channels when the rows are long (20+ channels of ~200 pixels),
-// 2-4 channels through the interleave kernels. Each against the reference, and every layout
+// 2-4 channels through the interleave kernels; channels-last in and out with 16, 32, 48
+// channels and up to 3x3 taps, the channels in the lanes (on AVX-512). Each against the reference, and every layout
 // combination, at 1 or 2 threads, with the bits of channels-first at 1 thread.
 describe('depthwise conv: both paths, every layout, against the reference', () => {
   it('1-40 channels (multiplier 1-2), up to 80 rows of 8-220 pixels, every mode, 1 and 2 threads', () => {
@@ -1025,7 +1026,7 @@ describe('depthwise conv: both paths, every layout, against the reference', () =
           fc.record({
             rank: fc.constantFrom(1, 2, 2, 2, 3),
             N: fc.integer({ min: 1, max: 2 }),
-            C: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 6, max: 40 })),
+            C: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 6, max: 40 }), fc.constantFrom(16, 32, 48)),
             mult: fc.constantFrom(1, 1, 2),
             D: fc.integer({ min: 1, max: 4 }),
             H: fc.integer({ min: 1, max: 80 }),
@@ -1076,6 +1077,54 @@ describe('depthwise conv: both paths, every layout, against the reference', () =
     }
   });
 });
+  // Channels in the lanes on small maps: at 2 threads the rows are also cut into column
+  // ranges, each with its own halo; every range must give the bits of 1 thread.
+  it('channels-last in and out, 16/32/48 channels, up to 3x3, small maps: 2 threads give the bits of 1', () => {
+    const before = ck.getNumThreads();
+    try {
+      fc.assert(
+        fc.property(
+          fc.record({
+            N: fc.integer({ min: 1, max: 2 }),
+            C: fc.constantFrom(16, 32, 48),
+            H: fc.integer({ min: 1, max: 20 }),
+            W: fc.integer({ min: 16, max: 70 }),
+            k: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+            dil: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+            pad: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+            mode: fc.constantFrom('zeros', 'constant', 'reflect', 'replicate', 'circular', 'symmetric'),
+            bias: fc.boolean(),
+            seed: fc.integer({ min: 1, max: 1 << 30 }),
+          }),
+          (r) => {
+            const sp = [r.H, r.W], k = [...r.k], dilation = [...r.dil];
+            const padding = r.pad.map((p, t) => Math.min(p, Math.floor((sp[t] - 1) / 2)));
+            if (sp.some((n, t) => n + 2 * padding[t] < dilation[t] * (k[t] - 1) + 1)) return;
+            const xShape = [r.N, r.C, ...sp], wShape = [r.C, 1, ...k];
+            const opts: ck.ConvOptions = {
+              dilation, padding, groups: r.C, paddingMode: r.mode as ck.ConvOptions['paddingMode'], outputLayout: 'NHWC',
+              bias: r.bias ? randomData(r.C, r.seed + 2) : undefined, paddingValue: r.mode === 'constant' ? -0.25 : undefined,
+            };
+            const xd = randomData(prod(xShape), r.seed), wd = randomData(prod(wShape), r.seed + 1);
+            const x = ck.tensor(xd, xShape).to('NHWC'), w = ck.tensor(wd, wShape);
+            const label = () => `conv2d NHWC x=${show(xShape)} w=${show(wShape)} ${show(opts)}`;
+            ck.setNumThreads(1);
+            const one = ck.conv2d(x, w, opts);
+            expectClose(one.to('NCHW'), refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>), label);
+            ck.setNumThreads(2);
+            const two = ck.conv2d(x, w, opts);
+            let bad = -1;
+            for (let i = 0; i < one.data.length && bad < 0; i++) if (!Object.is(two.data[i], one.data[i])) bad = i;
+            expect(bad, label()).toBe(-1);
+          },
+        ),
+        { numRuns: 60 },
+      );
+    } finally {
+      ck.setNumThreads(before);
+    }
+  });
+
 
 describe('invalid arguments throw the SPEC §4 class (sync) and reject with it (async)', () => {
   it('conv2d / conv2dAsync', async () => {

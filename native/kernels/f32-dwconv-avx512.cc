@@ -184,7 +184,72 @@ void block_generic(const DwBlock& b) {
   }
 }
 
+// DwFlat: R rows x 2 vectors from flat column c. Per tap: the two vectors' lane weights,
+// then each row's two input vectors (loaded at the tap's offset: with C channels a tap moves
+// by C floats, no whole-vector step) and their FMAs. kEdge: loads and stores masked to the
+// width's last columns (an input vector's lanes read what its output lanes need, inside
+// the padded row).
+template <int R, bool kEdge>
+inline void flat_tile(const DwFlat& b, const float* const* in, float* out, int64_t c) {
+  const int64_t K = b.depth * b.kh * b.kw, nr = b.rows + b.kh - 1, step = b.step;
+  const __mmask16 m0 = kEdge ? mask_of(b.width - c) : __mmask16(0xFFFF), m1 = kEdge ? mask_of(b.width - c - 16) : __mmask16(0xFFFF);
+  const int64_t p0 = (c / 16) % b.P, p1 = (c / 16 + 1) % b.P;
+  const float* w0 = b.w + p0 * K * 16;
+  const float* w1 = b.w + p1 * K * 16;
+  __m512 acc[R][2];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  int64_t t = 0;
+  for (int64_t s = 0; s < b.depth; ++s)
+    for (int64_t t1 = 0; t1 < b.kh; ++t1) {
+      const float* rp[R];
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) rp[r] = in[s * nr + r + t1] + c;
+      for (int64_t t2 = 0; t2 < b.kw; ++t2, ++t) {
+        const __m512 wa = _mm512_loadu_ps(w0 + t * 16), wb = _mm512_loadu_ps(w1 + t * 16);
+        const int64_t off = t2 * step;
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) {
+          const __m512 xa = kEdge ? _mm512_maskz_loadu_ps(m0, rp[r] + off) : _mm512_loadu_ps(rp[r] + off);
+          const __m512 xb = kEdge ? _mm512_maskz_loadu_ps(m1, rp[r] + off + 16) : _mm512_loadu_ps(rp[r] + off + 16);
+          acc[r][0] = _mm512_fmadd_ps(wa, xa, acc[r][0]);
+          acc[r][1] = _mm512_fmadd_ps(wb, xb, acc[r][1]);
+        }
+      }
+    }
+  const __m512 ba = _mm512_loadu_ps(b.bias + p0 * 16), bb = _mm512_loadu_ps(b.bias + p1 * 16);
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    float* o = out + r * b.ldo + c;
+    if (kEdge) {
+      _mm512_mask_storeu_ps(o, m0, _mm512_add_ps(acc[r][0], ba));
+      _mm512_mask_storeu_ps(o + 16, m1, _mm512_add_ps(acc[r][1], bb));
+    } else {
+      _mm512_storeu_ps(o, _mm512_add_ps(acc[r][0], ba));
+      _mm512_storeu_ps(o + 16, _mm512_add_ps(acc[r][1], bb));
+    }
+  }
+}
+
+template <int R>
+void flat_rows(const DwFlat& b, const float* const* in, float* out) {
+  int64_t c = 0;
+  for (; c + 32 <= b.width; c += 32) flat_tile<R, false>(b, in, out, c);
+  if (c < b.width) flat_tile<R, true>(b, in, out, c);
+}
+
 }  // namespace
+
+void f32_dwconv_flat_avx512(const DwFlat& b) {
+  int64_t r = 0;
+  for (; r + kRows <= b.rows; r += kRows) flat_rows<kRows>(b, b.in + r, b.out + r * b.ldo);
+  switch (b.rows - r) {
+    case 1: flat_rows<1>(b, b.in + r, b.out + r * b.ldo); break;
+    case 2: flat_rows<2>(b, b.in + r, b.out + r * b.ldo); break;
+    case 3: flat_rows<3>(b, b.in + r, b.out + r * b.ldo); break;
+    default: break;
+  }
+}
 
 void f32_dwconv_block_avx512(const DwBlock& b) {
   if (b.dil == 1 && b.kh == 3 && b.kw == 3) block_fixed<3, 3>(b);

@@ -206,6 +206,7 @@ void register_avx512_kernels(KernelTable& t) {
   t.igemm_mr = 8;
   t.igemm_nr = 48;
   t.dwconv = DwconvFn(f32_dwconv_avx512, f32_dwconv_block_avx512);
+  t.dwconv_flat = f32_dwconv_flat_avx512;
 }
 
 }  // namespace convkit

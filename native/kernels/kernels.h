@@ -82,6 +82,25 @@ struct DwconvFn {
     row(T, w, rows, p0, n, out);
   }
 };
+// Depthwise over channels-last rows, the channels in the lanes: a row is the flat run of its
+// pixels' C channels, and lane l of the vector at flat column c (a multiple of 16) is channel
+// (c + l) % C, with its own weight and bias: pattern (c / 16) % P of the P = C / gcd(C, 16)
+// there are (w: [P][taps][16], bias: [P][16]). Rows as DwBlock's (in[s * (rows + kh - 1) +
+// r + t1], at the range's first padded column), taps `step` floats apart along the row
+// (C times the dilation):
+//   out[r * ldo + c] = bias(c) + sum_{s, t1, t2} w(c)[(s * kh + t1) * kw + t2] * in[...][c + t2 * step]
+// for c < width, one FMA chain per output in tap order from zero, then + bias: the bits of
+// the block kernel on the same channel's plane.
+struct DwFlat {
+  const float* const* in;
+  const float* w;
+  const float* bias;
+  int64_t P;
+  float* out;
+  int64_t ldo, rows, width, depth, kh, kw, step;
+};
+using DwFlatFn = void (*)(const DwFlat& b);
+void f32_dwconv_flat_avx512(const DwFlat& b);  // f32-dwconv-avx512.cc
 void f32_dwconv_block_sse41(const DwBlock& b);   // f32-dwconv-sse41.cc
 void f32_dwconv_block_avx2(const DwBlock& b);    // f32-dwconv-avx2.cc
 void f32_dwconv_block_avx512(const DwBlock& b);  // f32-dwconv-avx512.cc
@@ -158,6 +177,7 @@ struct KernelTable {
   double pgemm_min_ratio = 0;  // the igemm's lanes / the pgemm's from which the pgemm runs faster
   StreamRowFn stream_row = nullptr;  // null: the driver's SSE loop
   DwconvFn dwconv = nullptr;
+  DwFlatFn dwconv_flat = nullptr;  // null: channels-last depthwise by chunks of planes (dwconv_cl)
   const ResizeKernels* resize = nullptr;  // interpolate; null: the portable loops in ops/interpolate.cc
 };
 

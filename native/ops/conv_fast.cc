@@ -349,6 +349,123 @@ void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, 
   });
 }
 
+// Depthwise with channels-last input and result, one output channel per input channel and
+// no per-pixel epilogue (kt.dwconv_flat): the rows are the flat runs of their pixels'
+// channels, the channels in the lanes (DwFlat), so nothing is deinterleaved or interleaved.
+// Each padded row a block reads is copied once per item into a per-thread ring (the inside
+// pixels whole, the edge pixels through the padding map), and the kernel writes the output
+// rows in place. Items: (image, depth index, band of rows). Same chains as the block kernel
+// on each channel's plane: the bits of the other paths.
+// Taken (true) for channels-last input and result, one output channel per input channel, C a
+// multiple of 16 (every tap's load a whole aligned vector) and no epilogue, where the ring
+// stays within 1 MiB per thread; else nothing is done.
+bool dwconv_flat(const ConvDesc& d, const float* x, const float* w, float* y, bool epilogue, PadMode mode, float fill) {
+  const KernelTable& kt = kernels();
+  if (!kt.dwconv_flat || !d.x_cl || !d.y_cl || d.Cout != d.Cin || d.Cin % 16 != 0 || epilogue) return false;
+  // Up to 9 taps per plane: larger kernels run faster through dwconv_cl's block kernel, which
+  // builds its taps' shifted vectors in registers (here each tap loads its own: 5x5 256ch
+  // 28x28 took 1.08-1.10x the time, 5x5 672ch 14x14 at 2 threads 1.2-1.5x).
+  if (d.k[1] * d.k[2] > 9) return false;
+  const int64_t C = d.Cin, K = prod3(d.k);
+  const std::vector<int64_t> m0 = pad_index_map(mode, d.in[0], d.pb[0], d.pa[0]);
+  const std::vector<int64_t> m1 = pad_index_map(mode, d.in[1], d.pb[1], d.pa[1]);
+  const std::vector<int64_t> m2 = pad_index_map(mode, d.in[2], d.pb[2], d.pa[2]);
+  const int64_t kd = d.k[0], kh = d.k[1], kw = d.k[2], D = d.out[0], H = d.out[1], W = d.out[2];
+  const int64_t Hin = d.in[1], Win = d.in[2], pb2 = d.pb[2];
+  const int64_t s0st = d.stride[0], s0dl = d.dil[0], s1st = d.stride[1], s1dl = d.dil[1];
+  const int64_t Wp = W + (kw - 1) * d.dil[2];
+  const int64_t clo = std::min(Wp, pb2), chi = std::max(clo, std::min(Wp, pb2 + Win));  // pixels c - pb2 inside the input
+  const bool shared = s1st == 1 && s1dl == 1;
+  constexpr int64_t kBlockRows = 8;
+  const int64_t R = shared ? kBlockRows : 1;
+  const int64_t span = shared ? R + kh - 1 : (kh - 1) * s1dl + 1;
+  const int64_t ld = (Wp * C + 15) / 16 * 16, slots = kd * span;
+  if (slots * ld > (int64_t{256} << 10)) return false;
+  const int threads = get_num_threads();
+  const int64_t planes = d.N * D;
+  int64_t band = H;
+  if (threads > 1) {
+    const int64_t want = (8 * threads + planes - 1) / planes;
+    band = std::max<int64_t>(kBlockRows, (H + want - 1) / want);
+    band = (band + kBlockRows - 1) / kBlockRows * kBlockRows;
+  }
+  const int64_t nbands = (H + band - 1) / band;
+  // Too few bands for the threads (small maps): the rows are cut into column ranges too (a
+  // range of whole pixels starts on a whole vector, at pattern 0), of 8 pixels at least and
+  // twice the halo (the padded pixels past a range its taps also read, copied by each
+  // range: 5x5 672ch 14x14 in 8 ranges of 3-4 took 1.5x the time).
+  int64_t ncol = 1;
+  if (threads > 1 && planes * nbands < 4 * threads)
+    ncol = std::max<int64_t>(1, std::min((4 * threads + planes * nbands - 1) / planes / nbands, W / std::max<int64_t>(8, 2 * (Wp - W))));
+  bool need_fill = false;
+  for (int64_t v : m0) need_fill = need_fill || v < 0;
+  for (int64_t v : m1) need_fill = need_fill || v < 0;
+  const std::vector<float> fill_row(static_cast<size_t>(need_fill ? Wp * C : 0), fill);
+
+  // The lane weights and biases of the P patterns.
+  int64_t g = 16;
+  for (int64_t a = C; a % g != 0;) g /= 2;  // gcd(C, 16)
+  const int64_t P = C / g;
+  std::vector<float> wl(static_cast<size_t>(P * K * 16)), bl(static_cast<size_t>(P * 16));
+  note_scratch(static_cast<int64_t>((wl.size() + bl.size()) * sizeof(float)));
+  for (int64_t p = 0; p < P; ++p)
+    for (int64_t l = 0; l < 16; ++l) {
+      const int64_t ch = (p * 16 + l) % C;
+      for (int64_t t = 0; t < K; ++t) wl[static_cast<size_t>((p * K + t) * 16 + l)] = w[ch * K + t];
+      bl[static_cast<size_t>(p * 16 + l)] = d.bias ? d.bias[ch] : 0.f;
+    }
+
+  const int64_t ring_floats = checked_mul(slots, ld, d.fn);
+  float* bufs = arena(0, checked_mul(threads, ring_floats, d.fn) + 16, d.fn, "the per-thread row rings");
+  bufs += (16 - reinterpret_cast<uintptr_t>(bufs) / sizeof(float) % 16) % 16;
+  std::vector<int64_t> tags_all(static_cast<size_t>(threads * slots));
+  std::vector<const float*> ptrs_all(static_cast<size_t>(threads * slots));
+  parallel_for_tid(planes * nbands * ncol, 1, threads, [&](int tid, int64_t b, int64_t e) {
+    float* ring = bufs + tid * ring_floats;
+    int64_t* tag = tags_all.data() + tid * slots;
+    const float** ptr = ptrs_all.data() + tid * slots;
+    for (int64_t it = b; it < e; ++it) {
+      const int64_t col = it % ncol, bi = it / ncol % nbands, o0 = it / (ncol * nbands) % D, n = it / (ncol * nbands * D);
+      // output pixels [q0, q1) of the rows; their taps read padded pixels [q0, q1 + Wp - W)
+      const int64_t q0 = W * col / ncol, q1 = W * (col + 1) / ncol, e1 = q1 + Wp - W;
+      const int64_t lo = std::max(clo, q0), hi = std::max(lo, std::min(chi, e1));
+      std::fill(tag, tag + slots, int64_t{-1});
+      const int64_t o_end = std::min(H, (bi + 1) * band);
+      for (int64_t o1 = bi * band; o1 < o_end; o1 += R) {
+        const int64_t r = std::min(R, o_end - o1), nrow = shared ? r + kh - 1 : kh;
+        for (int64_t t0 = 0; t0 < kd; ++t0)
+          for (int64_t i = 0; i < nrow; ++i) {
+            const int64_t p = shared ? o1 + i : o1 * s1st + i * s1dl, j = t0 * nrow + i;
+            const int64_t s0 = m0[static_cast<size_t>(o0 * s0st + t0 * s0dl)], s1 = m1[static_cast<size_t>(p)];
+            if (s0 < 0 || s1 < 0) {
+              ptr[j] = fill_row.data();
+              continue;
+            }
+            const int64_t slot = t0 * span + p % span;
+            float* dst = ring + slot * ld;
+            ptr[j] = dst;
+            if (tag[slot] == p) continue;
+            tag[slot] = p;
+            // padded pixel c2 of the range at dst + (c2 - q0) * C
+            const float* xr = x + ((n * d.in[0] + s0) * Hin + s1) * Win * C;
+            if (hi > lo) std::memcpy(dst + (lo - q0) * C, xr + (lo - pb2) * C, static_cast<size_t>((hi - lo) * C) * sizeof(float));
+            auto edge = [&](int64_t c2) {
+              const int64_t s2 = m2[static_cast<size_t>(c2)];
+              float* o = dst + (c2 - q0) * C;
+              if (s2 >= 0) std::memcpy(o, xr + s2 * C, static_cast<size_t>(C) * sizeof(float));
+              else std::fill(o, o + C, fill);
+            };
+            for (int64_t c2 = q0; c2 < lo; ++c2) edge(c2);
+            for (int64_t c2 = hi; c2 < e1; ++c2) edge(c2);
+          }
+        float* yr = y + ((n * D + o0) * H + o1) * W * C + q0 * C;
+        kt.dwconv_flat(DwFlat{ptr, wl.data(), bl.data(), P, yr, W * C, r, (q1 - q0) * C, kd, kh, kw, d.dil[2] * C});
+      }
+    }
+  });
+  return true;
+}
+
 // dwconv_direct with a channels-last input or result (ConvDesc::x_cl, y_cl): the same block
 // kernel, so the same FMA chains and bits, over a chunk of channels at a time. Each padded
 // input row the blocks read is made once per item for every channel of the chunk, in a
@@ -622,6 +739,13 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
     // 28x28 0.91x / 0.96x, 128ch 56x56 0.93x / 0.97x, 240ch 5x5 28x28 0.89x / 0.82x. Not on
     // larger planes (a switch: 96ch 64x64 1.02x / 1.19x, 112x112 maps 1.3-1.7x), where the
     // direct path's in-place interior reads and prefetches win.
+    // Channels-last in and out, 16k channels, up to 9 taps per plane: dwconv_flat (in-process
+    // A/B against dwconv_cl, 1 / 2 threads: W5 0.996x / 0.66-0.68x the time, 1024ch 7x7 0.58x /
+    // 0.42-0.70x, 512ch 14x14 0.69-0.72x / 0.69x, 128ch 56x56 0.71x / 0.67x, 64ch 112x112
+    // 0.78x / 0.60x, 3x3 d2 128ch 28x28 0.47x / 0.58x).
+    if (dwconv_flat(d, x, w, y, scale || post, d.mode == PadMode::kPartial ? PadMode::kZeros : d.mode,
+                    d.mode == PadMode::kConstant ? d.pad_value : 0.f))
+      return true;
     if (d.x_cl || d.y_cl || prod3(d.out) <= 56 * 56) {
       dwconv_cl(d, x, w, y, scale, post, d.mode == PadMode::kPartial ? PadMode::kZeros : d.mode,
                 d.mode == PadMode::kConstant ? d.pad_value : 0.f);

@@ -701,6 +701,13 @@ static void test_dwconv_paths(std::mt19937& r) {
   run_case("dw 3x3 small planes 32ch 9x9 NCHW", shape(2, 2, 32, 32, 32, {9, 9}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z), r);
   run_case("dw RGB 5x5 NHWC large (streamed, prefetched)", shape(2, 1, 3, 3, 3, {300, 420}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, {2, 2}, PadMode::kReflect, true, true), r);
   run_case("dw 24ch 3x3 NHWC large (streamed transposes)", shape(2, 1, 24, 24, 24, {120, 130}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z, true, true), r);
+  // channels in the lanes (dwconv_flat: channels-last in and out, 16k channels, <= 9 taps)
+  run_case("dw flat 32ch 3x3 NHWC", shape(2, 2, 32, 32, 32, {12, 30}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kReflect, true, true), r);
+  run_case("dw flat 48ch 3x3 d2 constant NHWC", shape(2, 1, 48, 48, 48, {11, 21}, {3, 3}, {1, 1}, {2, 2}, {2, 2}, {2, 2}, PadMode::kConstant, true, true), r);
+  run_case("dw flat 64ch 3x3 7x40 NHWC (column ranges)", shape(2, 1, 64, 64, 64, {7, 40}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kCircular, true, true), r);
+  run_case("dw flat 16ch 1-D k9 NWC", shape(1, 2, 16, 16, 16, {77}, {9}, {1}, {1}, {4}, {4}, PadMode::kSymmetric, true, true), r);
+  run_case("dw flat 16ch 3x2 row stride 2 NHWC", shape(2, 1, 16, 16, 16, {13, 19}, {3, 2}, {2, 1}, {1, 1}, {1, 0}, {1, 1}, Z, true, true), r);
+  run_case("dw flat 3-D 32ch 3x3x3 NDHWC", shape(3, 1, 32, 32, 32, {4, 5, 9}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, PadMode::kReplicate, true, true), r);
   // row kernel (stride along the row)
   run_case("dw 3x3 s2 rows", shape(2, 1, 3, 3, 3, {14, 41}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, Z), r);
   run_case("dw 1-D k5 s3", shape(1, 2, 2, 4, 2, {100}, {5}, {3}, {1}, {2}, {2}, PadMode::kReflect), r);
