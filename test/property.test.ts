@@ -916,7 +916,7 @@ describe('interpolate: channels-last gives the bits of channels-first', () => {
         fc.record({
           rank: fc.constantFrom(1, 2, 3),
           N: fc.integer({ min: 1, max: 2 }),
-          C: fc.constantFrom(2, 3, 4, 7, 15, 16, 17),
+          C: fc.constantFrom(2, 3, 4, 7, 15, 16, 17, 32, 40),
           sp: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 3, maxLength: 3 }),
           scale: fc.array(fc.constantFrom(0.5, 0.75, 1, 1.5, 2, 3), { minLength: 3, maxLength: 3 }),
           mode: fc.constantFrom(...modes2),

@@ -7,8 +7,9 @@
 // as the H taps ask for them, and each output row is combined from that ring straight into
 // the result (streaming stores for large outputs). Channels-last inputs run the same fused
 // pass, a row of pixels taken as a row of floats, when that needs no gathers or has few
-// channels (kFlatMaxC). A D pass, other channels-last inputs and 'area' go through separable
-// passes over whole intermediates. Both use the same row kernels (SIMD from the kernel table,
+// channels (kFlatMaxC), else with their W pass pixel by pixel (each output pixel's channels
+// combined from its source pixels'). A D pass, ragged 'area' windows and taps past
+// kMaxFusedTaps go through separable passes over whole intermediates. Both use the same row kernels (SIMD from the kernel table,
 // portable loops here), which round every product and sum in torch's order, so every ISA and
 // thread count gives the same bits.
 #include <algorithm>
@@ -310,9 +311,28 @@ bool is_identity(const Taps& t, int64_t in, int64_t out) {
 // (null: H unchanged; its taps are <= kMaxFusedTaps each). Work items are (plane, block of
 // output rows); a block recomputes the few resampled rows it shares with its neighbour, so
 // any split gives the same bits. With `stream`, each item's output (a contiguous run of
-// rows) is written with non-temporal stores.
+// rows) is written with non-temporal stores. With `wpix` (and no wplan): channels-last rows
+// of pixels of C floats, W resampled pixel by pixel, each output pixel's C floats combined
+// from its source pixels' (the separable W pass's sums: same bits). (Channels-last with many
+// channels ran two passes over a whole intermediate: W13 in NHWC took 1.5x its NCHW time at
+// 1 thread and 2.7x at 2, where it ran no faster than at 1.)
 void fused_wh(const ResizeKernels& k, const RowPlan* wplan, const Taps* ht, const float* x, float* y, int64_t planes,
-              int64_t Hi, int64_t Wi, int64_t Ho, int64_t Wo, bool stream, bool dup_w) {
+              int64_t Hi, int64_t Wi, int64_t Ho, int64_t Wo, bool stream, bool dup_w, const Taps* wpix = nullptr,
+              int64_t C = 1) {
+  // One source row's W resampling into dst.
+  auto resample_row = [&](const float* src, float* dst) {
+    if (wplan) {
+      k.row(wplan->p, src, dst);
+      return;
+    }
+    for (int64_t j = 0; j < Wo / C; ++j) {
+      const int64_t f = wpix->first[static_cast<size_t>(j)], c = wpix->count[static_cast<size_t>(j)];
+      const float* rows[kMaxFusedTaps];
+      for (int64_t q = 0; q < c; ++q) rows[q] = src + wpix->src[static_cast<size_t>(f + q)] * C;
+      k.combine(static_cast<int>(c), rows, wpix->wt.data() + f, C, dst + j * C, nullptr);
+    }
+  };
+  const bool wres = wplan || wpix;  // W resampled
   const int threads = get_num_threads();
   // Whole planes when there are enough of them; else row blocks of >= 16 rows.
   int64_t nblk = 1;
@@ -337,7 +357,7 @@ void fused_wh(const ResizeKernels& k, const RowPlan* wplan, const Taps* ht, cons
   int64_t max_taps = 1;
   if (ht)
     for (int64_t c : ht->count) max_taps = std::max(max_taps, c);
-  const int64_t ring_rows = !wplan || dup ? 0 : ht ? max_taps : stream ? 1 : 0;
+  const int64_t ring_rows = !wres || dup ? 0 : ht ? max_taps : stream ? 1 : 0;
   const int64_t per_thread = ring_rows * stride;
   std::vector<float> mem(static_cast<size_t>(threads * per_thread + 16));
   note_scratch(static_cast<int64_t>(mem.size() * sizeof(float)));
@@ -371,10 +391,10 @@ void fused_wh(const ResizeKernels& k, const RowPlan* wplan, const Taps* ht, cons
       for (int64_t j = j0; j < j1; ++j) {
         if (!ht) {  // W only
           if (!st) {
-            k.row(wplan->p, xp + j * Wi, yp + j * Wo);
+            resample_row(xp + j * Wi, yp + j * Wo);
             continue;
           }
-          k.row(wplan->p, xp + j * Wi, ring);
+          resample_row(xp + j * Wi, ring);
           const float* r0 = ring;
           const float one = 1.f;
           k.combine(1, &r0, &one, Wo, yp + j * Wo, st);
@@ -384,14 +404,14 @@ void fused_wh(const ResizeKernels& k, const RowPlan* wplan, const Taps* ht, cons
         const float* rows[kMaxFusedTaps];
         for (int64_t q = 0; q < c; ++q) {
           const int64_t s = ht->src[static_cast<size_t>(f + q)];
-          if (!wplan) {
+          if (!wres) {
             rows[q] = xp + s * Wi;
             continue;
           }
           const int64_t at = s % ring_rows;
           float* slot = ring + at * stride;
           if (tag[at] != s) {
-            k.row(wplan->p, xp + s * Wi, slot);
+            resample_row(xp + s * Wi, slot);
             tag[at] = s;
           }
           rows[q] = slot;
@@ -489,19 +509,31 @@ void interpolate_forward(const InterpDesc& d) {
   // pixels are resampled as rows of floats (output float (j, c) from input floats s * C + c,
   // with pixel j's taps and weights: the same sums, where the separable W pass would handle
   // each pixel's C floats on its own).
+  // Channels-last rows whose flattened taps need gathers: W pixel by pixel (wpix), each
+  // output pixel's C floats combined from its source pixels'.
   RowPlan wplan;
   const int64_t fc = cl ? C : 1;  // floats per pixel along a row
   auto windowed = [&] { return std::none_of(wplan.kind.begin(), wplan.kind.end(), [](int32_t v) { return v == 2; }); };
-  if (kernels_ok && (!ident[2] || !ident[1]) && (ident[1] || fusable_h(taps[1])) &&
-      (ident[2] || (build_plan(cl ? flatten(taps[2], C) : taps[2], d.in[2] * fc, d.out[2] * fc, k.lanes, k.wide3, wplan) &&
-                    (!cl || C < kFlatMaxC || windowed())))) {
+  bool fuse = false, wpix = false;
+  if (kernels_ok && (!ident[2] || !ident[1]) && (ident[1] || fusable_h(taps[1]))) {
+    if (ident[2]) {
+      fuse = true;
+    } else if (build_plan(cl ? flatten(taps[2], C) : taps[2], d.in[2] * fc, d.out[2] * fc, k.lanes, k.wide3, wplan) &&
+               (!cl || C < kFlatMaxC || windowed())) {
+      fuse = true;
+    } else if (cl) {
+      fuse = wpix = std::all_of(taps[2].count.begin(), taps[2].count.end(), [](int64_t c) { return c <= kMaxFusedTaps; });
+    }
+  }
+  if (fuse) {
     const int passes = (ident[2] ? 0 : 1) + (ident[1] ? 0 : 1);
     const int64_t planes = d.N * (cl ? 1 : C) * ext[0];
     const int64_t count = checked_mul(checked_mul(planes * fc, d.out[1], d.fn), d.out[2], d.fn);
     remaining -= passes;
     float* nxt = target(count, remaining == 0);
-    fused_wh(k, ident[2] ? nullptr : &wplan, ident[1] ? nullptr : &taps[1], cur, nxt, planes, ext[1], ext[2] * fc, d.out[1],
-             d.out[2] * fc, stream && nxt == d.y, !cl && !ident[2] && is_dup2(taps[2], ext[2], d.out[2]));
+    fused_wh(k, ident[2] || wpix ? nullptr : &wplan, ident[1] ? nullptr : &taps[1], cur, nxt, planes, ext[1], ext[2] * fc, d.out[1],
+             d.out[2] * fc, stream && nxt == d.y, !cl && !ident[2] && is_dup2(taps[2], ext[2], d.out[2]),
+             wpix ? &taps[2] : nullptr, C);
     ext[1] = d.out[1];
     ext[2] = d.out[2];
     cur = last_buf = nxt;
