@@ -196,6 +196,72 @@ void store_phase_row_any(const float* const* src, int64_t s, int64_t pb, int64_t
 
 namespace {
 
+// The row geometry every depthwise driver below shares (unit stride along rows): the
+// padding maps, the padded columns the taps read, and the input rows of a block of output
+// rows. Unit stride and dilation along rows: a block of R output rows reads R + kh - 1 rows;
+// otherwise one output row per block, reading rows o1 * stride + t1 * dil. A row of padding
+// (constant modes) is a shared row of the fill value (fill_row, `cols` floats per padded
+// column: the channels of channels-last rows).
+struct DwRows {
+  static constexpr int64_t kBlockRows = 8;
+  std::vector<int64_t> m0, m1, m2;
+  int64_t kd, kh, kw, D, H, W, Hin, Win, pb2, s0st, s0dl, s1st, s1dl, dil2;
+  int64_t reach, Wp, clo, chi;  // padded columns [clo, chi) are input columns c - pb2
+  bool shared;
+  int64_t R, span, slots;  // ring slots per depth slice: the padded rows one block reads are distinct mod span
+  std::vector<float> fill_row;
+
+  DwRows(const ConvDesc& d, PadMode mode, float fill, int64_t cols)
+      : m0(pad_index_map(mode, d.in[0], d.pb[0], d.pa[0])), m1(pad_index_map(mode, d.in[1], d.pb[1], d.pa[1])),
+        m2(pad_index_map(mode, d.in[2], d.pb[2], d.pa[2])), kd(d.k[0]), kh(d.k[1]), kw(d.k[2]), D(d.out[0]), H(d.out[1]),
+        W(d.out[2]), Hin(d.in[1]), Win(d.in[2]), pb2(d.pb[2]), s0st(d.stride[0]), s0dl(d.dil[0]), s1st(d.stride[1]),
+        s1dl(d.dil[1]), dil2(d.dil[2]) {
+    reach = (kw - 1) * dil2;  // padded columns a pixel's taps read past its own
+    Wp = W + reach;
+    clo = std::min(Wp, pb2);
+    chi = std::max(clo, std::min(Wp, pb2 + Win));
+    shared = s1st == 1 && s1dl == 1;
+    R = shared ? kBlockRows : 1;
+    span = shared ? R + kh - 1 : (kh - 1) * s1dl + 1;
+    slots = kd * span;
+    bool need_fill = false;
+    for (int64_t v : m0) need_fill = need_fill || v < 0;
+    for (int64_t v : m1) need_fill = need_fill || v < 0;
+    if (need_fill) fill_row.assign(static_cast<size_t>(Wp * cols), fill);
+  }
+  // Rows per band of an image's depth slice: whole, or at several threads bands of whole
+  // blocks so that `planes` of them give ~8 items per thread.
+  int64_t band(int64_t planes, int threads) const {
+    if (threads <= 1) return H;
+    const int64_t want = (8 * threads + planes - 1) / planes;
+    const int64_t b = std::max<int64_t>(kBlockRows, (H + want - 1) / want);
+    return (b + kBlockRows - 1) / kBlockRows * kBlockRows;
+  }
+  // The block of r output rows from row o1 of depth slice o0: f(j, t0, p, s0, s1) for each
+  // row j it reads (depth tap t0, padded row p, input indices s0, s1; negative: padding).
+  template <typename F>
+  void block_rows(int64_t o0, int64_t o1, int64_t r, F&& f) const {
+    const int64_t nrow = shared ? r + kh - 1 : kh;
+    for (int64_t t0 = 0; t0 < kd; ++t0)
+      for (int64_t i = 0; i < nrow; ++i) {
+        const int64_t p = shared ? o1 + i : o1 * s1st + i * s1dl;
+        f(t0 * nrow + i, t0, p, m0[static_cast<size_t>(o0 * s0st + t0 * s0dl)], m1[static_cast<size_t>(p)]);
+      }
+  }
+  // The rows the next block (rn rows after this one's r) reads first, in order.
+  template <typename F>
+  void next_rows(int64_t o0, int64_t o1, int64_t r, int64_t rn, F&& f) const {
+    const int64_t o1n = o1 + r;
+    for (int64_t t0 = 0; t0 < kd; ++t0) {
+      const int64_t i0 = shared ? r + kh - 1 : 0, i1 = shared ? rn + r + kh - 1 : kh;
+      for (int64_t i = i0; i < i1; ++i) {
+        const int64_t p = shared ? o1 + i : o1n * s1st + (i - i0) * s1dl;
+        f(m0[static_cast<size_t>(o0 * s0st + t0 * s0dl)], m1[static_cast<size_t>(p)]);
+      }
+    }
+  }
+};
+
 // Depthwise with unit stride along the last dim. Blocks of output rows go to the ISA's
 // block kernel (register tiles of rows x pixels, each input vector loaded once per tile for
 // every output row it feeds), which reads padded rows. Each block is cut into three column
@@ -210,17 +276,10 @@ namespace {
 void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale,
                    const float* post, PadMode mode, float fill) {
   const DwconvFn::BlockFn block = kernels().dwconv.block;
-  const int64_t K = prod3(d.k), Cog = d.Cout / d.groups, Sin = prod3(d.in), Sout = prod3(d.out);
-  const std::vector<int64_t> m0 = pad_index_map(mode, d.in[0], d.pb[0], d.pa[0]);
-  const std::vector<int64_t> m1 = pad_index_map(mode, d.in[1], d.pb[1], d.pa[1]);
-  const std::vector<int64_t> m2 = pad_index_map(mode, d.in[2], d.pb[2], d.pa[2]);
-  const int64_t kd = d.k[0], kh = d.k[1], kw = d.k[2], D = d.out[0], H = d.out[1], W = d.out[2];
-  const int64_t Hin = d.in[1], Win = d.in[2], pb2 = d.pb[2], Cin = d.Cin, Cout = d.Cout;
-  const int64_t s0st = d.stride[0], s0dl = d.dil[0], s1st = d.stride[1], s1dl = d.dil[1], dil2 = d.dil[2];
-  const int64_t reach = (kw - 1) * dil2;  // padded columns a pixel's taps read past its own
-  const int64_t Wp = W + reach;           // padded columns the taps read
-  // Padded columns [clo, chi) are input columns c - pb2; the rest come through the map.
-  const int64_t clo = std::min(Wp, pb2), chi = std::max(clo, std::min(Wp, pb2 + Win));
+  const int64_t K = prod3(d.k), Cog = d.Cout / d.groups, Sin = prod3(d.in), Sout = prod3(d.out), Cin = d.Cin, Cout = d.Cout;
+  const DwRows g(d, mode, fill, 1);
+  const int64_t kd = g.kd, kh = g.kh, kw = g.kw, D = g.D, H = g.H, W = g.W, Hin = g.Hin, Win = g.Win, pb2 = g.pb2;
+  const int64_t reach = g.reach, Wp = g.Wp, clo = g.clo, chi = g.chi, R = g.R, span = g.span, slots = g.slots, dil2 = g.dil2;
   // Large inputs (beyond the caches) are prefetched a block ahead, and read in place where
   // they can be: output columns [cl, cr) read padded columns inside [clo, chi) only, so they
   // take the input rows themselves. cl and cr - cl are whole vectors of 16, and the right
@@ -233,17 +292,7 @@ void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, 
   if (!whole && (!large_in || cr - cl < 32)) cl = cr = W;  // all through the ring
   const int64_t left_cols = cl > 0 ? cl + reach : 0;       // padded columns [0, left_cols) copied
   const int64_t right_cols = cr < W ? Wp - cr : 0;         // padded columns [cr, Wp) copied
-  // Unit stride and dilation along rows: a block of R output rows reads R + kh - 1 rows.
-  // Otherwise one output row per block, reading rows o1 * stride + t1 * dil.
-  const bool shared = s1st == 1 && s1dl == 1;
-  constexpr int64_t kBlockRows = 8;
-  const int64_t R = shared ? kBlockRows : 1;
-  // Ring slots per depth slice: the padded rows one block reads are distinct mod span.
-  const int64_t span = shared ? R + kh - 1 : (kh - 1) * s1dl + 1;
-  bool need_fill = false;
-  for (int64_t v : m0) need_fill = need_fill || v < 0;
-  for (int64_t v : m1) need_fill = need_fill || v < 0;
-  const std::vector<float> fill_row(static_cast<size_t>(need_fill ? Wp : 0), fill);
+  const float* fill_row = g.fill_row.data();
 
   const bool fuse_bias = !scale && !post;
   // A ring slot: the left edge's columns, then the right edge's, each from a 64-byte boundary.
@@ -251,26 +300,17 @@ void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, 
 
   // Work items: (image, channel, depth index, band of rows); bands only to feed the threads.
   const int threads = get_num_threads();
-  const int64_t planes = d.N * Cout * D;
-  int64_t band = H;
-  if (threads > 1) {
-    const int64_t want = (8 * threads + planes - 1) / planes;
-    band = std::max<int64_t>(kBlockRows, (H + want - 1) / want);
-    band = (band + kBlockRows - 1) / kBlockRows * kBlockRows;
-  }
-  const int64_t nbands = (H + band - 1) / band;
+  const int64_t planes = d.N * Cout * D, band = g.band(planes, threads), nbands = (H + band - 1) / band;
 
   // Per-thread scratch: the ring (64-byte aligned slots) and, a whole number of cache lines
   // apart, the ring tags, the kernel's row tables (left, interior, right) and the next
   // block's rows to prefetch.
-  const int64_t slots = kd * span;
   const int64_t ring_floats = checked_mul(slots, ld, d.fn);
   float* rings = arena(0, checked_mul(threads, ring_floats, d.fn) + 16, d.fn, "the per-thread row rings");
   rings += (16 - reinterpret_cast<uintptr_t>(rings) / sizeof(float) % 16) % 16;
   const int64_t pstride = (slots + 7) / 8 * 8 + 8;
   std::vector<int64_t> tags_all(static_cast<size_t>(threads * pstride));
   std::vector<const float*> ptrs_all(static_cast<size_t>(4 * threads * pstride));
-
 
   // Items of a few thousand outputs at least per take: small planes (a 7x7 map of 1024
   // channels) one at a time made the threads contend for the item counter (2 threads took
@@ -291,47 +331,36 @@ void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, 
       float* yp = y + (n * Cout + oc) * Sout + o0 * H * W;
       std::fill(tag, tag + slots, int64_t{-1});
       const int64_t o_end = std::min(H, (bi + 1) * band);
-      // Input row of depth tap t0 and padded row p (null: a row of padding).
-      auto src_row = [&](int64_t t0, int64_t p) -> const float* {
-        const int64_t s0 = m0[static_cast<size_t>(o0 * s0st + t0 * s0dl)], s1 = m1[static_cast<size_t>(p)];
-        return s0 < 0 || s1 < 0 ? nullptr : xp + (s0 * Hin + s1) * Win;
-      };
       for (int64_t o1 = bi * band; o1 < o_end; o1 += R) {
-        const int64_t r = std::min(R, o_end - o1), nrow = shared ? r + kh - 1 : kh;
-        for (int64_t t0 = 0; t0 < kd; ++t0)
-          for (int64_t i = 0; i < nrow; ++i) {
-            const int64_t p = shared ? o1 + i : o1 * s1st + i * s1dl, j = t0 * nrow + i;
-            const float* xr = src_row(t0, p);
-            if (!xr) {  // a row of padding: every range reads the fill row
-              ptr_l[j] = fill_row.data();
-              ptr_i[j] = fill_row.data() + cl;
-              ptr_r[j] = fill_row.data() + cr;
-              continue;
-            }
-            if (cr > cl) ptr_i[j] = xr + (cl - pb2);  // (cl >= clo = pb2 when there is an interior)
-            if (left_cols == 0 && right_cols == 0) continue;
-            const int64_t slot = t0 * span + p % span;
-            float* dst = ring + slot * ld;
-            if (tag[slot] != p) {
-              tag[slot] = p;
-              if (left_cols > 0) copy_padded_row(m2.data(), xr, pb2, clo, chi, 0, left_cols, fill, dst);
-              if (right_cols > 0) copy_padded_row(m2.data(), xr, pb2, clo, chi, Wp - right_cols, Wp, fill, dst + ld_left);
-            }
-            ptr_l[j] = dst;
-            ptr_r[j] = dst + ld_left;
+        const int64_t r = std::min(R, o_end - o1);
+        g.block_rows(o0, o1, r, [&](int64_t j, int64_t t0, int64_t p, int64_t s0, int64_t s1) {
+          if (s0 < 0 || s1 < 0) {  // a row of padding: every range reads the fill row
+            ptr_l[j] = fill_row;
+            ptr_i[j] = fill_row + cl;
+            ptr_r[j] = fill_row + cr;
+            return;
           }
+          const float* xr = xp + (s0 * Hin + s1) * Win;
+          if (cr > cl) ptr_i[j] = xr + (cl - pb2);  // (cl >= clo = pb2 when there is an interior)
+          if (left_cols == 0 && right_cols == 0) return;
+          const int64_t slot = t0 * span + p % span;
+          float* dst = ring + slot * ld;
+          if (tag[slot] != p) {
+            tag[slot] = p;
+            if (left_cols > 0) copy_padded_row(g.m2.data(), xr, pb2, clo, chi, 0, left_cols, fill, dst);
+            if (right_cols > 0) copy_padded_row(g.m2.data(), xr, pb2, clo, chi, Wp - right_cols, Wp, fill, dst + ld_left);
+          }
+          ptr_l[j] = dst;
+          ptr_r[j] = dst + ld_left;
+        });
         // The input rows the next block reads first (not yet read) are prefetched during
         // this one's interior, as are the output rows it writes.
-        const int64_t o1n = o1 + r, rn = std::max<int64_t>(0, std::min(R, o_end - o1n));
+        const int64_t rn = std::max<int64_t>(0, std::min(R, o_end - o1 - r));
         int64_t npf = 0;
         if (large_in && rn > 0)
-          for (int64_t t0 = 0; t0 < kd; ++t0) {
-            const int64_t i0 = shared ? r + kh - 1 : 0, i1 = shared ? rn + r + kh - 1 : kh;
-            for (int64_t i = i0; i < i1; ++i) {
-              const float* xr = src_row(t0, shared ? o1 + i : o1n * s1st + (i - i0) * s1dl);
-              if (xr) pf[npf++] = xr + (cl < cr ? cl - pb2 : 0);
-            }
-          }
+          g.next_rows(o0, o1, r, rn, [&](int64_t s0, int64_t s1) {
+            if (s0 >= 0 && s1 >= 0) pf[npf++] = xp + (s0 * Hin + s1) * Win + (cl < cr ? cl - pb2 : 0);
+          });
         float* yr = yp + o1 * W;
         const float* wk = w + oc * K;
         const float bb = fuse_bias ? bv : 0.f;
@@ -367,29 +396,14 @@ bool dwconv_flat(const ConvDesc& d, const float* x, const float* w, float* y, bo
   // 28x28 took 1.08-1.10x the time, 5x5 672ch 14x14 at 2 threads 1.2-1.5x).
   if (d.k[1] * d.k[2] > 9) return false;
   const int64_t C = d.Cin, K = prod3(d.k);
-  const std::vector<int64_t> m0 = pad_index_map(mode, d.in[0], d.pb[0], d.pa[0]);
-  const std::vector<int64_t> m1 = pad_index_map(mode, d.in[1], d.pb[1], d.pa[1]);
-  const std::vector<int64_t> m2 = pad_index_map(mode, d.in[2], d.pb[2], d.pa[2]);
-  const int64_t kd = d.k[0], kh = d.k[1], kw = d.k[2], D = d.out[0], H = d.out[1], W = d.out[2];
-  const int64_t Hin = d.in[1], Win = d.in[2], pb2 = d.pb[2];
-  const int64_t s0st = d.stride[0], s0dl = d.dil[0], s1st = d.stride[1], s1dl = d.dil[1];
-  const int64_t Wp = W + (kw - 1) * d.dil[2];
-  const int64_t clo = std::min(Wp, pb2), chi = std::max(clo, std::min(Wp, pb2 + Win));  // pixels c - pb2 inside the input
-  const bool shared = s1st == 1 && s1dl == 1;
-  constexpr int64_t kBlockRows = 8;
-  const int64_t R = shared ? kBlockRows : 1;
-  const int64_t span = shared ? R + kh - 1 : (kh - 1) * s1dl + 1;
-  const int64_t ld = (Wp * C + 15) / 16 * 16, slots = kd * span;
-  if (slots * ld > (int64_t{256} << 10)) return false;
+  const int64_t Wp = d.out[2] + (d.k[2] - 1) * d.dil[2], ld = (Wp * C + 15) / 16 * 16;
+  const int64_t span = d.stride[1] == 1 && d.dil[1] == 1 ? DwRows::kBlockRows + d.k[1] - 1 : (d.k[1] - 1) * d.dil[1] + 1;
+  if (d.k[0] * span * ld > (int64_t{256} << 10)) return false;  // a ring of at most 1 MiB per thread
+  const DwRows g(d, mode, fill, C);
+  const int64_t D = g.D, H = g.H, W = g.W, Hin = g.Hin, Win = g.Win, pb2 = g.pb2, clo = g.clo, chi = g.chi, R = g.R;
+  const int64_t slots = g.slots;
   const int threads = get_num_threads();
-  const int64_t planes = d.N * D;
-  int64_t band = H;
-  if (threads > 1) {
-    const int64_t want = (8 * threads + planes - 1) / planes;
-    band = std::max<int64_t>(kBlockRows, (H + want - 1) / want);
-    band = (band + kBlockRows - 1) / kBlockRows * kBlockRows;
-  }
-  const int64_t nbands = (H + band - 1) / band;
+  const int64_t planes = d.N * D, band = g.band(planes, threads), nbands = (H + band - 1) / band;
   // Too few bands for the threads (small maps): the rows are cut into column ranges too (a
   // range of whole pixels starts on a whole vector, at pattern 0), of 8 pixels at least and
   // twice the halo (the padded pixels past a range its taps also read, copied by each
@@ -397,15 +411,11 @@ bool dwconv_flat(const ConvDesc& d, const float* x, const float* w, float* y, bo
   int64_t ncol = 1;
   if (threads > 1 && planes * nbands < 4 * threads)
     ncol = std::max<int64_t>(1, std::min((4 * threads + planes * nbands - 1) / planes / nbands, W / std::max<int64_t>(8, 2 * (Wp - W))));
-  bool need_fill = false;
-  for (int64_t v : m0) need_fill = need_fill || v < 0;
-  for (int64_t v : m1) need_fill = need_fill || v < 0;
-  const std::vector<float> fill_row(static_cast<size_t>(need_fill ? Wp * C : 0), fill);
 
   // The lane weights and biases of the P patterns.
-  int64_t g = 16;
-  for (int64_t a = C; a % g != 0;) g /= 2;  // gcd(C, 16)
-  const int64_t P = C / g;
+  int64_t gcd = 16;
+  while (C % gcd != 0) gcd /= 2;
+  const int64_t P = C / gcd;
   std::vector<float> wl(static_cast<size_t>(P * K * 16)), bl(static_cast<size_t>(P * 16));
   note_scratch(static_cast<int64_t>((wl.size() + bl.size()) * sizeof(float)));
   for (int64_t p = 0; p < P; ++p)
@@ -432,34 +442,31 @@ bool dwconv_flat(const ConvDesc& d, const float* x, const float* w, float* y, bo
       std::fill(tag, tag + slots, int64_t{-1});
       const int64_t o_end = std::min(H, (bi + 1) * band);
       for (int64_t o1 = bi * band; o1 < o_end; o1 += R) {
-        const int64_t r = std::min(R, o_end - o1), nrow = shared ? r + kh - 1 : kh;
-        for (int64_t t0 = 0; t0 < kd; ++t0)
-          for (int64_t i = 0; i < nrow; ++i) {
-            const int64_t p = shared ? o1 + i : o1 * s1st + i * s1dl, j = t0 * nrow + i;
-            const int64_t s0 = m0[static_cast<size_t>(o0 * s0st + t0 * s0dl)], s1 = m1[static_cast<size_t>(p)];
-            if (s0 < 0 || s1 < 0) {
-              ptr[j] = fill_row.data();
-              continue;
-            }
-            const int64_t slot = t0 * span + p % span;
-            float* dst = ring + slot * ld;
-            ptr[j] = dst;
-            if (tag[slot] == p) continue;
-            tag[slot] = p;
-            // padded pixel c2 of the range at dst + (c2 - q0) * C
-            const float* xr = x + ((n * d.in[0] + s0) * Hin + s1) * Win * C;
-            if (hi > lo) std::memcpy(dst + (lo - q0) * C, xr + (lo - pb2) * C, static_cast<size_t>((hi - lo) * C) * sizeof(float));
-            auto edge = [&](int64_t c2) {
-              const int64_t s2 = m2[static_cast<size_t>(c2)];
-              float* o = dst + (c2 - q0) * C;
-              if (s2 >= 0) std::memcpy(o, xr + s2 * C, static_cast<size_t>(C) * sizeof(float));
-              else std::fill(o, o + C, fill);
-            };
-            for (int64_t c2 = q0; c2 < lo; ++c2) edge(c2);
-            for (int64_t c2 = hi; c2 < e1; ++c2) edge(c2);
+        const int64_t r = std::min(R, o_end - o1);
+        g.block_rows(o0, o1, r, [&](int64_t j, int64_t t0, int64_t p, int64_t s0, int64_t s1) {
+          if (s0 < 0 || s1 < 0) {
+            ptr[j] = g.fill_row.data();
+            return;
           }
+          const int64_t slot = t0 * g.span + p % g.span;
+          float* dst = ring + slot * ld;
+          ptr[j] = dst;
+          if (tag[slot] == p) return;
+          tag[slot] = p;
+          // padded pixel c2 of the range at dst + (c2 - q0) * C
+          const float* xr = x + ((n * d.in[0] + s0) * Hin + s1) * Win * C;
+          if (hi > lo) std::memcpy(dst + (lo - q0) * C, xr + (lo - pb2) * C, static_cast<size_t>((hi - lo) * C) * sizeof(float));
+          auto edge = [&](int64_t c2) {
+            const int64_t src = g.m2[static_cast<size_t>(c2)];
+            float* o = dst + (c2 - q0) * C;
+            if (src >= 0) std::memcpy(o, xr + src * C, static_cast<size_t>(C) * sizeof(float));
+            else std::fill(o, o + C, fill);
+          };
+          for (int64_t c2 = q0; c2 < lo; ++c2) edge(c2);
+          for (int64_t c2 = hi; c2 < e1; ++c2) edge(c2);
+        });
         float* yr = y + ((n * D + o0) * H + o1) * W * C + q0 * C;
-        kt.dwconv_flat(DwFlat{ptr, wl.data(), bl.data(), P, yr, W * C, r, (q1 - q0) * C, kd, kh, kw, d.dil[2] * C});
+        kt.dwconv_flat(DwFlat{ptr, wl.data(), bl.data(), P, yr, W * C, r, (q1 - q0) * C, g.kd, g.kh, g.kw, g.dil2 * C});
       }
     }
   });
@@ -484,22 +491,10 @@ void dwconv_cl(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const KernelTable& kt = kernels();
   const DwconvFn::BlockFn block = kt.dwconv.block;
   const int64_t K = prod3(d.k), Cog = d.Cout / d.groups, Cin = d.Cin, Cout = d.Cout, Sin = prod3(d.in), Sout = prod3(d.out);
-  const std::vector<int64_t> m0 = pad_index_map(mode, d.in[0], d.pb[0], d.pa[0]);
-  const std::vector<int64_t> m1 = pad_index_map(mode, d.in[1], d.pb[1], d.pa[1]);
-  const std::vector<int64_t> m2 = pad_index_map(mode, d.in[2], d.pb[2], d.pa[2]);
-  const int64_t kd = d.k[0], kh = d.k[1], kw = d.k[2], D = d.out[0], H = d.out[1], W = d.out[2];
-  const int64_t Hin = d.in[1], Win = d.in[2], pb2 = d.pb[2];
-  const int64_t s0st = d.stride[0], s0dl = d.dil[0], s1st = d.stride[1], s1dl = d.dil[1], dil2 = d.dil[2];
-  const int64_t Wp = W + (kw - 1) * dil2;  // padded columns the taps read
-  const int64_t clo = std::min(Wp, pb2), chi = std::max(clo, std::min(Wp, pb2 + Win));  // columns c - pb2 inside the input
-  const bool shared = s1st == 1 && s1dl == 1;
-  constexpr int64_t kBlockRows = 8;
-  const int64_t R = shared ? kBlockRows : 1;
-  const int64_t span = shared ? R + kh - 1 : (kh - 1) * s1dl + 1;
-  bool need_fill = false;
-  for (int64_t v : m0) need_fill = need_fill || v < 0;
-  for (int64_t v : m1) need_fill = need_fill || v < 0;
-  const std::vector<float> fill_row(static_cast<size_t>(need_fill ? Wp : 0), fill);
+  const DwRows g(d, mode, fill, 1);
+  const int64_t kd = g.kd, kh = g.kh, kw = g.kw, D = g.D, H = g.H, W = g.W, Hin = g.Hin, Win = g.Win, pb2 = g.pb2;
+  const int64_t Wp = g.Wp, clo = g.clo, chi = g.chi, R = g.R, span = g.span, slots = g.slots, dil2 = g.dil2;
+  const float* fill_row = g.fill_row.data();
   const bool fuse_bias = !scale && !post;
 
   // Chunks of CB channels (groups): all of them when at most 4 (an RGB image: one pass of
@@ -508,12 +503,12 @@ void dwconv_cl(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // and at several threads enough of them for 4 items per thread where the bands (of at
   // least kBlockRows rows) are too few.
   const int threads = get_num_threads();
-  const int64_t ld = (Wp + 15) / 16 * 16, slots = kd * span;
+  const int64_t ld = (Wp + 15) / 16 * 16;
   int64_t CB = Cin;
   if (Cin > 4) {
     const int64_t cb_max = std::max<int64_t>(16, (int64_t{48} << 10) / (slots * ld) / 16 * 16);
     int64_t nc = (Cin + cb_max - 1) / cb_max;
-    if (threads > 1) nc = std::max(nc, 4 * threads / std::max<int64_t>(1, d.N * D * ((H + kBlockRows - 1) / kBlockRows)));
+    if (threads > 1) nc = std::max(nc, 4 * threads / std::max<int64_t>(1, d.N * D * ((H + DwRows::kBlockRows - 1) / DwRows::kBlockRows)));
     CB = std::min(Cin, ((Cin + nc - 1) / nc + 15) / 16 * 16);
   }
   const int64_t nchunk = (Cin + CB - 1) / CB;
@@ -521,14 +516,7 @@ void dwconv_cl(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const bool fused_out = d.y_cl && kt.interleave && CB == Cin && Cout >= 2 && Cout <= 4;
   const bool stream = d.y_cl && checked_mul(d.N * Cout, Sout, d.fn) * 4 >= (int64_t{1} << 18);
 
-  const int64_t planes = d.N * D * nchunk;
-  int64_t band = H;
-  if (threads > 1) {
-    const int64_t want = (8 * threads + planes - 1) / planes;
-    band = std::max<int64_t>(kBlockRows, (H + want - 1) / want);
-    band = (band + kBlockRows - 1) / kBlockRows * kBlockRows;
-  }
-  const int64_t nbands = (H + band - 1) / band;
+  const int64_t planes = d.N * D * nchunk, band = g.band(planes, threads), nbands = (H + band - 1) / band;
 
   // Per thread: the ring ([slot][channel][ld], 64-byte aligned) and the result rows of a
   // block ([channel][R][W]), copied or interleaved into the output.
@@ -559,59 +547,50 @@ void dwconv_cl(const ConvDesc& d, const float* x, const float* w, float* y, cons
       std::fill(tag, tag + slots, int64_t{-1});
       const int64_t o_end = std::min(H, (bi + 1) * band);
       for (int64_t o1 = bi * band; o1 < o_end; o1 += R) {
-        const int64_t r = std::min(R, o_end - o1), nrow = shared ? r + kh - 1 : kh;
-        for (int64_t t0 = 0; t0 < kd; ++t0)
-          for (int64_t i = 0; i < nrow; ++i) {
-            const int64_t p = shared ? o1 + i : o1 * s1st + i * s1dl, j = t0 * nrow + i;
-            const int64_t s0 = m0[static_cast<size_t>(o0 * s0st + t0 * s0dl)], s1 = m1[static_cast<size_t>(p)];
-            if (s0 < 0 || s1 < 0) {
-              sl[j] = -1;
-              continue;
-            }
-            const int64_t slot = t0 * span + p % span;
-            sl[j] = slot;
-            if (tag[slot] == p) continue;
-            tag[slot] = p;
-            float* dst = ring + slot * CB * ld;  // channel c's padded row: dst + c * ld
-            if (d.x_cl) {
-              const float* xr = x + ((n * d.in[0] + s0) * Hin + s1) * Win * Cin + g0;  // pixel 0's channel g0
-              if (chi > clo) {
-                if (fused_in) {
-                  float* pl[4];
-                  for (int64_t c = 0; c < cb; ++c) pl[c] = dst + c * ld + clo;
-                  kt.deinterleave(xr + (clo - pb2) * Cin, static_cast<int>(Cin), chi - clo, pl, false);
-                } else {
-                  kt.transpose(xr + (clo - pb2) * Cin, Cin, dst + clo, ld, chi - clo, cb);
-                }
-              }
-              auto edge = [&](int64_t c2) {
-                const int64_t s2 = m2[static_cast<size_t>(c2)];
-                for (int64_t c = 0; c < cb; ++c) dst[c * ld + c2] = s2 >= 0 ? xr[s2 * Cin + c] : fill;
-              };
-              for (int64_t c2 = 0; c2 < clo; ++c2) edge(c2);
-              for (int64_t c2 = chi; c2 < Wp; ++c2) edge(c2);
-            } else {
-              for (int64_t c = 0; c < cb; ++c)
-                copy_padded_row(m2.data(), x + (n * Cin + g0 + c) * Sin + (s0 * Hin + s1) * Win, pb2, clo, chi, 0, Wp, fill,
-                                dst + c * ld);
-            }
+        const int64_t r = std::min(R, o_end - o1), nj = kd * (g.shared ? r + kh - 1 : kh);
+        g.block_rows(o0, o1, r, [&](int64_t j, int64_t t0, int64_t p, int64_t s0, int64_t s1) {
+          if (s0 < 0 || s1 < 0) {
+            sl[j] = -1;
+            return;
           }
+          const int64_t slot = t0 * span + p % span;
+          sl[j] = slot;
+          if (tag[slot] == p) return;
+          tag[slot] = p;
+          float* dst = ring + slot * CB * ld;  // channel c's padded row: dst + c * ld
+          if (d.x_cl) {
+            const float* xr = x + ((n * d.in[0] + s0) * Hin + s1) * Win * Cin + g0;  // pixel 0's channel g0
+            if (chi > clo) {
+              if (fused_in) {
+                float* pl[4];
+                for (int64_t c = 0; c < cb; ++c) pl[c] = dst + c * ld + clo;
+                kt.deinterleave(xr + (clo - pb2) * Cin, static_cast<int>(Cin), chi - clo, pl, false);
+              } else {
+                kt.transpose(xr + (clo - pb2) * Cin, Cin, dst + clo, ld, chi - clo, cb);
+              }
+            }
+            auto edge = [&](int64_t c2) {
+              const int64_t s2 = g.m2[static_cast<size_t>(c2)];
+              for (int64_t c = 0; c < cb; ++c) dst[c * ld + c2] = s2 >= 0 ? xr[s2 * Cin + c] : fill;
+            };
+            for (int64_t c2 = 0; c2 < clo; ++c2) edge(c2);
+            for (int64_t c2 = chi; c2 < Wp; ++c2) edge(c2);
+          } else {
+            for (int64_t c = 0; c < cb; ++c)
+              copy_padded_row(g.m2.data(), x + (n * Cin + g0 + c) * Sin + (s0 * Hin + s1) * Win, pb2, clo, chi, 0, Wp, fill,
+                              dst + c * ld);
+          }
+        });
         // A large channels-last input, read whole by each item: the next block's new rows
         // are prefetched during this one, each row in cb parts, one per channel's blocks.
         int64_t npf = 0;
-        const int64_t o1n = o1 + r, rn = std::max<int64_t>(0, std::min(R, o_end - o1n));
+        const int64_t rn = std::max<int64_t>(0, std::min(R, o_end - o1 - r));
         if (pf_in && rn > 0)
-          for (int64_t t0 = 0; t0 < kd; ++t0) {
-            const int64_t i0 = shared ? r + kh - 1 : 0, i1 = shared ? rn + r + kh - 1 : kh;
-            for (int64_t i = i0; i < i1; ++i) {
-              const int64_t p = shared ? o1 + i : o1n * s1st + (i - i0) * s1dl;
-              const int64_t s0 = m0[static_cast<size_t>(o0 * s0st + t0 * s0dl)], s1 = m1[static_cast<size_t>(p)];
-              if (s0 >= 0 && s1 >= 0) pf_row[npf++] = x + ((n * d.in[0] + s0) * Hin + s1) * Win * Cin;
-            }
-          }
-        const int64_t nj = kd * nrow;
+          g.next_rows(o0, o1, r, rn, [&](int64_t s0, int64_t s1) {
+            if (s0 >= 0 && s1 >= 0) pf_row[npf++] = x + ((n * d.in[0] + s0) * Hin + s1) * Win * Cin;
+          });
         for (int64_t c = 0; c < cb; ++c) {
-          for (int64_t j = 0; j < nj; ++j) ptr[j] = sl[j] < 0 ? fill_row.data() : ring + (sl[j] * CB + c) * ld;
+          for (int64_t j = 0; j < nj; ++j) ptr[j] = sl[j] < 0 ? fill_row : ring + (sl[j] * CB + c) * ld;
           for (int64_t j = 0; j < npf; ++j) pf[j] = pf_row[j] + c * pf_part;
           for (int64_t jo = 0; jo < Cog; ++jo) {
             const int64_t oc = (g0 + c) * Cog + jo;
