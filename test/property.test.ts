@@ -1017,6 +1017,24 @@ describe('conv: channels-last input or output gives the bits of channels-first',
 // 2-4 channels through the interleave kernels; channels-last in and out with 16, 32, 48
 // channels and up to 3x3 taps, the channels in the lanes (on AVX-512). Each against the reference, and every layout
 // combination, at 1 or 2 threads, with the bits of channels-first at 1 thread.
+// A depthwise case: at 1 thread, channels-first, against the reference; then with the given
+// layouts at `threads` threads, the same bits.
+function checkDepthwise(rank: Rank, xShape: number[], wShape: number[], opts: ck.ConvOptions, seed: number, inLast: boolean,
+                        outLast: boolean, threads: number): void {
+  const xd = randomData(prod(xShape), seed), wd = randomData(prod(wShape), seed + 1);
+  const x = ck.tensor(xd, xShape), w = ck.tensor(wd, wShape);
+  const label = () => `conv${rank}d x=${show(xShape)} w=${show(wShape)} ${show(opts)} in ${inLast ? 'last' : 'first'} out ${outLast ? 'last' : 'first'} t=${threads}`;
+  ck.setNumThreads(1);
+  const want = convFn[rank](x, w, opts);
+  expectClose(want, refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>), label);
+  ck.setNumThreads(threads);
+  const got = convFn[rank](inLast ? x.to(CL[rank]) : x, w, { ...opts, outputLayout: outLast ? CL[rank] : CF[rank] }).to(CF[rank]);
+  expect(got.shape).toEqual(want.shape);
+  let bad = -1;
+  for (let i = 0; i < want.data.length && bad < 0; i++) if (!Object.is(got.data[i], want.data[i])) bad = i;
+  expect(bad, label()).toBe(-1);
+}
+
 describe('depthwise conv: both paths, every layout, against the reference', () => {
   it('1-40 channels (multiplier 1-2), up to 80 rows of 8-220 pixels, every mode, 1 and 2 threads', () => {
     const before = ck.getNumThreads();
@@ -1056,18 +1074,7 @@ describe('depthwise conv: both paths, every layout, against the reference', () =
               stride, dilation, padding, groups: r.C, paddingMode: r.mode,
               bias: r.bias ? randomData(r.C * r.mult, r.seed + 2) : undefined, paddingValue: r.mode === 'constant' ? 0.5 : undefined,
             };
-            const xd = randomData(prod(xShape), r.seed), wd = randomData(prod(wShape), r.seed + 1);
-            const x = ck.tensor(xd, xShape), w = ck.tensor(wd, wShape);
-            const label = () => `conv${rank}d x=${show(xShape)} w=${show(wShape)} ${show(opts)} in ${r.inLast ? 'last' : 'first'} out ${r.outLast ? 'last' : 'first'} t=${r.threads}`;
-            ck.setNumThreads(1);
-            const want = convFn[rank](x, w, opts);
-            expectClose(want, refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>), label);
-            ck.setNumThreads(r.threads);
-            const got = convFn[rank](r.inLast ? x.to(CL[rank]) : x, w, { ...opts, outputLayout: r.outLast ? CL[rank] : CF[rank] }).to(CF[rank]);
-            expect(got.shape).toEqual(want.shape);
-            let bad = -1;
-            for (let i = 0; i < want.data.length && bad < 0; i++) if (!Object.is(got.data[i], want.data[i])) bad = i;
-            expect(bad, label()).toBe(-1);
+            checkDepthwise(rank, xShape, wShape, opts, r.seed, r.inLast, r.outLast, r.threads);
           },
         ),
         { numRuns: 80 },
@@ -1076,7 +1083,7 @@ describe('depthwise conv: both paths, every layout, against the reference', () =
       ck.setNumThreads(before);
     }
   });
-});
+
   // Channels in the lanes on small maps: at 2 threads the rows are also cut into column
   // ranges, each with its own halo; every range must give the bits of 1 thread.
   it('channels-last in and out, 16/32/48 channels, up to 3x3, small maps: 2 threads give the bits of 1', () => {
@@ -1102,20 +1109,10 @@ describe('depthwise conv: both paths, every layout, against the reference', () =
             if (sp.some((n, t) => n + 2 * padding[t] < dilation[t] * (k[t] - 1) + 1)) return;
             const xShape = [r.N, r.C, ...sp], wShape = [r.C, 1, ...k];
             const opts: ck.ConvOptions = {
-              dilation, padding, groups: r.C, paddingMode: r.mode as ck.ConvOptions['paddingMode'], outputLayout: 'NHWC',
+              dilation, padding, groups: r.C, paddingMode: r.mode as ck.ConvOptions['paddingMode'],
               bias: r.bias ? randomData(r.C, r.seed + 2) : undefined, paddingValue: r.mode === 'constant' ? -0.25 : undefined,
             };
-            const xd = randomData(prod(xShape), r.seed), wd = randomData(prod(wShape), r.seed + 1);
-            const x = ck.tensor(xd, xShape).to('NHWC'), w = ck.tensor(wd, wShape);
-            const label = () => `conv2d NHWC x=${show(xShape)} w=${show(wShape)} ${show(opts)}`;
-            ck.setNumThreads(1);
-            const one = ck.conv2d(x, w, opts);
-            expectClose(one.to('NCHW'), refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>), label);
-            ck.setNumThreads(2);
-            const two = ck.conv2d(x, w, opts);
-            let bad = -1;
-            for (let i = 0; i < one.data.length && bad < 0; i++) if (!Object.is(two.data[i], one.data[i])) bad = i;
-            expect(bad, label()).toBe(-1);
+            checkDepthwise(2, xShape, wShape, opts, r.seed, true, true, 2);
           },
         ),
         { numRuns: 60 },
@@ -1124,6 +1121,7 @@ describe('depthwise conv: both paths, every layout, against the reference', () =
       ck.setNumThreads(before);
     }
   });
+});
 
 
 describe('invalid arguments throw the SPEC §4 class (sync) and reject with it (async)', () => {
