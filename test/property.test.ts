@@ -1017,9 +1017,9 @@ describe('conv: channels-last input or output gives the bits of channels-first',
 // 2-4 channels through the interleave kernels; channels-last in and out with 16, 32, 48
 // channels and up to 3x3 taps, the channels in the lanes (on AVX-512). Each against the reference, and every layout
 // combination, at 1 or 2 threads, with the bits of channels-first at 1 thread.
-// A depthwise case: at 1 thread, channels-first, against the reference; then with the given
+// A conv case: at 1 thread, channels-first, against the reference; then with the given
 // layouts at `threads` threads, the same bits.
-function checkDepthwise(rank: Rank, xShape: number[], wShape: number[], opts: ck.ConvOptions, seed: number, inLast: boolean,
+function checkLayoutBits(rank: Rank, xShape: number[], wShape: number[], opts: ck.ConvOptions, seed: number, inLast: boolean,
                         outLast: boolean, threads: number): void {
   const xd = randomData(prod(xShape), seed), wd = randomData(prod(wShape), seed + 1);
   const x = ck.tensor(xd, xShape), w = ck.tensor(wd, wShape);
@@ -1074,7 +1074,7 @@ describe('depthwise conv: both paths, every layout, against the reference', () =
               stride, dilation, padding, groups: r.C, paddingMode: r.mode,
               bias: r.bias ? randomData(r.C * r.mult, r.seed + 2) : undefined, paddingValue: r.mode === 'constant' ? 0.5 : undefined,
             };
-            checkDepthwise(rank, xShape, wShape, opts, r.seed, r.inLast, r.outLast, r.threads);
+            checkLayoutBits(rank, xShape, wShape, opts, r.seed, r.inLast, r.outLast, r.threads);
           },
         ),
         { numRuns: 80 },
@@ -1112,7 +1112,7 @@ describe('depthwise conv: both paths, every layout, against the reference', () =
               dilation, padding, groups: r.C, paddingMode: r.mode as ck.ConvOptions['paddingMode'],
               bias: r.bias ? randomData(r.C, r.seed + 2) : undefined, paddingValue: r.mode === 'constant' ? -0.25 : undefined,
             };
-            checkDepthwise(2, xShape, wShape, opts, r.seed, true, true, 2);
+            checkLayoutBits(2, xShape, wShape, opts, r.seed, true, true, 2);
           },
         ),
         { numRuns: 60 },
@@ -1123,6 +1123,44 @@ describe('depthwise conv: both paths, every layout, against the reference', () =
   });
 });
 
+
+// Pointwise convs (1x1, unit stride, no padding) with channels-last input and result run as
+// one GEMM over the pixels, read and written in place (output channels in the lanes, where
+// each group has half a panel of them or more: 16 on AVX-512, 12 on AVX2): the bits of
+// channels-first, over one and two chunks of 256 input channels.
+describe('pointwise conv, channels-last in and out, against the reference', () => {
+  it('12-70 output channels per group, up to 300 input channels, groups, bias, 1 and 2 threads', () => {
+    const before = ck.getNumThreads();
+    try {
+      fc.assert(
+        fc.property(
+          fc.record({
+            rank: fc.constantFrom(1, 2, 2, 3),
+            N: fc.integer({ min: 1, max: 2 }),
+            G: fc.constantFrom(1, 1, 2),
+            cig: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 250, max: 300 })),
+            cog: fc.integer({ min: 12, max: 70 }),
+            sp: fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 3, maxLength: 3 }),
+            bias: fc.constantFrom('none', 'random', 'zeros'),
+            threads: fc.constantFrom(1, 2),
+            seed: fc.integer({ min: 1, max: 1 << 30 }),
+          }),
+          (r) => {
+            const rank = r.rank as Rank;
+            const sp = r.sp.slice(0, rank).map((n) => (rank === 3 ? Math.min(n, 6) : n));
+            const xShape = [r.N, r.G * r.cig, ...sp], wShape = [r.G * r.cog, r.cig, ...sp.map(() => 1)];
+            const Cout = r.G * r.cog;
+            const bias = r.bias === 'none' ? undefined : r.bias === 'zeros' ? new Float32Array(Cout) : randomData(Cout, r.seed + 2);
+            checkLayoutBits(rank, xShape, wShape, { groups: r.G, bias }, r.seed, true, true, r.threads);
+          },
+        ),
+        { numRuns: 40 },
+      );
+    } finally {
+      ck.setNumThreads(before);
+    }
+  });
+});
 
 describe('invalid arguments throw the SPEC §4 class (sync) and reject with it (async)', () => {
   it('conv2d / conv2dAsync', async () => {

@@ -12,17 +12,17 @@ namespace convkit {
 
 namespace {
 
-template <int MR>
-void pgemm(int64_t K, const float* wp, const float* const* rows, int64_t p0, float* c, bool accumulate) {
+template <int MR, bool kStrided>
+void pgemm(int64_t K, const float* wp, const float* const* rows, int64_t p0, float* c, bool accumulate, int64_t ps) {
   __m256 acc[MR][3];
 #pragma GCC unroll 4
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = acc[i][2] = _mm256_setzero_ps();
   for (int64_t k = 0; k < K; ++k) {
-    const float* b = rows[k] + p0;
+    const float* b = rows[k] + (kStrided ? p0 * ps : p0);
     const __m256 w0 = _mm256_loadu_ps(wp + k * 24), w1 = _mm256_loadu_ps(wp + k * 24 + 8), w2 = _mm256_loadu_ps(wp + k * 24 + 16);
 #pragma GCC unroll 4
     for (int i = 0; i < MR; ++i) {
-      const __m256 bv = _mm256_broadcast_ss(b + i);
+      const __m256 bv = _mm256_broadcast_ss(b + (kStrided ? i * ps : i));
       acc[i][0] = _mm256_fmadd_ps(w0, bv, acc[i][0]);
       acc[i][1] = _mm256_fmadd_ps(w1, bv, acc[i][1]);
       acc[i][2] = _mm256_fmadd_ps(w2, bv, acc[i][2]);
@@ -41,8 +41,11 @@ void pgemm(int64_t K, const float* wp, const float* const* rows, int64_t p0, flo
 }
 
 void f32_pgemm_4x24_avx2(int64_t K, const float* wp, const float* const* rows, int64_t p0, int64_t mr, float* c,
-                         bool accumulate) {
-  with_mr<4>(mr, [&](auto n) { pgemm<decltype(n)::value>(K, wp, rows, p0, c, accumulate); });  // (tiles of 1..4 pixels)
+                         bool accumulate, int64_t ps) {
+  if (ps == 1)
+    with_mr<4>(mr, [&](auto n) { pgemm<decltype(n)::value, false>(K, wp, rows, p0, c, accumulate, 1); });  // (tiles of 1..4 pixels)
+  else
+    with_mr<4>(mr, [&](auto n) { pgemm<decltype(n)::value, true>(K, wp, rows, p0, c, accumulate, ps); });
 }
 
 }  // namespace

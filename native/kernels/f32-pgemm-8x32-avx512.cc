@@ -14,17 +14,17 @@ namespace convkit {
 
 namespace {
 
-template <int MR>
-void pgemm(int64_t K, const float* wp, const float* const* rows, int64_t p0, float* c, bool accumulate) {
+template <int MR, bool kStrided>
+void pgemm(int64_t K, const float* wp, const float* const* rows, int64_t p0, float* c, bool accumulate, int64_t ps) {
   __m512 acc[MR][2];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
   for (int64_t k = 0; k < K; ++k) {
-    const float* b = rows[k] + p0;
+    const float* b = rows[k] + (kStrided ? p0 * ps : p0);
     const __m512 w0 = _mm512_loadu_ps(wp + k * 32), w1 = _mm512_loadu_ps(wp + k * 32 + 16);
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
-      const __m512 bv = _mm512_set1_ps(b[i]);
+      const __m512 bv = _mm512_set1_ps(b[kStrided ? i * ps : i]);
       acc[i][0] = _mm512_fmadd_ps(w0, bv, acc[i][0]);
       acc[i][1] = _mm512_fmadd_ps(w1, bv, acc[i][1]);
     }
@@ -42,8 +42,11 @@ void pgemm(int64_t K, const float* wp, const float* const* rows, int64_t p0, flo
 }
 
 void f32_pgemm_8x32_avx512(int64_t K, const float* wp, const float* const* rows, int64_t p0, int64_t mr, float* c,
-                           bool accumulate) {
-  with_mr<8>(mr, [&](auto n) { pgemm<decltype(n)::value>(K, wp, rows, p0, c, accumulate); });  // (tiles of 1..8 pixels)
+                         bool accumulate, int64_t ps) {
+  if (ps == 1)
+    with_mr<8>(mr, [&](auto n) { pgemm<decltype(n)::value, false>(K, wp, rows, p0, c, accumulate, 1); });  // (tiles of 1..8 pixels)
+  else
+    with_mr<8>(mr, [&](auto n) { pgemm<decltype(n)::value, true>(K, wp, rows, p0, c, accumulate, ps); });
 }
 
 }  // namespace

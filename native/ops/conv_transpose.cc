@@ -355,7 +355,7 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
         for (int64_t phi = 0; phi < nph; ++phi) {
           const float* w = wpk ? panel_w + (phi * K + k0) * PR : wp + phi * kChunk * PR;
           for (int64_t t = first[phi]; t < first[phi + 1]; ++t)
-            kt.pgemm(kc, w, rows + k0, tl[3 * t], tl[3 * t + 1], ct + t * PM * PR, k0 > 0);
+            kt.pgemm(kc, w, rows + k0, tl[3 * t], tl[3 * t + 1], ct + t * PM * PR, k0 > 0, 1);
         }
       }
       const int64_t s2 = d.stride[2], jn = std::min(PR, cog - panel * PR);

@@ -555,6 +555,12 @@ static void test_igemm_paths(std::mt19937& r) {
   run_case("igemm 16->24 3x3 one image, 57 rows", shape(2, 1, 16, 24, 1, {57, 40}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kReflect), r);
   run_case("igemm 5->11 3x3 partial", shape(2, 1, 5, 11, 1, {13, 29}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kPartial), r);
   run_case("igemm 2->5 4x4 s3 constant", shape(2, 1, 2, 5, 1, {40, 40}, {4, 4}, {3, 3}, {1, 1}, {3, 3}, {3, 3}, PadMode::kConstant), r);
+  // pointwise, channels-last in and out: one GEMM over the pixels (conv1x1_cl)
+  run_case("1x1 NHWC 40->48", shape(2, 2, 40, 48, 1, {9, 13}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z, true, true), r);
+  run_case("1x1 NHWC 300->33 (two chunks)", shape(2, 1, 300, 33, 1, {7, 11}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z, true, true), r);
+  run_case("1x1 NHWC g2 24->40", shape(2, 1, 24, 40, 2, {5, 21}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z, true, true), r);
+  run_case("1x1 NWC 1-D 17->64", shape(1, 2, 17, 64, 1, {301}, {1}, {1}, {1}, {0}, {0}, Z, true, true), r);
+  run_case("1x1 NDHWC 3-D 8->16", shape(3, 1, 8, 16, 1, {3, 4, 5}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, Z, true, true), r);
   run_case("igemm 30->50 3x3 s2 symmetric", shape(2, 1, 30, 50, 1, {8, 14}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, PadMode::kSymmetric), r);
 }
 
@@ -578,7 +584,19 @@ static void test_pgemm_paths(std::mt19937& r) {
           std::vector<float> c1 = randv(r, MRp * NR), c2(static_cast<size_t>(NR * ldc));
           for (int64_t i = 0; i < mr; ++i)
             for (int64_t j = 0; j < NR; ++j) c2[static_cast<size_t>(j * ldc + i)] = c1[static_cast<size_t>(i * NR + j)];
-          kt.pgemm(K, wp.data(), rows.data(), 3, mr, c1.data(), acc != 0);
+          // The same pixels channels-last (pixel stride K + 3, rows[k] at channel k of pixel 0).
+          const int64_t ps = K + 3;
+          std::vector<float> cl(static_cast<size_t>(L * ps));
+          std::vector<const float*> rows_cl(static_cast<size_t>(K));
+          for (int64_t k = 0; k < K; ++k) {
+            rows_cl[static_cast<size_t>(k)] = cl.data() + k;
+            for (int64_t p = 0; p < L; ++p) cl[static_cast<size_t>(p * ps + k)] = src[static_cast<size_t>(k * L + p)];
+          }
+          std::vector<float> c3 = c1;
+          kt.pgemm(K, wp.data(), rows.data(), 3, mr, c1.data(), acc != 0, 1);
+          kt.pgemm(K, wp.data(), rows_cl.data(), 3, mr, c3.data(), acc != 0, ps);
+          CHECK(std::memcmp(c1.data(), c3.data(), c1.size() * sizeof(float)) == 0, "pgemm K %ld mr %ld acc %d: pixel stride %ld differs",
+                (long)K, (long)mr, acc, (long)ps);
           for (int64_t j0 = 0; j0 < NR; j0 += MR)
             kt.igemm(K, a.data() + j0 * K, K, rows.data(), 3, mr, c2.data() + j0 * ldc, ldc, acc != 0);
           int bad = 0;
