@@ -1017,18 +1017,20 @@ describe('conv: channels-last input or output gives the bits of channels-first',
 // 2-4 channels through the interleave kernels; channels-last in and out with 16, 32, 48
 // channels and up to 3x3 taps, the channels in the lanes (on AVX-512). Each against the reference, and every layout
 // combination, at 1 or 2 threads, with the bits of channels-first at 1 thread.
-// A conv case: at 1 thread, channels-first, against the reference; then with the given
-// layouts at `threads` threads, the same bits.
+// A conv (or transposed conv) case: at 1 thread, channels-first, against the reference; then
+// with the given layouts at `threads` threads, the same bits.
 function checkLayoutBits(rank: Rank, xShape: number[], wShape: number[], opts: ck.ConvOptions, seed: number, inLast: boolean,
-                        outLast: boolean, threads: number): void {
+                        outLast: boolean, threads: number, transposed = false): void {
   const xd = randomData(prod(xShape), seed), wd = randomData(prod(wShape), seed + 1);
   const x = ck.tensor(xd, xShape), w = ck.tensor(wd, wShape);
-  const label = () => `conv${rank}d x=${show(xShape)} w=${show(wShape)} ${show(opts)} in ${inLast ? 'last' : 'first'} out ${outLast ? 'last' : 'first'} t=${threads}`;
+  const label = () => `conv${transposed ? 'Transpose' : ''}${rank}d x=${show(xShape)} w=${show(wShape)} ${show(opts)} in ${inLast ? 'last' : 'first'} out ${outLast ? 'last' : 'first'} t=${threads}`;
+  const f = (transposed ? convTFn[rank] : convFn[rank]) as (x: ck.Tensor, w: ck.Tensor, o: ck.ConvOptions) => ck.Tensor;
+  const ref = transposed ? refConvTranspose : refConv;
   ck.setNumThreads(1);
-  const want = convFn[rank](x, w, opts);
-  expectClose(want, refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>), label);
+  const want = f(x, w, opts);
+  expectClose(want, ref({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>), label);
   ck.setNumThreads(threads);
-  const got = convFn[rank](inLast ? x.to(CL[rank]) : x, w, { ...opts, outputLayout: outLast ? CL[rank] : CF[rank] }).to(CF[rank]);
+  const got = f(inLast ? x.to(CL[rank]) : x, w, { ...opts, outputLayout: outLast ? CL[rank] : CF[rank] }).to(CF[rank]);
   expect(got.shape).toEqual(want.shape);
   let bad = -1;
   for (let i = 0; i < want.data.length && bad < 0; i++) if (!Object.is(got.data[i], want.data[i])) bad = i;
@@ -1155,6 +1157,44 @@ describe('pointwise conv, channels-last in and out, against the reference', () =
           },
         ),
         { numRuns: 40 },
+      );
+    } finally {
+      ck.setNumThreads(before);
+    }
+  });
+});
+
+// A transposed conv whose kernel equals its stride (k2 s2 ...), channels-last in and out, runs
+// as one GEMM over the input's pixels, each phase's sums written straight to their output
+// pixels (64+ input channels and a panel of output channels per group): the bits of
+// channels-first, whose path (and reduction chunks) depends on the map's size.
+describe('transposed conv with kernel = stride, channels-last in and out, against the reference', () => {
+  it('strides 1-3 per dim, 64-300 input channels, 24-70 output channels per group, groups, 1 and 2 threads', () => {
+    const before = ck.getNumThreads();
+    try {
+      fc.assert(
+        fc.property(
+          fc.record({
+            rank: fc.constantFrom(1, 2, 2, 3),
+            N: fc.integer({ min: 1, max: 2 }),
+            G: fc.constantFrom(1, 1, 2),
+            cig: fc.oneof(fc.integer({ min: 64, max: 100 }), fc.integer({ min: 250, max: 300 })),
+            cog: fc.integer({ min: 24, max: 70 }),
+            sp: fc.array(fc.integer({ min: 1, max: 24 }), { minLength: 3, maxLength: 3 }),
+            s: dims3(1, 3),
+            bias: fc.boolean(),
+            threads: fc.constantFrom(1, 2),
+            seed: fc.integer({ min: 1, max: 1 << 30 }),
+          }),
+          (r) => {
+            const rank = r.rank as Rank;
+            const sp = r.sp.slice(0, rank).map((n) => (rank === 3 ? Math.min(n, 5) : n)), s = r.s.slice(0, rank);
+            const xShape = [r.N, r.G * r.cig, ...sp], wShape = [r.G * r.cig, r.cog, ...s];
+            const opts = { stride: s, groups: r.G, bias: r.bias ? randomData(r.G * r.cog, r.seed + 2) : undefined };
+            checkLayoutBits(rank, xShape, wShape, opts as ck.ConvOptions, r.seed, true, true, r.threads, true);
+          },
+        ),
+        { numRuns: 30 },
       );
     } finally {
       ck.setNumThreads(before);

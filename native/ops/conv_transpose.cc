@@ -689,6 +689,82 @@ bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
   return true;
 }
 
+namespace {
+
+// A transposed convolution whose kernel equals its stride (k2 s2, U-Net's up-convolution: no
+// padding, dilation or outputPadding), channels-last input and result: every output pixel is
+// one input pixel times one phase's 1x1 sub-kernel, so it is one GEMM over the input's
+// pixels, through the pgemm reading them in place (pixel stride Cin), its lanes 32 output
+// channels of one phase, which are contiguous in the output pixel they land on: each tile's
+// sums are written straight into the result, nothing gathered, interleaved or transposed.
+// Chunks of input channels from zero as the channels-first path's (each phase's K is Cin, its
+// one tap): its bits. Taken (true) on ISAs with a pgemm, with a
+// whole panel of output channels per group or more, and 64 input channels or more.
+bool conv_transpose_k_is_s_cl(const ConvTransposeDesc& d, const float* x, float* y) {
+  const KernelTable& kt = kernels();
+  const int64_t Cig = d.Cin / d.groups, Cog = d.Cout / d.groups;
+  if (!kt.pgemm || !d.in_cl || !d.out_cl || Cog < kt.pgemm_nr || Cig < 64 || d.w_packed) return false;
+  for (int i = 0; i < 3; ++i)
+    if (d.k[i] != d.stride[i] || d.dil[i] != 1 || d.pb[i] != 0 || d.pa[i] != 0 || d.opad[i] != 0) return false;
+  const int64_t PM = kt.pgemm_mr, PR = kt.pgemm_nr, S = prod3(d.in), nph = prod3(d.k), npanel = (Cog + PR - 1) / PR;
+  const int64_t K = Cig, gpp = d.groups * nph * npanel;
+  // The chunks of the path channels-first takes: the phase pgemm's (small maps) or conv_fast's.
+  std::vector<Phase> ph3[3];
+  merged_phases(d, ph3);
+  const int64_t kChunk = phase_pgemm_pays(d, ph3, kt) ? PhasePanels::kChunk : 256;
+  // Panels [g][phase][panel][K][PR]: w[g*Cig + ic][panel*PR + j][phase], zero past the group's channels.
+  float* wp = arena(1, checked_mul(gpp * K, PR, d.fn), d.fn, "the phase panels");
+  parallel_for(gpp, 1, [&](int64_t b, int64_t e) {
+    for (int64_t it = b; it < e; ++it) {
+      const int64_t g = it / (nph * npanel), ph = it / npanel % nph, oc0 = it % npanel * PR, jn = std::min(PR, Cog - oc0);
+      float* o = wp + it * K * PR;
+      for (int64_t ic = 0; ic < K; ++ic)
+        for (int64_t j = 0; j < PR; ++j)
+          o[ic * PR + j] = j < jn ? d.w[((g * Cig + ic) * Cog + oc0 + j) * nph + ph] : 0.f;
+    }
+  });
+  constexpr int64_t kBlock = 128;  // input pixels per item
+  const int64_t nblk = (S + kBlock - 1) / kBlock;
+  const int threads = get_num_threads();
+  float* sums = arena(0, checked_mul(threads, kBlock * PR, d.fn), d.fn, "the per-thread tile sums");
+  std::vector<const float*> rows_all(static_cast<size_t>(threads * K));
+  parallel_for_tid(d.N * nblk * gpp, 1, threads, [&](int tid, int64_t b, int64_t e) {
+    float* ct = sums + tid * kBlock * PR;
+    const float** rows = rows_all.data() + tid * K;
+    int64_t rows_of = -1;  // (image, group) of the row table
+    for (int64_t it = b; it < e; ++it) {
+      const int64_t blk = it / gpp, n = blk / nblk, q0 = blk % nblk * kBlock, q1 = std::min(S, q0 + kBlock);
+      const int64_t g = it % gpp / (nph * npanel), ph = it % gpp / npanel % nph, pn = it % npanel;
+      if (rows_of != n * d.groups + g)
+        for (int64_t k = 0; k < K; ++k) rows[k] = x + n * S * d.Cin + g * Cig + k;  // channel k of pixel 0
+      rows_of = n * d.groups + g;
+      const float* wpp = wp + (it % gpp) * K * PR;
+      for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
+        const int64_t kc = std::min(kChunk, K - k0);
+        for (int64_t t = q0; t < q1; t += PM)
+          kt.pgemm(kc, wpp + k0 * PR, rows + k0, t, std::min(PM, q1 - t), ct + (t - q0) * PR, k0 > 0, d.Cin);
+      }
+      // Input pixel q = (z0, z1, z2) lands, for phase (r0, r1, r2), on output pixel
+      // (z0 * s0 + r0, z1 * s1 + r1, z2 * s2 + r2).
+      const int64_t r2 = ph % d.k[2], r1 = ph / d.k[2] % d.k[1], r0 = ph / (d.k[2] * d.k[1]);
+      const int64_t oc0 = g * Cog + pn * PR, jn = std::min(PR, Cog - pn * PR);
+      for (int64_t q = q0; q < q1; ++q) {
+        const int64_t z2 = q % d.in[2], z1 = q / d.in[2] % d.in[1], z0 = q / (d.in[2] * d.in[1]);
+        const int64_t op = ((z0 * d.k[0] + r0) * d.out[1] + z1 * d.k[1] + r1) * d.out[2] + z2 * d.k[2] + r2;
+        const float* cs = ct + (q - q0) * PR;
+        float* yo = y + (n * prod3(d.out) + op) * d.Cout + oc0;
+        if (d.bias)
+          for (int64_t j = 0; j < jn; ++j) yo[j] = cs[j] + d.bias[oc0 + j];  // (store_phase_row's sum)
+        else
+          std::memcpy(yo, cs, static_cast<size_t>(jn) * sizeof(float));
+      }
+    }
+  });
+  return true;
+}
+
+}  // namespace
+
 void conv_transpose_forward(const ConvTransposeDesc& d) {
   check_conv_transpose(d);
   if (d.N == 0) return;
@@ -701,6 +777,7 @@ void conv_transpose_forward(const ConvTransposeDesc& d) {
     padded[i] = d.out[i] + d.pb[i] + d.pa[i];  // = full + outputPadding
   }
   const int64_t Sfull = prod3(full);
+  if (conv_transpose_k_is_s_cl(d, d.x, d.y)) return;
   std::unique_ptr<float[]> xt, yt;
   const float* x = channels_first(d.x, d.in_cl, d.N, d.Cin, Sin, xt, d.fn);
   const bool transpose_out = d.out_cl && d.Cout > 1 && Sout > 1;
