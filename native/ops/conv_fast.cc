@@ -699,8 +699,7 @@ bool pgemm_pays(const ConvDesc& d, const KernelTable& kt) {
 bool conv1x1_cl(const ConvDesc& d, const float* x, const float* w, float* y, const KernelTable& kt) {
   const int64_t Cig = d.Cin / d.groups, Cog = d.Cout / d.groups;
   if (!kt.pgemm || !d.x_cl || !d.y_cl || prod3(d.k) != 1 || !reads_input_directly(d) || Cog < kt.pgemm_nr || Cig < 64) return false;
-  const int64_t PM = kt.pgemm_mr, PR = kt.pgemm_nr, S = prod3(d.in), npanel = (Cog + PR - 1) / PR, K = Cig;
-  constexpr int64_t kChunk = 256;  // (conv_fast's)
+  const int64_t PR = kt.pgemm_nr, S = prod3(d.in), npanel = (Cog + PR - 1) / PR, K = Cig;
   // The weights' panels, [g][panel][K][PR], zero past each group's last channel.
   float* wp = arena(1, checked_mul(checked_mul(d.groups * npanel, K, d.fn), PR, d.fn), d.fn, "the weight panels");
   parallel_for(d.groups * npanel, 1, [&](int64_t b, int64_t e) {
@@ -709,45 +708,19 @@ bool conv1x1_cl(const ConvDesc& d, const float* x, const float* w, float* y, con
       pgemm_panel(kt, w + (g * Cog + p * PR) * K, K, std::min(PR, Cog - p * PR), K, PR, wp + it * K * PR);
     }
   });
-  // Items: (image, block of 128 pixels (16 tiles of 8 on AVX-512), group, panel); per thread
-  // the block's sums of one panel and the row table.
-  constexpr int64_t kBlock = 128;
-  const int64_t nblk = (S + kBlock - 1) / kBlock, gp = d.groups * npanel;
-  const int threads = get_num_threads();
-  float* sums = arena(0, checked_mul(threads, kBlock * PR, d.fn), d.fn, "the per-thread tile sums");
-  std::vector<const float*> rows_all(static_cast<size_t>(threads * K));
-  parallel_for_tid(d.N * nblk * gp, 1, threads, [&](int tid, int64_t b, int64_t e) {
-    float* ct = sums + tid * kBlock * PR;
-    const float** rows = rows_all.data() + tid * K;
-    int64_t rows_of = -1;  // (image, group) of the row table
-    for (int64_t it = b; it < e; ++it) {
-      const int64_t blk = it / gp, n = blk / nblk, q0 = blk % nblk * kBlock, q1 = std::min(S, q0 + kBlock);
-      const int64_t g = it % gp / npanel, p = it % npanel;
-      {
-        if (rows_of != n * d.groups + g)
-          for (int64_t k = 0; k < K; ++k) rows[k] = x + n * S * d.Cin + g * Cig + k;  // channel k of pixel 0
-        rows_of = n * d.groups + g;
-        {
-          const float* wpp = wp + (g * npanel + p) * K * PR;
-          for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
-            const int64_t kc = std::min(kChunk, K - k0);
-            for (int64_t t = q0; t < q1; t += PM)
-              kt.pgemm(kc, wpp + k0 * PR, rows + k0, t, std::min(PM, q1 - t), ct + (t - q0) * PR, k0 > 0, d.Cin);
-          }
-          const int64_t oc0 = g * Cog + p * PR, jn = std::min(PR, Cog - p * PR);
-          for (int64_t q = q0; q < q1; ++q) {
-            const float* cs = ct + (q - q0) * PR;
-            float* yo = y + (n * S + q) * d.Cout + oc0;
-            // (+ bias where it is not zero, as the channels-first epilogue)
-            if (d.bias)
-              for (int64_t j = 0; j < jn; ++j) yo[j] = d.bias[oc0 + j] != 0.f ? cs[j] + d.bias[oc0 + j] : cs[j];
-            else
-              std::memcpy(yo, cs, static_cast<size_t>(jn) * sizeof(float));
-          }
-        }
-      }
-    }
-  });
+  pixel_gemm_cl(x, d.N, S, d.Cin, d.groups, wp, npanel, 256, d.fn,
+                [&](int64_t n, int64_t g, int64_t p, int64_t q0, int64_t q1, const float* sums) {
+                  const int64_t oc0 = g * Cog + p * PR, jn = std::min(PR, Cog - p * PR);
+                  for (int64_t q = q0; q < q1; ++q) {
+                    const float* cs = sums + (q - q0) * PR;
+                    float* yo = y + (n * S + q) * d.Cout + oc0;
+                    // (+ bias where it is not zero, as the channels-first epilogue)
+                    if (d.bias)
+                      for (int64_t j = 0; j < jn; ++j) yo[j] = d.bias[oc0 + j] != 0.f ? cs[j] + d.bias[oc0 + j] : cs[j];
+                    else
+                      std::memcpy(yo, cs, static_cast<size_t>(jn) * sizeof(float));
+                  }
+                });
   return true;
 }
 
@@ -1354,6 +1327,38 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
 #endif
   });
   return true;
+}
+
+void pixel_gemm_cl(const float* x, int64_t N, int64_t S, int64_t Cin, int64_t groups, const float* wp, int64_t np,
+                   int64_t kChunk, const char* fn, const PixelBlockStore& store) {
+  const KernelTable& kt = kernels();
+  const int64_t PM = kt.pgemm_mr, PR = kt.pgemm_nr, K = Cin / groups;
+  // Items: (image, block of 128 pixels (16 tiles of 8 on AVX-512), group, panel); per thread
+  // the block's sums of one panel and the row table.
+  constexpr int64_t kBlock = 128;
+  const int64_t nblk = (S + kBlock - 1) / kBlock, gp = groups * np;
+  const int threads = get_num_threads();
+  float* sums = arena(0, checked_mul(threads, kBlock * PR, fn), fn, "the per-thread tile sums");
+  std::vector<const float*> rows_all(static_cast<size_t>(threads * K));
+  parallel_for_tid(N * nblk * gp, 1, threads, [&](int tid, int64_t b, int64_t e) {
+    float* ct = sums + tid * kBlock * PR;
+    const float** rows = rows_all.data() + tid * K;
+    int64_t rows_of = -1;  // (image, group) of the row table
+    for (int64_t it = b; it < e; ++it) {
+      const int64_t blk = it / gp, n = blk / nblk, q0 = blk % nblk * kBlock, q1 = std::min(S, q0 + kBlock);
+      const int64_t g = it % gp / np, p = it % np;
+      if (rows_of != n * groups + g)
+        for (int64_t k = 0; k < K; ++k) rows[k] = x + n * S * Cin + g * K + k;  // channel k of pixel 0
+      rows_of = n * groups + g;
+      const float* wpp = wp + (it % gp) * K * PR;
+      for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
+        const int64_t kc = std::min(kChunk, K - k0);
+        for (int64_t t = q0; t < q1; t += PM)
+          kt.pgemm(kc, wpp + k0 * PR, rows + k0, t, std::min(PM, q1 - t), ct + (t - q0) * PR, k0 > 0, Cin);
+      }
+      store(n, g, p, q0, q1, ct);
+    }
+  });
 }
 
 std::vector<float> pgemm_pack(const ConvDesc& d, const float* w) {

@@ -706,7 +706,7 @@ bool conv_transpose_k_is_s_cl(const ConvTransposeDesc& d, const float* x, float*
   if (!kt.pgemm || !d.in_cl || !d.out_cl || Cog < kt.pgemm_nr || Cig < 64 || d.w_packed) return false;
   for (int i = 0; i < 3; ++i)
     if (d.k[i] != d.stride[i] || d.dil[i] != 1 || d.pb[i] != 0 || d.pa[i] != 0 || d.opad[i] != 0) return false;
-  const int64_t PM = kt.pgemm_mr, PR = kt.pgemm_nr, S = prod3(d.in), nph = prod3(d.k), npanel = (Cog + PR - 1) / PR;
+  const int64_t PR = kt.pgemm_nr, S = prod3(d.in), nph = prod3(d.k), npanel = (Cog + PR - 1) / PR;
   const int64_t K = Cig, gpp = d.groups * nph * npanel;
   // The chunks of the path channels-first takes: the phase pgemm's (small maps) or conv_fast's.
   std::vector<Phase> ph3[3];
@@ -723,43 +723,24 @@ bool conv_transpose_k_is_s_cl(const ConvTransposeDesc& d, const float* x, float*
           o[ic * PR + j] = j < jn ? d.w[((g * Cig + ic) * Cog + oc0 + j) * nph + ph] : 0.f;
     }
   });
-  constexpr int64_t kBlock = 128;  // input pixels per item
-  const int64_t nblk = (S + kBlock - 1) / kBlock;
-  const int threads = get_num_threads();
-  float* sums = arena(0, checked_mul(threads, kBlock * PR, d.fn), d.fn, "the per-thread tile sums");
-  std::vector<const float*> rows_all(static_cast<size_t>(threads * K));
-  parallel_for_tid(d.N * nblk * gpp, 1, threads, [&](int tid, int64_t b, int64_t e) {
-    float* ct = sums + tid * kBlock * PR;
-    const float** rows = rows_all.data() + tid * K;
-    int64_t rows_of = -1;  // (image, group) of the row table
-    for (int64_t it = b; it < e; ++it) {
-      const int64_t blk = it / gpp, n = blk / nblk, q0 = blk % nblk * kBlock, q1 = std::min(S, q0 + kBlock);
-      const int64_t g = it % gpp / (nph * npanel), ph = it % gpp / npanel % nph, pn = it % npanel;
-      if (rows_of != n * d.groups + g)
-        for (int64_t k = 0; k < K; ++k) rows[k] = x + n * S * d.Cin + g * Cig + k;  // channel k of pixel 0
-      rows_of = n * d.groups + g;
-      const float* wpp = wp + (it % gpp) * K * PR;
-      for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
-        const int64_t kc = std::min(kChunk, K - k0);
-        for (int64_t t = q0; t < q1; t += PM)
-          kt.pgemm(kc, wpp + k0 * PR, rows + k0, t, std::min(PM, q1 - t), ct + (t - q0) * PR, k0 > 0, d.Cin);
-      }
-      // Input pixel q = (z0, z1, z2) lands, for phase (r0, r1, r2), on output pixel
-      // (z0 * s0 + r0, z1 * s1 + r1, z2 * s2 + r2).
-      const int64_t r2 = ph % d.k[2], r1 = ph / d.k[2] % d.k[1], r0 = ph / (d.k[2] * d.k[1]);
-      const int64_t oc0 = g * Cog + pn * PR, jn = std::min(PR, Cog - pn * PR);
-      for (int64_t q = q0; q < q1; ++q) {
-        const int64_t z2 = q % d.in[2], z1 = q / d.in[2] % d.in[1], z0 = q / (d.in[2] * d.in[1]);
-        const int64_t op = ((z0 * d.k[0] + r0) * d.out[1] + z1 * d.k[1] + r1) * d.out[2] + z2 * d.k[2] + r2;
-        const float* cs = ct + (q - q0) * PR;
-        float* yo = y + (n * prod3(d.out) + op) * d.Cout + oc0;
-        if (d.bias)
-          for (int64_t j = 0; j < jn; ++j) yo[j] = cs[j] + d.bias[oc0 + j];  // (store_phase_row's sum)
-        else
-          std::memcpy(yo, cs, static_cast<size_t>(jn) * sizeof(float));
-      }
-    }
-  });
+  pixel_gemm_cl(x, d.N, S, d.Cin, d.groups, wp, nph * npanel, kChunk, d.fn,
+                [&](int64_t n, int64_t g, int64_t p, int64_t q0, int64_t q1, const float* sums) {
+                  // Input pixel q = (z0, z1, z2) lands, for phase (r0, r1, r2), on output pixel
+                  // (z0 * s0 + r0, z1 * s1 + r1, z2 * s2 + r2).
+                  const int64_t ph = p / npanel, pn = p % npanel;
+                  const int64_t r2 = ph % d.k[2], r1 = ph / d.k[2] % d.k[1], r0 = ph / (d.k[2] * d.k[1]);
+                  const int64_t oc0 = g * Cog + pn * PR, jn = std::min(PR, Cog - pn * PR);
+                  for (int64_t q = q0; q < q1; ++q) {
+                    const int64_t z2 = q % d.in[2], z1 = q / d.in[2] % d.in[1], z0 = q / (d.in[2] * d.in[1]);
+                    const int64_t op = ((z0 * d.k[0] + r0) * d.out[1] + z1 * d.k[1] + r1) * d.out[2] + z2 * d.k[2] + r2;
+                    const float* cs = sums + (q - q0) * PR;
+                    float* yo = y + (n * prod3(d.out) + op) * d.Cout + oc0;
+                    if (d.bias)
+                      for (int64_t j = 0; j < jn; ++j) yo[j] = cs[j] + d.bias[oc0 + j];  // (store_phase_row's sum)
+                    else
+                      std::memcpy(yo, cs, static_cast<size_t>(jn) * sizeof(float));
+                  }
+                });
   return true;
 }
 

@@ -1,6 +1,7 @@
 // Helpers shared by the operators (not part of the binding's surface).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -39,6 +40,16 @@ bool conv_fast_writes_cl(const ConvDesc& d);
 bool conv_fast_reads_cl(const ConvDesc& d);
 bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, const float* scale, const float* post,
                const PhaseStore* ps = nullptr, const float* xmask = nullptr, int64_t xmask_c = 0);
+
+// One GEMM over the pixels of N channels-last images of S pixels and Cin channels (the pgemm
+// reading them in place, pixel stride Cin): for image n, group g and panel p of the np per
+// group, the sums over the group's Cin / groups channels, in chunks of kChunk from zero, of
+// blocks of up to 128 pixels [q0, q1); store(n, g, p, q0, q1, sums) takes each block's sums,
+// pixel q's pgemm_nr channels at sums + (q - q0) * pgemm_nr. wp: the panels, [g][p][K][nr].
+// Needs the ISA's pgemm. (Pointwise convs and kernel = stride transposed convs, channels-last.)
+using PixelBlockStore = std::function<void(int64_t n, int64_t g, int64_t p, int64_t q0, int64_t q1, const float* sums)>;
+void pixel_gemm_cl(const float* x, int64_t N, int64_t S, int64_t Cin, int64_t groups, const float* wp, int64_t np,
+                   int64_t kChunk, const char* fn, const PixelBlockStore& store);
 
 // Prepared layers: d's weight w ([Cout, Cin/g, k...]) packed for conv_fast's pixel-major
 // path (the pgemm's panels, [groups][panels][K][nr], zero-extended) when d takes that path,
