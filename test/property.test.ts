@@ -1037,130 +1037,120 @@ function checkLayoutBits(rank: Rank, xShape: number[], wShape: number[], opts: c
   expect(bad, label()).toBe(-1);
 }
 
+// fc.assert over `arb`, the thread count restored afterwards (the checks set it).
+function assertRestoringThreads<T>(arb: fc.Arbitrary<T>, check: (r: T) => void, numRuns: number): void {
+  const before = ck.getNumThreads();
+  try {
+    fc.assert(fc.property(arb, check), { numRuns });
+  } finally {
+    ck.setNumThreads(before);
+  }
+}
+
 describe('depthwise conv: both paths, every layout, against the reference', () => {
   it('1-40 channels (multiplier 1-2), up to 80 rows of 8-220 pixels, every mode, 1 and 2 threads', () => {
-    const before = ck.getNumThreads();
-    try {
-      fc.assert(
-        fc.property(
-          fc.record({
-            rank: fc.constantFrom(1, 2, 2, 2, 3),
-            N: fc.integer({ min: 1, max: 2 }),
-            C: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 6, max: 40 }), fc.constantFrom(16, 32, 48)),
-            mult: fc.constantFrom(1, 1, 2),
-            D: fc.integer({ min: 1, max: 4 }),
-            H: fc.integer({ min: 1, max: 80 }),
-            W: fc.integer({ min: 8, max: 220 }),
-            k: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 })),
-            dil: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
-            stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.constantFrom(1, 1, 1, 2)),
-            pad: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
-            mode: fc.constantFrom(...CONV_MODES),
-            bias: fc.boolean(),
-            inLast: fc.boolean(),
-            outLast: fc.boolean(),
-            threads: fc.constantFrom(1, 2),
-            seed: fc.integer({ min: 1, max: 1 << 30 }),
-          }),
-          (r) => {
-            const rank = r.rank as Rank;
-            // at most ~150K input values (the reference runs in JavaScript)
-            const H = Math.max(1, Math.min(r.H, Math.floor(150000 / (r.N * r.C * r.W * (rank === 3 ? r.D : 1)))));
-            const sp = rank === 1 ? [r.W] : rank === 2 ? [H, r.W] : [r.D, Math.min(H, 24), r.W];
-            const pick = <T>(t: readonly [T, T, T]) => t.slice(3 - rank);
-            const k = pick(r.k), dilation = pick(r.dil), stride = pick(r.stride);
-            const padding = pick(r.pad).map((p, t) => Math.min(p, Math.floor((sp[t] - 1) / 2)));
-            if (sp.some((n, t) => n + 2 * padding[t] < dilation[t] * (k[t] - 1) + 1)) return;
-            const xShape = [r.N, r.C, ...sp], wShape = [r.C * r.mult, 1, ...k];
-            const opts: ck.ConvOptions = {
-              stride, dilation, padding, groups: r.C, paddingMode: r.mode,
-              bias: r.bias ? randomData(r.C * r.mult, r.seed + 2) : undefined, paddingValue: r.mode === 'constant' ? 0.5 : undefined,
-            };
-            checkLayoutBits(rank, xShape, wShape, opts, r.seed, r.inLast, r.outLast, r.threads);
-          },
-        ),
-        { numRuns: 80 },
-      );
-    } finally {
-      ck.setNumThreads(before);
-    }
+    assertRestoringThreads(
+      fc.record({
+        rank: fc.constantFrom(1, 2, 2, 2, 3),
+        N: fc.integer({ min: 1, max: 2 }),
+        C: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 6, max: 40 }), fc.constantFrom(16, 32, 48)),
+        mult: fc.constantFrom(1, 1, 2),
+        D: fc.integer({ min: 1, max: 4 }),
+        H: fc.integer({ min: 1, max: 80 }),
+        W: fc.integer({ min: 8, max: 220 }),
+        k: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 })),
+        dil: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+        stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.constantFrom(1, 1, 1, 2)),
+        pad: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+        mode: fc.constantFrom(...CONV_MODES),
+        bias: fc.boolean(),
+        inLast: fc.boolean(),
+        outLast: fc.boolean(),
+        threads: fc.constantFrom(1, 2),
+        seed: fc.integer({ min: 1, max: 1 << 30 }),
+      }),
+      (r) => {
+        const rank = r.rank as Rank;
+        // at most ~150K input values (the reference runs in JavaScript)
+        const H = Math.max(1, Math.min(r.H, Math.floor(150000 / (r.N * r.C * r.W * (rank === 3 ? r.D : 1)))));
+        const sp = rank === 1 ? [r.W] : rank === 2 ? [H, r.W] : [r.D, Math.min(H, 24), r.W];
+        const pick = <T>(t: readonly [T, T, T]) => t.slice(3 - rank);
+        const k = pick(r.k), dilation = pick(r.dil), stride = pick(r.stride);
+        const padding = pick(r.pad).map((p, t) => Math.min(p, Math.floor((sp[t] - 1) / 2)));
+        if (sp.some((n, t) => n + 2 * padding[t] < dilation[t] * (k[t] - 1) + 1)) return;
+        const xShape = [r.N, r.C, ...sp], wShape = [r.C * r.mult, 1, ...k];
+        const opts: ck.ConvOptions = {
+          stride, dilation, padding, groups: r.C, paddingMode: r.mode,
+          bias: r.bias ? randomData(r.C * r.mult, r.seed + 2) : undefined, paddingValue: r.mode === 'constant' ? 0.5 : undefined,
+        };
+        checkLayoutBits(rank, xShape, wShape, opts, r.seed, r.inLast, r.outLast, r.threads);
+      },
+      80,
+    );
   });
 
   // Channels in the lanes on small maps: at 2 threads the rows are also cut into column
   // ranges, each with its own halo; every range must give the bits of 1 thread.
   it('channels-last in and out, 16/32/48 channels, up to 3x3, small maps: 2 threads give the bits of 1', () => {
-    const before = ck.getNumThreads();
-    try {
-      fc.assert(
-        fc.property(
-          fc.record({
-            N: fc.integer({ min: 1, max: 2 }),
-            C: fc.constantFrom(16, 32, 48),
-            H: fc.integer({ min: 1, max: 20 }),
-            W: fc.integer({ min: 16, max: 70 }),
-            k: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
-            dil: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
-            pad: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
-            mode: fc.constantFrom('zeros', 'constant', 'reflect', 'replicate', 'circular', 'symmetric'),
-            bias: fc.boolean(),
-            seed: fc.integer({ min: 1, max: 1 << 30 }),
-          }),
-          (r) => {
-            const sp = [r.H, r.W], k = [...r.k], dilation = [...r.dil];
-            const padding = r.pad.map((p, t) => Math.min(p, Math.floor((sp[t] - 1) / 2)));
-            if (sp.some((n, t) => n + 2 * padding[t] < dilation[t] * (k[t] - 1) + 1)) return;
-            const xShape = [r.N, r.C, ...sp], wShape = [r.C, 1, ...k];
-            const opts: ck.ConvOptions = {
-              dilation, padding, groups: r.C, paddingMode: r.mode as ck.ConvOptions['paddingMode'],
-              bias: r.bias ? randomData(r.C, r.seed + 2) : undefined, paddingValue: r.mode === 'constant' ? -0.25 : undefined,
-            };
-            checkLayoutBits(2, xShape, wShape, opts, r.seed, true, true, 2);
-          },
-        ),
-        { numRuns: 60 },
-      );
-    } finally {
-      ck.setNumThreads(before);
-    }
+    assertRestoringThreads(
+      fc.record({
+        N: fc.integer({ min: 1, max: 2 }),
+        C: fc.constantFrom(16, 32, 48),
+        H: fc.integer({ min: 1, max: 20 }),
+        W: fc.integer({ min: 16, max: 70 }),
+        k: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+        dil: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+        pad: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+        mode: fc.constantFrom('zeros', 'constant', 'reflect', 'replicate', 'circular', 'symmetric'),
+        bias: fc.boolean(),
+        seed: fc.integer({ min: 1, max: 1 << 30 }),
+      }),
+      (r) => {
+        const sp = [r.H, r.W], k = [...r.k], dilation = [...r.dil];
+        const padding = r.pad.map((p, t) => Math.min(p, Math.floor((sp[t] - 1) / 2)));
+        if (sp.some((n, t) => n + 2 * padding[t] < dilation[t] * (k[t] - 1) + 1)) return;
+        const xShape = [r.N, r.C, ...sp], wShape = [r.C, 1, ...k];
+        const opts: ck.ConvOptions = {
+          dilation, padding, groups: r.C, paddingMode: r.mode as ck.ConvOptions['paddingMode'],
+          bias: r.bias ? randomData(r.C, r.seed + 2) : undefined, paddingValue: r.mode === 'constant' ? -0.25 : undefined,
+        };
+        checkLayoutBits(2, xShape, wShape, opts, r.seed, true, true, 2);
+      },
+      60,
+    );
   });
 });
 
 
 // Pointwise convs (1x1, unit stride, no padding) with channels-last input and result run as
 // one GEMM over the pixels, read and written in place (output channels in the lanes, where
-// each group has half a panel of them or more: 16 on AVX-512, 12 on AVX2): the bits of
-// channels-first, over one and two chunks of 256 input channels.
+// each group has a panel of them or more, 32 on AVX-512, 24 on AVX2, and 64 input channels or
+// more; fewer take the band path): the bits of channels-first, over one and two chunks of 256
+// input channels.
 describe('pointwise conv, channels-last in and out, against the reference', () => {
-  it('12-70 output channels per group, up to 300 input channels, groups, bias, 1 and 2 threads', () => {
-    const before = ck.getNumThreads();
-    try {
-      fc.assert(
-        fc.property(
-          fc.record({
-            rank: fc.constantFrom(1, 2, 2, 3),
-            N: fc.integer({ min: 1, max: 2 }),
-            G: fc.constantFrom(1, 1, 2),
-            cig: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 250, max: 300 })),
-            cog: fc.integer({ min: 12, max: 70 }),
-            sp: fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 3, maxLength: 3 }),
-            bias: fc.constantFrom('none', 'random', 'zeros'),
-            threads: fc.constantFrom(1, 2),
-            seed: fc.integer({ min: 1, max: 1 << 30 }),
-          }),
-          (r) => {
-            const rank = r.rank as Rank;
-            const sp = r.sp.slice(0, rank).map((n) => (rank === 3 ? Math.min(n, 6) : n));
-            const xShape = [r.N, r.G * r.cig, ...sp], wShape = [r.G * r.cog, r.cig, ...sp.map(() => 1)];
-            const Cout = r.G * r.cog;
-            const bias = r.bias === 'none' ? undefined : r.bias === 'zeros' ? new Float32Array(Cout) : randomData(Cout, r.seed + 2);
-            checkLayoutBits(rank, xShape, wShape, { groups: r.G, bias }, r.seed, true, true, r.threads);
-          },
-        ),
-        { numRuns: 40 },
-      );
-    } finally {
-      ck.setNumThreads(before);
-    }
+  it('12-70 output channels per group, 1-300 input channels, groups, bias, 1 and 2 threads', () => {
+    assertRestoringThreads(
+      fc.record({
+        rank: fc.constantFrom(1, 2, 2, 3),
+        N: fc.integer({ min: 1, max: 2 }),
+        G: fc.constantFrom(1, 1, 2),
+        cig: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 64, max: 100 }), fc.integer({ min: 250, max: 300 })),
+        cog: fc.integer({ min: 12, max: 70 }),
+        sp: fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 3, maxLength: 3 }),
+        bias: fc.constantFrom('none', 'random', 'zeros'),
+        threads: fc.constantFrom(1, 2),
+        seed: fc.integer({ min: 1, max: 1 << 30 }),
+      }),
+      (r) => {
+        const rank = r.rank as Rank;
+        const sp = r.sp.slice(0, rank).map((n) => (rank === 3 ? Math.min(n, 6) : n));
+        const xShape = [r.N, r.G * r.cig, ...sp], wShape = [r.G * r.cog, r.cig, ...sp.map(() => 1)];
+        const Cout = r.G * r.cog;
+        const bias = r.bias === 'none' ? undefined : r.bias === 'zeros' ? new Float32Array(Cout) : randomData(Cout, r.seed + 2);
+        checkLayoutBits(rank, xShape, wShape, { groups: r.G, bias }, r.seed, true, true, r.threads);
+      },
+      40,
+    );
   });
 });
 
@@ -1170,35 +1160,28 @@ describe('pointwise conv, channels-last in and out, against the reference', () =
 // channels-first, whose path (and reduction chunks) depends on the map's size.
 describe('transposed conv with kernel = stride, channels-last in and out, against the reference', () => {
   it('strides 1-3 per dim, 64-300 input channels, 24-70 output channels per group, groups, 1 and 2 threads', () => {
-    const before = ck.getNumThreads();
-    try {
-      fc.assert(
-        fc.property(
-          fc.record({
-            rank: fc.constantFrom(1, 2, 2, 3),
-            N: fc.integer({ min: 1, max: 2 }),
-            G: fc.constantFrom(1, 1, 2),
-            cig: fc.oneof(fc.integer({ min: 64, max: 100 }), fc.integer({ min: 250, max: 300 })),
-            cog: fc.integer({ min: 24, max: 70 }),
-            sp: fc.array(fc.integer({ min: 1, max: 24 }), { minLength: 3, maxLength: 3 }),
-            s: dims3(1, 3),
-            bias: fc.boolean(),
-            threads: fc.constantFrom(1, 2),
-            seed: fc.integer({ min: 1, max: 1 << 30 }),
-          }),
-          (r) => {
-            const rank = r.rank as Rank;
-            const sp = r.sp.slice(0, rank).map((n) => (rank === 3 ? Math.min(n, 5) : n)), s = r.s.slice(0, rank);
-            const xShape = [r.N, r.G * r.cig, ...sp], wShape = [r.G * r.cig, r.cog, ...s];
-            const opts = { stride: s, groups: r.G, bias: r.bias ? randomData(r.G * r.cog, r.seed + 2) : undefined };
-            checkLayoutBits(rank, xShape, wShape, opts as ck.ConvOptions, r.seed, true, true, r.threads, true);
-          },
-        ),
-        { numRuns: 30 },
-      );
-    } finally {
-      ck.setNumThreads(before);
-    }
+    assertRestoringThreads(
+      fc.record({
+        rank: fc.constantFrom(1, 2, 2, 3),
+        N: fc.integer({ min: 1, max: 2 }),
+        G: fc.constantFrom(1, 1, 2),
+        cig: fc.oneof(fc.integer({ min: 64, max: 100 }), fc.integer({ min: 250, max: 300 })),
+        cog: fc.integer({ min: 24, max: 70 }),
+        sp: fc.array(fc.integer({ min: 1, max: 24 }), { minLength: 3, maxLength: 3 }),
+        s: dims3(1, 3),
+        bias: fc.boolean(),
+        threads: fc.constantFrom(1, 2),
+        seed: fc.integer({ min: 1, max: 1 << 30 }),
+      }),
+      (r) => {
+        const rank = r.rank as Rank;
+        const sp = r.sp.slice(0, rank).map((n) => (rank === 3 ? Math.min(n, 5) : n)), s = r.s.slice(0, rank);
+        const xShape = [r.N, r.G * r.cig, ...sp], wShape = [r.G * r.cig, r.cog, ...s];
+        const opts = { stride: s, groups: r.G, bias: r.bias ? randomData(r.G * r.cog, r.seed + 2) : undefined };
+        checkLayoutBits(rank, xShape, wShape, opts as ck.ConvOptions, r.seed, true, true, r.threads, true);
+      },
+      30,
+    );
   });
 });
 
