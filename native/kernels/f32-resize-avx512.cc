@@ -8,6 +8,8 @@
 // empty asm after each multiply keeps the compiler from contracting it into an FMA.
 #include <immintrin.h>
 
+#include <cstring>
+
 #include <algorithm>
 #include <cstdint>
 
@@ -258,11 +260,40 @@ void f32_resize_dup2_avx512(const float* x, int64_t n, float* const* ys, int ny,
   else dup2_rows<false>(x, n, ys, ny);
 }
 
+template <int kTaps>
+void pixels_taps(const float* x, const int64_t* src, const float* wt, int64_t C, int64_t n, float* y) {
+  for (int64_t j = 0; j < n; ++j, src += kTaps, wt += kTaps, y += C) {
+    const float* r[kTaps];
+    for (int t = 0; t < kTaps; ++t) r[t] = x + src[t] * C;
+    if (kTaps == 1 && wt[0] == 1.f) {  // a copy, as combine's
+      std::memcpy(y, r[0], static_cast<size_t>(C) * sizeof(float));
+      continue;
+    }
+    const Comb<kTaps> c(r, wt);
+    int64_t i = 0;
+    for (; i + 16 <= C; i += 16) _mm512_storeu_ps(y + i, c.at(i));
+    if (i < C) {
+      const __mmask16 m = mask_of(C - i);
+      _mm512_mask_storeu_ps(y + i, m, c.at(i, m));
+    }
+  }
+}
+
+void f32_resize_pixels_avx512(int taps, const float* x, const int64_t* src, const float* wt, int64_t C, int64_t n, float* y) {
+  switch (taps) {
+    case 1: return pixels_taps<1>(x, src, wt, C, n, y);
+    case 2: return pixels_taps<2>(x, src, wt, C, n, y);
+    case 3: return pixels_taps<3>(x, src, wt, C, n, y);
+    case 4: return pixels_taps<4>(x, src, wt, C, n, y);
+    default: return;  // (1..4 taps: the caller checks)
+  }
+}
+
 }  // namespace
 
 const ResizeKernels* resize_kernels_avx512() {
   static const ResizeKernels k{16, f32_resize_row_avx512, f32_resize_combine_avx512, f32_resize_finish_avx512,
-                               f32_resize_dup2_avx512, true};
+                               f32_resize_dup2_avx512, true, f32_resize_pixels_avx512};
   return &k;
 }
 

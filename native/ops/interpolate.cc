@@ -319,10 +319,23 @@ bool is_identity(const Taps& t, int64_t in, int64_t out) {
 void fused_wh(const ResizeKernels& k, const RowPlan* wplan, const Taps* ht, const float* x, float* y, int64_t planes,
               int64_t Hi, int64_t Wi, int64_t Ho, int64_t Wo, bool stream, bool dup_w, const Taps* wpix = nullptr,
               int64_t C = 1) {
+  // Pixel-by-pixel W taps all of one count T <= kMaxFusedTaps, pixel j's at j * T: the
+  // kernel's one call per row (else a combine call per pixel).
+  int64_t pix_taps = 0;
+  if (wpix && k.pixels && !wpix->count.empty()) {
+    pix_taps = wpix->count[0];
+    for (size_t j = 0; j < wpix->count.size() && pix_taps > 0; ++j)
+      if (wpix->count[j] != pix_taps || wpix->first[j] != static_cast<int64_t>(j) * pix_taps) pix_taps = 0;
+    if (pix_taps > kMaxFusedTaps) pix_taps = 0;
+  }
   // One source row's W resampling into dst.
   auto resample_row = [&](const float* src, float* dst) {
     if (wplan) {
       k.row(wplan->p, src, dst);
+      return;
+    }
+    if (pix_taps > 0) {  // every pixel pix_taps taps, in order: one kernel call for the row
+      k.pixels(static_cast<int>(pix_taps), src, wpix->src.data(), wpix->wt.data(), C, Wo / C, dst);
       return;
     }
     for (int64_t j = 0; j < Wo / C; ++j) {
