@@ -529,7 +529,7 @@ void dwconv_cl(const ConvDesc& d, const float* x, const float* w, float* y, cons
   std::vector<int64_t> slot_all(static_cast<size_t>(threads * slots));
   std::vector<const float*> ptrs_all(static_cast<size_t>(3 * threads * slots));
   const bool pf_in = d.x_cl && CB == Cin && checked_mul(d.N * Cin, Sin, d.fn) >= (int64_t{1} << 20);
-  const int64_t pf_part = (Win * Cin + Cin - 1) / Cin;  // (Win: a channel's share of a row)
+  const int64_t pf_part = Win;  // floats of a row each channel's blocks prefetch (the row is Win * Cin)
 
   const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(1, band * W * CB));
   parallel_for_tid(planes * nbands, grain, threads, [&](int tid, int64_t b, int64_t e) {
@@ -651,6 +651,18 @@ void pgemm_panel(const KernelTable& kt, const float* w, int64_t K, int64_t jn, i
     for (int64_t k = 0; k < kc; ++k) std::fill(wp + k * nr + jn, wp + (k + 1) * nr, 0.f);
 }
 
+// Every panel of the pgemm's weights, [g][panel][K][nr] (pgemm_panel each; zero past each
+// group's last channel), in parallel.
+void pack_pgemm_panels(const KernelTable& kt, const float* w, int64_t groups, int64_t Cog, int64_t K, float* out) {
+  const int64_t PR = kt.pgemm_nr, npanel = (Cog + PR - 1) / PR;
+  parallel_for(groups * npanel, 1, [&](int64_t b, int64_t e) {
+    for (int64_t it = b; it < e; ++it) {
+      const int64_t g = it / npanel, p = it % npanel;
+      pgemm_panel(kt, w + (g * Cog + p * PR) * K, K, std::min(PR, Cog - p * PR), K, PR, out + it * K * PR);
+    }
+  });
+}
+
 }  // namespace
 
 int64_t igemm_lanes(const ConvDesc& d, const KernelTable& kt) {
@@ -696,18 +708,23 @@ bool pgemm_pays(const ConvDesc& d, const KernelTable& kt) {
 // channels or more (fewer made each kernel call too short). In-process A/B against the band
 // path, NHWC, 1 / 2 threads: W2 0.81x / 0.79x the time, 64->256 56x56 0.80x / 1.01x,
 // 1024->256 14x14 0.91x / 0.88x, 96->576 14x14 0.83x / 0.90x, 7x7 maps alike.
+// The shapes conv1x1_cl takes (whatever the layouts).
+bool pointwise_gemm_ok(const ConvDesc& d, const KernelTable& kt) {
+  return kt.pgemm && prod3(d.k) == 1 && reads_input_directly(d) && d.Cout / d.groups >= kt.pgemm_nr && d.Cin / d.groups >= 64;
+}
+
 bool conv1x1_cl(const ConvDesc& d, const float* x, const float* w, float* y, const KernelTable& kt) {
   const int64_t Cig = d.Cin / d.groups, Cog = d.Cout / d.groups;
-  if (!kt.pgemm || !d.x_cl || !d.y_cl || prod3(d.k) != 1 || !reads_input_directly(d) || Cog < kt.pgemm_nr || Cig < 64) return false;
+  if (!d.x_cl || !d.y_cl || !pointwise_gemm_ok(d, kt)) return false;
   const int64_t PR = kt.pgemm_nr, S = prod3(d.in), npanel = (Cog + PR - 1) / PR, K = Cig;
-  // The weights' panels, [g][panel][K][PR], zero past each group's last channel.
-  float* wp = arena(1, checked_mul(checked_mul(d.groups * npanel, K, d.fn), PR, d.fn), d.fn, "the weight panels");
-  parallel_for(d.groups * npanel, 1, [&](int64_t b, int64_t e) {
-    for (int64_t it = b; it < e; ++it) {
-      const int64_t g = it / npanel, p = it % npanel;
-      pgemm_panel(kt, w + (g * Cog + p * PR) * K, K, std::min(PR, Cog - p * PR), K, PR, wp + it * K * PR);
-    }
-  });
+  // The weights' panels, [g][panel][K][PR]: a prepared layer's (pgemm_pack's layout), else
+  // packed here.
+  const float* wp = d.w_pg;
+  if (!wp) {
+    float* wn = arena(1, checked_mul(checked_mul(d.groups * npanel, K, d.fn), PR, d.fn), d.fn, "the weight panels");
+    pack_pgemm_panels(kt, w, d.groups, Cog, K, wn);
+    wp = wn;
+  }
   pixel_gemm_cl(x, d.N, S, d.Cin, d.groups, wp, npanel, 256, d.fn,
                 [&](int64_t n, int64_t g, int64_t p, int64_t q0, int64_t q1, const float* sums) {
                   const int64_t oc0 = g * Cog + p * PR, jn = std::min(PR, Cog - p * PR);
@@ -1363,13 +1380,13 @@ void pixel_gemm_cl(const float* x, int64_t N, int64_t S, int64_t Cin, int64_t gr
 
 std::vector<float> pgemm_pack(const ConvDesc& d, const float* w) {
   const KernelTable& kt = kernels();
-  if (!pgemm_pays(d, kt)) return {};
   const int64_t Cog = d.Cout / d.groups, K = d.Cin / d.groups * prod3(d.k), PR = kt.pgemm_nr;
+  // The small-map pgemm's panels, and the channels-last pointwise GEMM's (conv1x1_cl: the
+  // same layout; taken or not by the layout of each call's input).
+  if (!pgemm_pays(d, kt) && !pointwise_gemm_ok(d, kt)) return {};
   const int64_t npanel = (Cog + PR - 1) / PR;
   std::vector<float> wp(static_cast<size_t>(checked_mul(checked_mul(d.groups * npanel, K, d.fn), PR, d.fn)));
-  for (int64_t g = 0; g < d.groups; ++g)
-    for (int64_t p = 0; p < npanel; ++p)
-      pgemm_panel(kt, w + (g * Cog + p * PR) * K, K, std::min(PR, Cog - p * PR), K, PR, wp.data() + (g * npanel + p) * K * PR);
+  pack_pgemm_panels(kt, w, d.groups, Cog, K, wp.data());
   return wp;
 }
 

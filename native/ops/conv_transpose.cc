@@ -699,11 +699,12 @@ namespace {
 // sums are written straight into the result, nothing gathered, interleaved or transposed.
 // Chunks of input channels from zero as the channels-first path's (each phase's K is Cin, its
 // one tap): its bits. Taken (true) on ISAs with a pgemm, with a
-// whole panel of output channels per group or more, and 64 input channels or more.
+// whole panel of output channels per group or more, and 64 input channels or more, in the
+// functional form and in prepared layers alike.
 bool conv_transpose_k_is_s_cl(const ConvTransposeDesc& d, const float* x, float* y) {
   const KernelTable& kt = kernels();
   const int64_t Cig = d.Cin / d.groups, Cog = d.Cout / d.groups;
-  if (!kt.pgemm || !d.in_cl || !d.out_cl || Cog < kt.pgemm_nr || Cig < 64 || d.w_packed) return false;
+  if (!kt.pgemm || !d.in_cl || !d.out_cl || Cog < kt.pgemm_nr || Cig < 64) return false;
   for (int i = 0; i < 3; ++i)
     if (d.k[i] != d.stride[i] || d.dil[i] != 1 || d.pb[i] != 0 || d.pa[i] != 0 || d.opad[i] != 0) return false;
   const int64_t PR = kt.pgemm_nr, S = prod3(d.in), nph = prod3(d.k), npanel = (Cog + PR - 1) / PR;
@@ -712,22 +713,28 @@ bool conv_transpose_k_is_s_cl(const ConvTransposeDesc& d, const float* x, float*
   std::vector<Phase> ph3[3];
   merged_phases(d, ph3);
   const int64_t kChunk = phase_pgemm_pays(d, ph3, kt) ? PhasePanels::kChunk : 256;
-  // Panels [g][phase][panel][K][PR]: w[g*Cig + ic][panel*PR + j][phase], zero past the group's channels.
-  float* wp = arena(1, checked_mul(gpp * K, PR, d.fn), d.fn, "the phase panels");
-  parallel_for(gpp, 1, [&](int64_t b, int64_t e) {
-    for (int64_t it = b; it < e; ++it) {
-      const int64_t g = it / (nph * npanel), ph = it / npanel % nph, oc0 = it % npanel * PR, jn = std::min(PR, Cog - oc0);
-      float* o = wp + it * K * PR;
-      for (int64_t ic = 0; ic < K; ++ic)
-        for (int64_t j = 0; j < PR; ++j)
-          o[ic * PR + j] = j < jn ? d.w[((g * Cig + ic) * Cog + oc0 + j) * nph + ph] : 0.f;
-    }
-  });
+  // Panels [g][panel][phase][K][PR]: w[g*Cig + ic][panel*PR + j][phase], zero past the group's
+  // channels; conv_transpose_pgemm's layout, so a prepared layer's panels (pack_conv_transpose's,
+  // for a small map) serve as they are; else packed here.
+  const float* wp = d.w_packed && d.w_packed_panels ? d.w_packed : nullptr;
+  if (!wp) {
+    float* wn = arena(1, checked_mul(gpp * K, PR, d.fn), d.fn, "the phase panels");
+    parallel_for(gpp, 1, [&](int64_t b, int64_t e) {
+      for (int64_t it = b; it < e; ++it) {
+        const int64_t g = it / (npanel * nph), oc0 = it / nph % npanel * PR, ph = it % nph, jn = std::min(PR, Cog - oc0);
+        float* o = wn + it * K * PR;
+        for (int64_t ic = 0; ic < K; ++ic)
+          for (int64_t j = 0; j < PR; ++j)
+            o[ic * PR + j] = j < jn ? d.w[((g * Cig + ic) * Cog + oc0 + j) * nph + ph] : 0.f;
+      }
+    });
+    wp = wn;
+  }
   pixel_gemm_cl(x, d.N, S, d.Cin, d.groups, wp, nph * npanel, kChunk, d.fn,
                 [&](int64_t n, int64_t g, int64_t p, int64_t q0, int64_t q1, const float* sums) {
                   // Input pixel q = (z0, z1, z2) lands, for phase (r0, r1, r2), on output pixel
                   // (z0 * s0 + r0, z1 * s1 + r1, z2 * s2 + r2).
-                  const int64_t ph = p / npanel, pn = p % npanel;
+                  const int64_t pn = p / nph, ph = p % nph;
                   const int64_t r2 = ph % d.k[2], r1 = ph / d.k[2] % d.k[1], r0 = ph / (d.k[2] * d.k[1]);
                   const int64_t oc0 = g * Cog + pn * PR, jn = std::min(PR, Cog - pn * PR);
                   for (int64_t q = q0; q < q1; ++q) {
