@@ -36,6 +36,16 @@ function show(v: unknown): string {
   return JSON.stringify(v, (_k, x) => (x instanceof Float32Array ? `Float32Array(${x.length})` : x));
 }
 
+// fc.assert over `arb`, the thread count restored afterwards (the checks set it).
+function assertRestoringThreads<T>(arb: fc.Arbitrary<T>, check: (r: T) => void, numRuns: number): void {
+  const before = ck.getNumThreads();
+  try {
+    fc.assert(fc.property(arb, check), { numRuns });
+  } finally {
+    ck.setNumThreads(before);
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Generators
 // ---------------------------------------------------------------------------------------
@@ -510,6 +520,13 @@ describe('convTranspose1d/2d/3d vs. float64 reference', () => {
 
 // One convTranspose case of the two property tests below against the float64 reference, at
 // r.threads threads, channels-first or (r.layoutLast) channels-last.
+// The input extents of a transposed-conv case: r.spatial, its last dim r.long.
+function longSpatial(r: { rank: Rank; spatial: number[]; long: number }): number[] {
+  const spatial = r.spatial.slice(0, r.rank);
+  spatial[r.rank - 1] = r.long;
+  return spatial;
+}
+
 function checkConvT(r: { seed: number; threads: number; layoutLast: boolean }, rank: Rank, xShape: number[], wShape: number[],
                     opts: RefConvTransposeOptions & ck.ConvTransposeOptions): void {
   const xd = randomData(prod(xShape), r.seed), wd = randomData(prod(wShape), r.seed + 1);
@@ -547,28 +564,19 @@ const mergedArb = fc.record({
 
 describe('convTranspose with k a multiple of the stride (merged phases) vs. float64 reference', () => {
   it('every rank, any crop, groups, depthwise, both layouts and thread counts', () => {
-    const before = ck.getNumThreads();
-    try {
-      fc.assert(
-        fc.property(mergedArb, (r) => {
-          const rank = r.rank, G = r.G, C = G * r.a, Cout = G * r.b;
-          const spatial = r.spatial.slice(0, rank);
-          spatial[rank - 1] = r.long;
-          const stride = r.stride.slice(0, rank), k = stride.map((s, t) => s * r.mult[t]);
-          const padding = r.pads.slice(0, rank).map(([pb, pa], t) => {
-            const full = (spatial[t] - 1) * stride[t] + k[t];
-            return [Math.min(pb, Math.floor((full - 1) / 2)), Math.min(pa, Math.floor((full - 1) / 2))] as [number, number];
-          });
-          const opts = { stride, groups: G, padding, bias: r.bias ? randomData(Cout, r.seed + 7) : undefined };
-          checkConvT(r, rank, [r.N, C, ...spatial], [C, r.b, ...k], opts);
-        }),
-        { numRuns: 120 },
-      );
-    } finally {
-      ck.setNumThreads(before);
-    }
+    assertRestoringThreads(mergedArb, (r) => {
+      const rank = r.rank, G = r.G, C = G * r.a, Cout = G * r.b, spatial = longSpatial(r);
+      const stride = r.stride.slice(0, rank), k = stride.map((s, t) => s * r.mult[t]);
+      const padding = r.pads.slice(0, rank).map(([pb, pa], t) => {
+        const full = (spatial[t] - 1) * stride[t] + k[t];
+        return [Math.min(pb, Math.floor((full - 1) / 2)), Math.min(pa, Math.floor((full - 1) / 2))] as [number, number];
+      });
+      const opts = { stride, groups: G, padding, bias: r.bias ? randomData(Cout, r.seed + 7) : undefined };
+      checkConvT(r, rank, [r.N, C, ...spatial], [C, r.b, ...k], opts);
+    }, 120);
   });
 });
+
 
 // Kernels that are not a multiple of the stride (k3 s2, k5 s2, k4 s3 ...: phases of several
 // sub-kernel shapes), zeros padding, outputPadding that adds no unreached row: with output
@@ -594,24 +602,14 @@ const raggedArb = fc.record({
 
 describe('convTranspose with phases of several shapes (k3 s2 ...) vs. float64 reference', () => {
   it('every rank, outputPadding, groups, both layouts and thread counts', () => {
-    const before = ck.getNumThreads();
-    try {
-      fc.assert(
-        fc.property(raggedArb, (r) => {
-          const rank = r.rank, G = r.G, C = G * r.a, Cout = G * r.b;
-          const spatial = r.spatial.slice(0, rank);
-          spatial[rank - 1] = r.long;
-          const stride = r.stride.slice(0, rank), k = r.k.slice(0, rank);
-          const padding = r.pad.slice(0, rank).map((p, t) => Math.min(p, Math.floor(((spatial[t] - 1) * stride[t] + k[t] - 1) / 2)));
-          const outputPadding = r.outPad.slice(0, rank).map((p, t) => Math.min(p, stride[t] - 1));
-          const opts = { stride, groups: G, padding, outputPadding, bias: r.bias ? randomData(Cout, r.seed + 7) : undefined };
-          checkConvT(r, rank, [r.N, C, ...spatial], [C, r.b, ...k], opts);
-        }),
-        { numRuns: 120 },
-      );
-    } finally {
-      ck.setNumThreads(before);
-    }
+    assertRestoringThreads(raggedArb, (r) => {
+      const rank = r.rank, G = r.G, C = G * r.a, Cout = G * r.b, spatial = longSpatial(r);
+      const stride = r.stride.slice(0, rank), k = r.k.slice(0, rank);
+      const padding = r.pad.slice(0, rank).map((p, t) => Math.min(p, Math.floor(((spatial[t] - 1) * stride[t] + k[t] - 1) / 2)));
+      const outputPadding = r.outPad.slice(0, rank).map((p, t) => Math.min(p, stride[t] - 1));
+      const opts = { stride, groups: G, padding, outputPadding, bias: r.bias ? randomData(Cout, r.seed + 7) : undefined };
+      checkConvT(r, rank, [r.N, C, ...spatial], [C, r.b, ...k], opts);
+    }, 120);
   });
 });
 
@@ -960,54 +958,47 @@ describe('interpolate: channels-last gives the bits of channels-first', () => {
 // the others: every combination of layouts gives the bits of channels-first.
 describe('conv: channels-last input or output gives the bits of channels-first', () => {
   it('random geometry, groups, every padding mode, 1 and 2 threads', () => {
-    const before = ck.getNumThreads();
-    try {
-      fc.assert(
-        fc.property(
-          fc.record({
-            rank: fc.constantFrom(1, 2, 3),
-            N: fc.integer({ min: 1, max: 2 }),
-            G: fc.integer({ min: 1, max: 3 }),
-            cig: fc.integer({ min: 1, max: 5 }),
-            cog: fc.integer({ min: 1, max: 9 }),
-            sp: fc.array(fc.integer({ min: 3, max: 40 }), { minLength: 3, maxLength: 3 }),
-            k: dims3(1, 3),
-            stride: dims3(1, 2),
-            dilation: dims3(1, 2),
-            pad: dims3(0, 2),
-            mode: fc.constantFrom('zeros', 'reflect', 'replicate', 'circular', 'constant'),
-            bias: fc.boolean(),
-            inLast: fc.boolean(),
-            outLast: fc.boolean(),
-            threads: fc.constantFrom(1, 2),
-            seed: fc.integer({ min: 1, max: 1 << 30 }),
-          }),
-          (r) => {
-            const rank = r.rank as Rank;
-            const sp = r.sp.slice(0, rank).map((n) => (rank === 3 ? Math.min(n, 9) : n));
-            const k = r.k.slice(0, rank), stride = r.stride.slice(0, rank), dilation = r.dilation.slice(0, rank);
-            const padding = r.pad.slice(0, rank).map((p, t) => Math.min(p, Math.floor((sp[t] - 1) / 2)));
-            if (sp.some((n, t) => n + 2 * padding[t] < dilation[t] * (k[t] - 1) + 1)) return;
-            const xShape = [r.N, r.G * r.cig, ...sp], wShape = [r.G * r.cog, r.cig, ...k];
-            const opts: ck.ConvOptions = {
-              stride, dilation, padding, groups: r.G, paddingMode: r.mode,
-              bias: r.bias ? randomData(r.G * r.cog, r.seed + 2) : undefined, paddingValue: r.mode === 'constant' ? 0.5 : undefined,
-            };
-            ck.setNumThreads(r.threads);
-            const x = ck.tensor(randomData(prod(xShape), r.seed), xShape), w = ck.tensor(randomData(prod(wShape), r.seed + 1), wShape);
-            const want = convFn[rank](x, w, opts);
-            const got = convFn[rank](r.inLast ? x.to(CL[rank]) : x, w, { ...opts, outputLayout: r.outLast ? CL[rank] : CF[rank] }).to(CF[rank]);
-            expect(got.shape).toEqual(want.shape);
-            let bad = -1;
-            for (let i = 0; i < want.data.length && bad < 0; i++) if (!Object.is(got.data[i], want.data[i])) bad = i;
-            expect(bad, `${show(xShape)} ${show(wShape)} ${show(opts)} in ${r.inLast ? 'last' : 'first'} out ${r.outLast ? 'last' : 'first'}`).toBe(-1);
-          },
-        ),
-        { numRuns: 200 },
-      );
-    } finally {
-      ck.setNumThreads(before);
-    }
+    assertRestoringThreads(
+      fc.record({
+        rank: fc.constantFrom(1, 2, 3),
+        N: fc.integer({ min: 1, max: 2 }),
+        G: fc.integer({ min: 1, max: 3 }),
+        cig: fc.integer({ min: 1, max: 5 }),
+        cog: fc.integer({ min: 1, max: 9 }),
+        sp: fc.array(fc.integer({ min: 3, max: 40 }), { minLength: 3, maxLength: 3 }),
+        k: dims3(1, 3),
+        stride: dims3(1, 2),
+        dilation: dims3(1, 2),
+        pad: dims3(0, 2),
+        mode: fc.constantFrom('zeros', 'reflect', 'replicate', 'circular', 'constant'),
+        bias: fc.boolean(),
+        inLast: fc.boolean(),
+        outLast: fc.boolean(),
+        threads: fc.constantFrom(1, 2),
+        seed: fc.integer({ min: 1, max: 1 << 30 }),
+      }),
+      (r) => {
+        const rank = r.rank as Rank;
+        const sp = r.sp.slice(0, rank).map((n) => (rank === 3 ? Math.min(n, 9) : n));
+        const k = r.k.slice(0, rank), stride = r.stride.slice(0, rank), dilation = r.dilation.slice(0, rank);
+        const padding = r.pad.slice(0, rank).map((p, t) => Math.min(p, Math.floor((sp[t] - 1) / 2)));
+        if (sp.some((n, t) => n + 2 * padding[t] < dilation[t] * (k[t] - 1) + 1)) return;
+        const xShape = [r.N, r.G * r.cig, ...sp], wShape = [r.G * r.cog, r.cig, ...k];
+        const opts: ck.ConvOptions = {
+          stride, dilation, padding, groups: r.G, paddingMode: r.mode,
+          bias: r.bias ? randomData(r.G * r.cog, r.seed + 2) : undefined, paddingValue: r.mode === 'constant' ? 0.5 : undefined,
+        };
+        ck.setNumThreads(r.threads);
+        const x = ck.tensor(randomData(prod(xShape), r.seed), xShape), w = ck.tensor(randomData(prod(wShape), r.seed + 1), wShape);
+        const want = convFn[rank](x, w, opts);
+        const got = convFn[rank](r.inLast ? x.to(CL[rank]) : x, w, { ...opts, outputLayout: r.outLast ? CL[rank] : CF[rank] }).to(CF[rank]);
+        expect(got.shape).toEqual(want.shape);
+        let bad = -1;
+        for (let i = 0; i < want.data.length && bad < 0; i++) if (!Object.is(got.data[i], want.data[i])) bad = i;
+        expect(bad, `${show(xShape)} ${show(wShape)} ${show(opts)} in ${r.inLast ? 'last' : 'first'} out ${r.outLast ? 'last' : 'first'}`).toBe(-1);
+      },
+      200,
+    );
   });
 });
 
@@ -1035,16 +1026,6 @@ function checkLayoutBits(rank: Rank, xShape: number[], wShape: number[], opts: c
   let bad = -1;
   for (let i = 0; i < want.data.length && bad < 0; i++) if (!Object.is(got.data[i], want.data[i])) bad = i;
   expect(bad, label()).toBe(-1);
-}
-
-// fc.assert over `arb`, the thread count restored afterwards (the checks set it).
-function assertRestoringThreads<T>(arb: fc.Arbitrary<T>, check: (r: T) => void, numRuns: number): void {
-  const before = ck.getNumThreads();
-  try {
-    fc.assert(fc.property(arb, check), { numRuns });
-  } finally {
-    ck.setNumThreads(before);
-  }
 }
 
 describe('depthwise conv: both paths, every layout, against the reference', () => {
@@ -1122,6 +1103,15 @@ describe('depthwise conv: both paths, every layout, against the reference', () =
 });
 
 
+// The fields the channels-last GEMM tests' cases share: rank, images, groups, thread count, seed.
+const gemmCaseFields = {
+  rank: fc.constantFrom(1, 2, 2, 3),
+  N: fc.integer({ min: 1, max: 2 }),
+  G: fc.constantFrom(1, 1, 2),
+  threads: fc.constantFrom(1, 2),
+  seed: fc.integer({ min: 1, max: 1 << 30 }),
+};
+
 // Pointwise convs (1x1, unit stride, no padding) with channels-last input and result run as
 // one GEMM over the pixels, read and written in place (output channels in the lanes, where
 // each group has a panel of them or more, 32 on AVX-512, 24 on AVX2, and 64 input channels or
@@ -1131,15 +1121,11 @@ describe('pointwise conv, channels-last in and out, against the reference', () =
   it('12-70 output channels per group, 1-300 input channels, groups, bias, 1 and 2 threads', () => {
     assertRestoringThreads(
       fc.record({
-        rank: fc.constantFrom(1, 2, 2, 3),
-        N: fc.integer({ min: 1, max: 2 }),
-        G: fc.constantFrom(1, 1, 2),
+        ...gemmCaseFields,
         cig: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 64, max: 100 }), fc.integer({ min: 250, max: 300 })),
         cog: fc.integer({ min: 12, max: 70 }),
         sp: fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 3, maxLength: 3 }),
         bias: fc.constantFrom('none', 'random', 'zeros'),
-        threads: fc.constantFrom(1, 2),
-        seed: fc.integer({ min: 1, max: 1 << 30 }),
       }),
       (r) => {
         const rank = r.rank as Rank;
@@ -1162,16 +1148,12 @@ describe('transposed conv with kernel = stride, channels-last in and out, agains
   it('strides 1-3 per dim, 64-300 input channels, 24-70 output channels per group, groups, 1 and 2 threads', () => {
     assertRestoringThreads(
       fc.record({
-        rank: fc.constantFrom(1, 2, 2, 3),
-        N: fc.integer({ min: 1, max: 2 }),
-        G: fc.constantFrom(1, 1, 2),
+        ...gemmCaseFields,
         cig: fc.oneof(fc.integer({ min: 64, max: 100 }), fc.integer({ min: 250, max: 300 })),
         cog: fc.integer({ min: 24, max: 70 }),
         sp: fc.array(fc.integer({ min: 1, max: 24 }), { minLength: 3, maxLength: 3 }),
         s: dims3(1, 3),
         bias: fc.boolean(),
-        threads: fc.constantFrom(1, 2),
-        seed: fc.integer({ min: 1, max: 1 << 30 }),
       }),
       (r) => {
         const rank = r.rank as Rank;
