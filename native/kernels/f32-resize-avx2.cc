@@ -234,11 +234,20 @@ void f32_resize_dup2_avx2(const float* x, int64_t n, float* const* ys, int ny, b
   else dup2_rows<false>(x, n, ys, ny);
 }
 
+// ResizeKernels::pixels: combine per pixel (AVX-512 has a kernel of its own).
+void f32_resize_pixels_avx2(int taps, const float* x, const int64_t* src, const float* wt, int64_t C, int64_t n, float* y) {
+  const float* r[4];
+  for (int64_t j = 0; j < n; ++j, src += taps, wt += taps, y += C) {
+    for (int t = 0; t < taps; ++t) r[t] = x + src[t] * C;
+    f32_resize_combine_avx2(taps, r, wt, C, y, nullptr);
+  }
+}
+
 }  // namespace
 
 const ResizeKernels* resize_kernels_avx2() {
   static const ResizeKernels k{8, f32_resize_row_avx2, f32_resize_combine_avx2, f32_resize_finish_avx2,
-                               f32_resize_dup2_avx2, false};
+                               f32_resize_dup2_avx2, false, f32_resize_pixels_avx2};
   return &k;
 }
 

@@ -157,8 +157,8 @@ struct ResizeKernels {
   bool wide3;  // row takes kind-3 blocks (3*lanes windows)
   // A row of n channels-last pixels of C floats, each from `taps` source pixels:
   //   y[j*C + c] = x[src[j*taps]*C + c]*wt[j*taps] + x[src[j*taps + 1]*C + c]*wt[j*taps + 1] + ...
-  // (combine's sums, pixel by pixel, in one call), 1 <= taps <= 4. Null: combine per pixel.
-  void (*pixels)(int taps, const float* x, const int64_t* src, const float* wt, int64_t C, int64_t n, float* y) = nullptr;
+  // (combine's sums, pixel by pixel, in one call), 1 <= taps <= 4.
+  void (*pixels)(int taps, const float* x, const int64_t* src, const float* wt, int64_t C, int64_t n, float* y);
 };
 
 const ResizeKernels* resize_kernels_avx2();    // f32-resize-avx2.cc

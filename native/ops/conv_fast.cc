@@ -707,7 +707,8 @@ bool pgemm_pays(const ConvDesc& d, const KernelTable& kt) {
 // has a pgemm, each group has a whole panel of output channels or more, and 64 input
 // channels or more (fewer made each kernel call too short). In-process A/B against the band
 // path, NHWC, 1 / 2 threads: W2 0.81x / 0.79x the time, 64->256 56x56 0.80x / 1.01x,
-// 1024->256 14x14 0.91x / 0.88x, 96->576 14x14 0.83x / 0.90x, 7x7 maps alike.
+// 1024->256 14x14 0.91x / 0.88x, 96->576 14x14 0.83x / 0.90x. (Maps the small-map pgemm
+// takes, as 7x7, never reach it: conv_fast_writes_cl says no, so the result is not y_cl.)
 // The shapes conv1x1_cl takes (whatever the layouts).
 bool pointwise_gemm_ok(const ConvDesc& d, const KernelTable& kt) {
   return kt.pgemm && prod3(d.k) == 1 && reads_input_directly(d) && d.Cout / d.groups >= kt.pgemm_nr && d.Cin / d.groups >= 64;

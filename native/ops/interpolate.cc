@@ -137,7 +137,15 @@ void portable_combine(int taps, const float* const* rows, const float* w, int64_
 
 void portable_finish(ResizeStream*, float*) {}
 
-const ResizeKernels kPortable{1, portable_row, portable_combine, portable_finish, nullptr, false};
+void portable_pixels(int taps, const float* x, const int64_t* src, const float* wt, int64_t C, int64_t n, float* y) {
+  const float* r[4];
+  for (int64_t j = 0; j < n; ++j, src += taps, wt += taps, y += C) {
+    for (int t = 0; t < taps; ++t) r[t] = x + src[t] * C;
+    portable_combine(taps, r, wt, C, y, nullptr);
+  }
+}
+
+const ResizeKernels kPortable{1, portable_row, portable_combine, portable_finish, nullptr, false, portable_pixels};
 
 // The dispatch table's SIMD kernels, else the portable loops above (the scalar path).
 const ResizeKernels& resize_kernels() {
@@ -305,6 +313,15 @@ bool is_identity(const Taps& t, int64_t in, int64_t out) {
   return true;
 }
 
+// Whether every output index has the same number of taps, 1 to kMaxFusedTaps, index j's at
+// j * T (ResizeKernels::pixels' layout).
+bool pixel_taps(const Taps& t) {
+  if (t.count.empty() || t.count[0] < 1 || t.count[0] > kMaxFusedTaps) return false;
+  for (size_t j = 0; j < t.count.size(); ++j)
+    if (t.count[j] != t.count[0] || t.first[j] != static_cast<int64_t>(j) * t.count[0]) return false;
+  return true;
+}
+
 // ---- fused W+H pass (channels-first) -----------------------------------------------------
 
 // planes x [Hi][Wi] -> planes x [Ho][Wo]: W by `wplan` (null: W unchanged), then H by `ht`
@@ -319,31 +336,11 @@ bool is_identity(const Taps& t, int64_t in, int64_t out) {
 void fused_wh(const ResizeKernels& k, const RowPlan* wplan, const Taps* ht, const float* x, float* y, int64_t planes,
               int64_t Hi, int64_t Wi, int64_t Ho, int64_t Wo, bool stream, bool dup_w, const Taps* wpix = nullptr,
               int64_t C = 1) {
-  // Pixel-by-pixel W taps all of one count T <= kMaxFusedTaps, pixel j's at j * T: the
-  // kernel's one call per row (else a combine call per pixel).
-  int64_t pix_taps = 0;
-  if (wpix && k.pixels && !wpix->count.empty()) {
-    pix_taps = wpix->count[0];
-    for (size_t j = 0; j < wpix->count.size() && pix_taps > 0; ++j)
-      if (wpix->count[j] != pix_taps || wpix->first[j] != static_cast<int64_t>(j) * pix_taps) pix_taps = 0;
-    if (pix_taps > kMaxFusedTaps) pix_taps = 0;
-  }
-  // One source row's W resampling into dst.
+  // One source row's W resampling into dst (wpix: every pixel wpix->count[0] taps, in
+  // order, as pixel_taps checked).
   auto resample_row = [&](const float* src, float* dst) {
-    if (wplan) {
-      k.row(wplan->p, src, dst);
-      return;
-    }
-    if (pix_taps > 0) {  // every pixel pix_taps taps, in order: one kernel call for the row
-      k.pixels(static_cast<int>(pix_taps), src, wpix->src.data(), wpix->wt.data(), C, Wo / C, dst);
-      return;
-    }
-    for (int64_t j = 0; j < Wo / C; ++j) {
-      const int64_t f = wpix->first[static_cast<size_t>(j)], c = wpix->count[static_cast<size_t>(j)];
-      const float* rows[kMaxFusedTaps];
-      for (int64_t q = 0; q < c; ++q) rows[q] = src + wpix->src[static_cast<size_t>(f + q)] * C;
-      k.combine(static_cast<int>(c), rows, wpix->wt.data() + f, C, dst + j * C, nullptr);
-    }
+    if (wplan) k.row(wplan->p, src, dst);
+    else k.pixels(static_cast<int>(wpix->count[0]), src, wpix->src.data(), wpix->wt.data(), C, Wo / C, dst);
   };
   const bool wres = wplan || wpix;  // W resampled
   const int threads = get_num_threads();
@@ -535,7 +532,7 @@ void interpolate_forward(const InterpDesc& d) {
                (!cl || C < kFlatMaxC || windowed())) {
       fuse = true;
     } else if (cl) {
-      fuse = wpix = std::all_of(taps[2].count.begin(), taps[2].count.end(), [](int64_t c) { return c <= kMaxFusedTaps; });
+      fuse = wpix = pixel_taps(taps[2]);
     }
   }
   if (fuse) {
