@@ -8,7 +8,7 @@ import {
 import { isChannelsLast, Layout } from './layout';
 import { native } from './native';
 import { allocOutput } from './runtime';
-import { Tensor, TensorLike, convertLayout } from './tensor';
+import { Tensor, TensorLike, convertLayout, outputTensor } from './tensor';
 import { checkBias, checkBoolean, checkFloat32Array, checkTensor, CheckedTensor, isPlainObject, product } from './validate';
 
 export interface ConvOptions {
@@ -21,6 +21,13 @@ export interface ConvOptions {
   paddingValue?: number;
   weightLayout?: WeightLayout;
   outputLayout?: Layout;
+}
+
+// The functional forms' options: a layer's, plus `out`, a tensor of exactly the result's
+// shape and layout to write the result into (memory shared with no input), which the call
+// then returns instead of a new tensor. With it, a loop over many inputs allocates nothing.
+export interface ConvCallOptions extends ConvOptions {
+  out?: TensorLike;
 }
 
 export interface PartialConvOptions extends Omit<ConvOptions, 'paddingMode' | 'paddingValue'> {
@@ -43,6 +50,10 @@ export interface ConvTransposeOptions {
   outputSize?: number | readonly number[];
   paddingMode?: 'zeros' | 'reflect' | 'replicate' | 'circular' | 'symmetric';
   outputLayout?: Layout;
+}
+
+export interface ConvTransposeCallOptions extends ConvTransposeOptions {
+  out?: TensorLike;
 }
 
 const pad3 = (v: readonly number[], fill: number): number[] => [...new Array(3 - v.length).fill(fill), ...v];
@@ -104,15 +115,16 @@ function convDesc(p: ConvGeometry, x: CheckedTensor, w: Float32Array, bias: Floa
 }
 const GEOM_LENGTH = 36;
 
-export function planConvJob(fn: string, rank: number | undefined, input: unknown, weight: unknown, options: unknown): Job {
+// withOut: the functional forms, which take the `out` option (layers: never).
+export function planConvJob(fn: string, rank: number | undefined, input: unknown, weight: unknown, options: unknown, withOut = false): Job {
   const x = checkTensor(fn, 'input', input, rank);
   const w = weightShapeOf(fn, weight);
   const o = optionsObject(fn, options);
-  const p = planConv(fn, x, w.shape, o);
+  const p = planConv(fn, x, w.shape, o, false, withOut);
   const bias = checkBias(fn, o?.bias, p.Cout);
-  const y = allocOutput(fn, p.outputShape);
+  const { y, result } = outputTensor(fn, o?.out, p.outputShape, p.outputLayout, [['input', x.data], ['weight', w.data], ['bias', bias]]);
   const desc = convDesc(p, x, w.data, bias, y, { padValue: p.padValue, weightLayout: p.weightFamily });
-  return { call: 'conv', desc, finish: () => new Tensor(y, p.outputShape, p.outputLayout), outputShape: p.outputShape, outputLayout: p.outputLayout };
+  return { call: 'conv', desc, finish: result, outputShape: p.outputShape, outputLayout: p.outputLayout };
 }
 
 export function planPartialConvJob(fn: string, rank: number, input: unknown, weight: unknown, options: unknown): Job {
@@ -147,15 +159,15 @@ export function planPartialConvJob(fn: string, rank: number, input: unknown, wei
   };
 }
 
-export function planConvTransposeJob(fn: string, rank: number, input: unknown, weight: unknown, options: unknown): Job {
+export function planConvTransposeJob(fn: string, rank: number, input: unknown, weight: unknown, options: unknown, withOut = false): Job {
   const x = checkTensor(fn, 'input', input, rank);
   const w = weightShapeOf(fn, weight);
   const o = optionsObject(fn, options);
-  const p = planConvTranspose(fn, x, w.shape, o);
+  const p = planConvTranspose(fn, x, w.shape, o, withOut);
   const bias = checkBias(fn, o?.bias, p.Cout);
-  const y = allocOutput(fn, p.outputShape);
+  const { y, result } = outputTensor(fn, o?.out, p.outputShape, p.outputLayout, [['input', x.data], ['weight', w.data], ['bias', bias]]);
   const desc = convDesc(p, x, w.data, bias, y, { outputPadding: p.outputPadding });
-  return { call: 'convTranspose', desc, finish: () => new Tensor(y, p.outputShape, p.outputLayout), outputShape: p.outputShape, outputLayout: p.outputLayout };
+  return { call: 'convTranspose', desc, finish: result, outputShape: p.outputShape, outputLayout: p.outputLayout };
 }
 
 export function runSync<T>(job: Job): T {
@@ -174,30 +186,30 @@ function inputRank(input: unknown): number | undefined {
   return typeof l === 'string' && l.length >= 3 && l.length <= 5 ? l.length - 2 : undefined;
 }
 
-export function conv1d(input: TensorLike, weight: TensorLike, options?: ConvOptions): Tensor {
-  return runSync(planConvJob('conv1d', 1, input, weight, options));
+export function conv1d(input: TensorLike, weight: TensorLike, options?: ConvCallOptions): Tensor {
+  return runSync(planConvJob('conv1d', 1, input, weight, options, true));
 }
-export function conv2d(input: TensorLike, weight: TensorLike, options?: ConvOptions): Tensor {
-  return runSync(planConvJob('conv2d', 2, input, weight, options));
+export function conv2d(input: TensorLike, weight: TensorLike, options?: ConvCallOptions): Tensor {
+  return runSync(planConvJob('conv2d', 2, input, weight, options, true));
 }
-export function conv3d(input: TensorLike, weight: TensorLike, options?: ConvOptions): Tensor {
-  return runSync(planConvJob('conv3d', 3, input, weight, options));
+export function conv3d(input: TensorLike, weight: TensorLike, options?: ConvCallOptions): Tensor {
+  return runSync(planConvJob('conv3d', 3, input, weight, options, true));
 }
 // The rank comes from the input's layout.
-export function conv(input: TensorLike, weight: TensorLike, options?: ConvOptions): Tensor {
-  return runSync(planConvJob('conv', inputRank(input), input, weight, options));
+export function conv(input: TensorLike, weight: TensorLike, options?: ConvCallOptions): Tensor {
+  return runSync(planConvJob('conv', inputRank(input), input, weight, options, true));
 }
-export async function conv1dAsync(input: TensorLike, weight: TensorLike, options?: ConvOptions): Promise<Tensor> {
-  return runAsync(planConvJob('conv1dAsync', 1, input, weight, options));
+export async function conv1dAsync(input: TensorLike, weight: TensorLike, options?: ConvCallOptions): Promise<Tensor> {
+  return runAsync(planConvJob('conv1dAsync', 1, input, weight, options, true));
 }
-export async function conv2dAsync(input: TensorLike, weight: TensorLike, options?: ConvOptions): Promise<Tensor> {
-  return runAsync(planConvJob('conv2dAsync', 2, input, weight, options));
+export async function conv2dAsync(input: TensorLike, weight: TensorLike, options?: ConvCallOptions): Promise<Tensor> {
+  return runAsync(planConvJob('conv2dAsync', 2, input, weight, options, true));
 }
-export async function conv3dAsync(input: TensorLike, weight: TensorLike, options?: ConvOptions): Promise<Tensor> {
-  return runAsync(planConvJob('conv3dAsync', 3, input, weight, options));
+export async function conv3dAsync(input: TensorLike, weight: TensorLike, options?: ConvCallOptions): Promise<Tensor> {
+  return runAsync(planConvJob('conv3dAsync', 3, input, weight, options, true));
 }
-export async function convAsync(input: TensorLike, weight: TensorLike, options?: ConvOptions): Promise<Tensor> {
-  return runAsync(planConvJob('convAsync', inputRank(input), input, weight, options));
+export async function convAsync(input: TensorLike, weight: TensorLike, options?: ConvCallOptions): Promise<Tensor> {
+  return runAsync(planConvJob('convAsync', inputRank(input), input, weight, options, true));
 }
 
 export function partialConv2d(input: TensorLike, weight: TensorLike, options?: PartialConvOptions): PartialConvResult {
@@ -213,21 +225,21 @@ export async function partialConv3dAsync(input: TensorLike, weight: TensorLike, 
   return runAsync(planPartialConvJob('partialConv3dAsync', 3, input, weight, options));
 }
 
-export function convTranspose1d(input: TensorLike, weight: TensorLike, options?: ConvTransposeOptions): Tensor {
-  return runSync(planConvTransposeJob('convTranspose1d', 1, input, weight, options));
+export function convTranspose1d(input: TensorLike, weight: TensorLike, options?: ConvTransposeCallOptions): Tensor {
+  return runSync(planConvTransposeJob('convTranspose1d', 1, input, weight, options, true));
 }
-export function convTranspose2d(input: TensorLike, weight: TensorLike, options?: ConvTransposeOptions): Tensor {
-  return runSync(planConvTransposeJob('convTranspose2d', 2, input, weight, options));
+export function convTranspose2d(input: TensorLike, weight: TensorLike, options?: ConvTransposeCallOptions): Tensor {
+  return runSync(planConvTransposeJob('convTranspose2d', 2, input, weight, options, true));
 }
-export function convTranspose3d(input: TensorLike, weight: TensorLike, options?: ConvTransposeOptions): Tensor {
-  return runSync(planConvTransposeJob('convTranspose3d', 3, input, weight, options));
+export function convTranspose3d(input: TensorLike, weight: TensorLike, options?: ConvTransposeCallOptions): Tensor {
+  return runSync(planConvTransposeJob('convTranspose3d', 3, input, weight, options, true));
 }
-export async function convTranspose1dAsync(input: TensorLike, weight: TensorLike, options?: ConvTransposeOptions): Promise<Tensor> {
-  return runAsync(planConvTransposeJob('convTranspose1dAsync', 1, input, weight, options));
+export async function convTranspose1dAsync(input: TensorLike, weight: TensorLike, options?: ConvTransposeCallOptions): Promise<Tensor> {
+  return runAsync(planConvTransposeJob('convTranspose1dAsync', 1, input, weight, options, true));
 }
-export async function convTranspose2dAsync(input: TensorLike, weight: TensorLike, options?: ConvTransposeOptions): Promise<Tensor> {
-  return runAsync(planConvTransposeJob('convTranspose2dAsync', 2, input, weight, options));
+export async function convTranspose2dAsync(input: TensorLike, weight: TensorLike, options?: ConvTransposeCallOptions): Promise<Tensor> {
+  return runAsync(planConvTransposeJob('convTranspose2dAsync', 2, input, weight, options, true));
 }
-export async function convTranspose3dAsync(input: TensorLike, weight: TensorLike, options?: ConvTransposeOptions): Promise<Tensor> {
-  return runAsync(planConvTransposeJob('convTranspose3dAsync', 3, input, weight, options));
+export async function convTranspose3dAsync(input: TensorLike, weight: TensorLike, options?: ConvTransposeCallOptions): Promise<Tensor> {
+  return runAsync(planConvTransposeJob('convTranspose3dAsync', 3, input, weight, options, true));
 }

@@ -148,9 +148,10 @@ function sizeText(v: readonly number[]): string {
   return v.join('x');
 }
 
-export function planConv(fn: string, input: InputDesc, weightShape: readonly number[], options: unknown, partial = false): ConvPlan {
+// withOut: a call that takes the `out` option (the functional forms; never a layer's config).
+export function planConv(fn: string, input: InputDesc, weightShape: readonly number[], options: unknown, partial = false, withOut = false): ConvPlan {
   const rank = spatialRank(input.layout);
-  const o = checkOptions(fn, options, partial ? PARTIAL_CONV_OPTIONS : CONV_OPTIONS);
+  const o = checkOptions(fn, options, partial ? PARTIAL_CONV_OPTIONS : withOut ? [...CONV_OPTIONS, 'out'] : CONV_OPTIONS);
   const family = weightFamily(fn, o.weightLayout, rank);
   if (weightShape.length !== rank + 2) throw rangeErrorText(fn, 'weight', `${weightDims(rank, family, false)}`, describe(weightShape));
   const { cout: Cout, cig: Cig, k } = splitWeightShape(weightShape, family, rank);
@@ -208,9 +209,9 @@ export interface ConvTransposePlan extends ConvGeometry {
 export const CONV_TRANSPOSE_OPTIONS = ['bias', 'stride', 'dilation', 'groups', 'padding', 'outputPadding', 'outputSize', 'paddingMode', 'outputLayout'] as const;
 const TRANSPOSE_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular', 'symmetric'];
 
-export function planConvTranspose(fn: string, input: InputDesc, weightShape: readonly number[], options: unknown): ConvTransposePlan {
+export function planConvTranspose(fn: string, input: InputDesc, weightShape: readonly number[], options: unknown, withOut = false): ConvTransposePlan {
   const rank = spatialRank(input.layout);
-  const o = checkOptions(fn, options, CONV_TRANSPOSE_OPTIONS);
+  const o = checkOptions(fn, options, withOut ? [...CONV_TRANSPOSE_OPTIONS, 'out'] : CONV_TRANSPOSE_OPTIONS);
   if (weightShape.length !== rank + 2) throw rangeErrorText(fn, 'weight', weightDims(rank, 0, true), describe(weightShape));
   const [Cin, Cog] = [weightShape[0], weightShape[1]];
   const k = weightShape.slice(2);

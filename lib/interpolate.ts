@@ -3,8 +3,7 @@
 import { rangeError, rangeErrorText, typeError } from './errors';
 import { fromCanonical, isChannelsLast, Layout, spatialRank } from './layout';
 import { native } from './native';
-import { allocOutput } from './runtime';
-import { Tensor, TensorLike } from './tensor';
+import { outputTensor, Tensor, TensorLike } from './tensor';
 import { checkBoolean, checkEnum, checkOptions, checkOutputLayout, checkSpatial, checkTensor } from './validate';
 
 export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'bicubic' | 'trilinear' | 'area';
@@ -17,6 +16,7 @@ export interface InterpolateOptions {
   alignCorners?: boolean;
   recomputeScaleFactor?: boolean;
   outputLayout?: Layout;
+  out?: TensorLike;  // the result written here (its exact shape and layout; no input's memory)
 }
 
 // Native InterpMode codes (ops/ops.h).
@@ -42,7 +42,7 @@ function planInterpolate(fn: string, input: unknown, options: unknown) {
   const x = checkTensor(fn, 'input', input);
   const rank = spatialRank(x.layout);
   if (options === undefined) throw typeError(fn, 'options', 'an object with size or scaleFactor', options);
-  const o = checkOptions(fn, options, ['size', 'scaleFactor', 'mode', 'alignCorners', 'recomputeScaleFactor', 'outputLayout']);
+  const o = checkOptions(fn, options, ['size', 'scaleFactor', 'mode', 'alignCorners', 'recomputeScaleFactor', 'outputLayout', 'out']);
   const mode = checkEnum(fn, 'mode', o.mode, INTERPOLATE_MODES, 'nearest');
   const needRank = MODE_RANK[mode];
   if (needRank !== undefined && needRank !== rank)
@@ -70,13 +70,13 @@ function planInterpolate(fn: string, input: unknown, options: unknown) {
   }
   const outputLayout = checkOutputLayout(fn, o.outputLayout, rank, x.layout);
   const shape = fromCanonical(x.N, x.C, out, outputLayout);
-  const y = allocOutput(fn, shape);
+  const { y, result } = outputTensor(fn, o.out, shape, outputLayout, [['input', x.data]]);
   const p3 = (v: number[]) => [...new Array(3 - v.length).fill(1), ...v];
   const desc = {
     fn, rank, N: x.N, C: x.C, in: p3(x.spatial), out: p3(out), scale, alignCorners: align,
     inChannelsLast: x.channelsLast, outChannelsLast: isChannelsLast(outputLayout), mode: MODE_CODE[mode], x: x.data, y,
   };
-  return { desc, result: () => new Tensor(y, shape, outputLayout) };
+  return { desc, result };
 }
 
 export function interpolate(input: TensorLike, options: InterpolateOptions): Tensor {

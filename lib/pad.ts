@@ -4,8 +4,7 @@ import { rangeErrorText } from './errors';
 import { explicitPadding, PAD_MODE_CODE } from './geometry';
 import { fromCanonical, isChannelsLast, Layout, spatialRank } from './layout';
 import { native } from './native';
-import { allocOutput } from './runtime';
-import { Tensor, TensorLike } from './tensor';
+import { outputTensor, Tensor, TensorLike } from './tensor';
 import { checkEnum, checkFinite, checkOptions, checkOutputLayout, checkTensor } from './validate';
 
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular' | 'symmetric';
@@ -15,12 +14,13 @@ export interface PadOptions {
   mode?: PadMode;
   value?: number;
   outputLayout?: Layout;
+  out?: TensorLike;  // the result written here (its exact shape and layout; no input's memory)
 }
 
 function planPad(fn: string, input: unknown, padding: unknown, options: unknown) {
   const x = checkTensor(fn, 'input', input);
   const rank = spatialRank(x.layout);
-  const o = checkOptions(fn, options, ['mode', 'value', 'outputLayout']);
+  const o = checkOptions(fn, options, ['mode', 'value', 'outputLayout', 'out']);
   const mode = checkEnum(fn, 'mode', o.mode, PAD_MODES, 'constant');
   const value = o.value === undefined ? 0 : checkFinite(fn, 'value', o.value);
   if (value !== 0 && mode !== 'constant') throw rangeErrorText(fn, 'value', "mode 'constant'", `mode '${mode}'`);
@@ -35,13 +35,13 @@ function planPad(fn: string, input: unknown, padding: unknown, options: unknown)
   });
   const outputLayout = checkOutputLayout(fn, o.outputLayout, rank, x.layout);
   const shape = fromCanonical(x.N, x.C, out, outputLayout);
-  const y = allocOutput(fn, shape);
+  const { y, result } = outputTensor(fn, o.out, shape, outputLayout, [['input', x.data]]);
   const p3 = (v: number[], f: number) => [...new Array(3 - v.length).fill(f), ...v];
   const desc = {
     fn, rank, N: x.N, C: x.C, in: p3(x.spatial, 1), before: p3(pads.before, 0), after: p3(pads.after, 0), out: p3(out, 1),
     inChannelsLast: x.channelsLast, outChannelsLast: isChannelsLast(outputLayout), mode: PAD_MODE_CODE[mode], value, x: x.data, y,
   };
-  return { desc, result: () => new Tensor(y, shape, outputLayout) };
+  return { desc, result };
 }
 
 export function pad(input: TensorLike, padding: number | readonly (number | readonly [number, number])[], options?: PadOptions): Tensor {

@@ -263,6 +263,79 @@ const cases: Case[] = [
     name: 'convTransposeOutputShape: impossible outputSize', cls: RE, fn: 'convTransposeOutputShape', arg: 'outputSize',
     sync: () => ck.convTransposeOutputShape([1, 3, 4, 4], [3, 2, 3, 3], { stride: 2, outputSize: [3, 3] }),
   },
+  // --- out (the caller's result tensor) ------------------------------------------------------
+  // conv2d of x4 with w4, padding 1: [1, 4, 8, 8]
+  convOpt('out: a raw Float32Array', TE, 'out', { padding: 1, out: f32(256) }),
+  convOpt('out: null', TE, 'out', { padding: 1, out: null }),
+  convOpt('out: Float64Array data', TE, 'out', { padding: 1, out: { data: new Float64Array(256), shape: [1, 4, 8, 8], layout: 'NCHW' } }),
+  convOpt('out: detached', TE, 'out', { padding: 1, out: { data: detached(256), shape: [1, 4, 8, 8], layout: 'NCHW' } }),
+  convOpt('out: the wrong shape', RE, 'out.shape', { padding: 1, out: ck.tensor(f32(256), [1, 4, 16, 4]) }),
+  convOpt('out: the shape without padding', RE, 'out.shape', { out: ck.tensor(f32(256), [1, 4, 8, 8]) }),
+  convOpt('out: the other layout', RE, 'out.layout', { padding: 1, out: ck.tensor(f32(256), [1, 8, 8, 4], 'NHWC') }),
+  convOpt('out: channels-first where outputLayout asks for NHWC', RE, 'out.layout', { padding: 1, outputLayout: 'NHWC', out: ck.tensor(f32(256), [1, 4, 8, 8]) }),
+  convOpt('out: data of the wrong length', RE, 'out.data', { padding: 1, out: { data: f32(255), shape: [1, 4, 8, 8], layout: 'NCHW' } }),
+  {
+    name: 'out: overlapping the input (one float)', cls: RE, fn: 'conv2d', arg: 'out.data',
+    sync: () => {
+      const buf = f32(192 + 255);
+      return ck.conv2d(ck.tensor(buf.subarray(0, 192), [1, 3, 8, 8]), w4(), { padding: 1, out: ck.tensor(buf.subarray(191), [1, 4, 8, 8]) });
+    },
+    async: () => {
+      const buf = f32(192 + 255);
+      return ck.conv2dAsync(ck.tensor(buf.subarray(0, 192), [1, 3, 8, 8]), w4(), { padding: 1, out: ck.tensor(buf.subarray(191), [1, 4, 8, 8]) });
+    },
+  },
+  {
+    name: 'out: overlapping the weight', cls: RE, fn: 'conv2d', arg: 'out.data',
+    sync: () => {
+      const buf = f32(255 + 108);
+      return ck.conv2d(x4(), ck.tensor(buf.subarray(255), [4, 3, 3, 3]), { padding: 1, out: ck.tensor(buf.subarray(0, 256), [1, 4, 8, 8]) });
+    },
+  },
+  {
+    name: 'out: the bias inside it', cls: RE, fn: 'conv2d', arg: 'out.data',
+    sync: () => {
+      const buf = f32(256);
+      return ck.conv2d(x4(), w4(), { padding: 1, bias: buf.subarray(100, 104), out: ck.tensor(buf, [1, 4, 8, 8]) });
+    },
+  },
+  convT2dCase('convTranspose2d out: the wrong shape', RE, 'out.shape', { out: ck.tensor(f32(72), [1, 2, 4, 9]) }),
+  {
+    name: 'convTranspose2d out: its own input', cls: RE, fn: 'convTranspose2d', arg: 'out.data',
+    sync: () => {
+      const x = ck.tensor(f32(2 * 36), [1, 2, 6, 6]);
+      return ck.convTranspose2d(x, ck.tensor(f32(2 * 2 * 9), [2, 2, 3, 3]), { padding: 1, out: x });
+    },
+  },
+  padCase('pad out: the wrong shape', RE, 'out.shape', x4, 1, { out: ck.tensor(f32(192), [1, 3, 8, 8]) }),
+  {
+    name: 'pad out: its own input (a crop of 0)', cls: RE, fn: 'pad', arg: 'out.data',
+    sync: () => {
+      const x = x4();
+      return ck.pad(x, 0, { out: x });
+    },
+    async: () => {
+      const x = x4();
+      return ck.padAsync(x, 0, { out: x });
+    },
+  },
+  interpCase('interpolate out: the wrong layout', RE, 'out.layout', x4, { scaleFactor: 2, out: ck.tensor(f32(768), [1, 16, 16, 3], 'NHWC') }),
+  interpCase('interpolate out: not a tensor', TE, 'out', x4, { scaleFactor: 2, out: 'y' }),
+  {
+    name: 'interpolate out: its own input', cls: RE, fn: 'interpolate', arg: 'out.data',
+    sync: () => {
+      const x = x4();
+      return ck.interpolate(x, { size: [8, 8], out: x });
+    },
+  },
+  {
+    name: 'a layer takes no out in its config', cls: RE, fn: 'Conv2d', arg: 'options',
+    sync: () => new ck.Conv2d({ weight: w4(), padding: 1, out: ck.tensor(f32(256), [1, 4, 8, 8]) } as ck.ConvOptions & { weight: ck.Tensor }),
+  },
+  {
+    name: 'partial convolution takes no out', cls: RE, fn: 'partialConv2d', arg: 'options',
+    sync: () => ck.partialConv2d(ck.tensor(f32(2 * 3 * 5 * 5), [2, 3, 5, 5]), w4(), { out: ck.tensor(f32(2 * 4 * 3 * 3), [2, 4, 3, 3]) } as ck.PartialConvOptions),
+  },
 ];
 
 function escape(s: string): string {
@@ -573,6 +646,42 @@ describe('the native layer re-checks conv descriptors', () => {
     d.packed = own;
     expect(nativeError(() => native.conv(d))).toBe('none');
     expect(() => native.prepareConv({ fn: 'prepare', g, w: new Float32Array(5) })).toThrow(RangeError);
+  });
+  it('a result sharing memory with an input is refused, by name, for every op (the `out` check, again)', () => {
+    const d = good();
+    const buf = new Float32Array(2 * 16 + 3 * 16);
+    d.x = buf.subarray(0, 32);
+    d.y = buf.subarray(31, 31 + 48);
+    expect(() => native.conv(d)).toThrow(/^conv2d: y expects memory that no input shares, got a Float32Array overlapping x$/);
+    d.y = buf.subarray(32);
+    expect(nativeError(() => native.conv(d))).toBe('none'); // adjacent, not overlapping
+    const w = new Float32Array(3 * 2 * 9 + 3 * 16);
+    const dw = { ...good(), w: w.subarray(0, 54), y: w.subarray(50, 98) };
+    expect(() => native.conv(dw)).toThrow(/overlapping w$/);
+    const db = { ...good(), bias: new Float32Array(3) };
+    db.y = new Float32Array(48);
+    db.bias = db.y.subarray(45);
+    expect(() => native.conv(db)).toThrow(/overlapping bias$/);
+    // transposed: Cin 4, Cout 2, k 4x4, stride 2, padding 1: 3x3 -> 6x6
+    const g = new Float64Array(36);
+    g.set([2, 1, 4, 2, 1, 1, 3, 3, 1, 4, 4, 1, 2, 2, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 6, 6]);
+    const t = new Float32Array(36 + 72);
+    expect(() => native.convTranspose({ fn: 'convTranspose2d', g, x: t.subarray(0, 36), w: new Float32Array(128), y: t.subarray(30, 102) }))
+      .toThrow(/^convTranspose2d: y expects memory that no input shares.*overlapping x$/);
+    // partial: the mask result inside the result
+    const gp = new Float64Array(good().g);
+    gp[35] = 1; // a mask of 1 channel
+    const r = new Float32Array(48);
+    expect(() => native.partialConv({ fn: 'partialConv2d', g: gp, x: new Float32Array(32), w: new Float32Array(54), y: r,
+      mask: new Float32Array(16), maskOut: r.subarray(32) })).toThrow(/^partialConv2d: maskOut expects.*overlapping y$/);
+    const p = new Float32Array(32);
+    const pd = { fn: 'pad', rank: 2, N: 1, C: 2, in: [1, 4, 4], before: [0, 0, 0], after: [0, 0, 0], out: [1, 4, 4],
+      inChannelsLast: false, outChannelsLast: false, mode: 1, value: 0, x: p, y: p };
+    expect(() => native.pad(pd)).toThrow(/^pad: y expects.*overlapping x$/);
+    const id = { fn: 'interpolate', rank: 2, N: 1, C: 2, in: [1, 4, 4], out: [1, 4, 4], scale: [0, 0, 0], alignCorners: false,
+      inChannelsLast: false, outChannelsLast: false, mode: 0, x: p, y: p };
+    expect(() => native.interpolate(id)).toThrow(/^interpolate: y expects.*overlapping x$/);
+    expect(() => native.layout({ fn: 'to', N: 1, C: 2, S: 16, toChannelsLast: true, x: p, y: p })).toThrow(/^to: y expects.*overlapping x$/);
   });
   it('output allocation: a count of floats, whole, within maxBytes', () => {
     const a = native.allocFloat32(5);

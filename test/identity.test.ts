@@ -259,6 +259,89 @@ describe('sync, async and prepared-layer forms are bit-identical', () => {
 });
 
 // ---------------------------------------------------------------------------------------
+// The `out` option: the result written into the caller's tensor, bit for bit the fresh
+// result, every element of it (out starts as NaN), and `out` itself handed back.
+// ---------------------------------------------------------------------------------------
+describe('out: the result in the caller\'s tensor', () => {
+  // A view into the middle of a larger buffer, filled with NaN: the floats around it must
+  // stay NaN (nothing written outside out), and every float of it must be written.
+  const outLike = (r: ck.Tensor) => {
+    const buf = new Float32Array(r.data.length + 37).fill(NaN);
+    return { buf, t: ck.tensor(buf.subarray(17, 17 + r.data.length), r.shape, r.layout) };
+  };
+  const check = (fresh: ck.Tensor, got: ck.Tensor, o: { buf: Float32Array; t: ck.Tensor }, label: string) => {
+    expect(got, `${label}: returns out itself`).toBe(o.t);
+    expectBitIdentical(fresh, got, label);
+    for (const i of [...Array(17).keys(), ...Array(20).keys()].map((k, j) => (j < 17 ? k : 17 + fresh.data.length + k)))
+      expect(Number.isNaN(o.buf[i]), `${label}: float ${i} outside out untouched`).toBe(true);
+  };
+  it('conv (1-D to 3-D, channels-last, groups, bias, reflect), sync and async, at 1 and 2 threads', async () => {
+    const cases: [ck.Tensor, ck.Tensor, ck.ConvCallOptions, number][] = [
+      [T([2, 6, 13, 17], 51), T([8, 3, 3, 3], 52), { padding: 1, groups: 2, bias: randomData(8, 53), paddingMode: 'reflect' }, 2],
+      [T([1, 16, 9, 9], 54, 'NHWC'), T([32, 16, 1, 1], 55), {}, 2],
+      [T([1, 5, 40], 56), T([7, 5, 3], 57), { stride: 2, padding: 1 }, 1],
+      [T([1, 3, 5, 6, 7], 58), T([4, 3, 3, 3, 3], 59), { padding: 1, outputLayout: 'NDHWC' }, 3],
+      [T([1, 512, 7, 7], 60), T([64, 512, 3, 3], 61), { padding: 1 }, 2], // a small map (the pgemm)
+    ];
+    for (const threads of [1, 2]) {
+      ck.setNumThreads(threads);
+      for (const [x, w, opt, rank] of cases) {
+        const fresh = ck.conv(x, w, opt);
+        const a = outLike(fresh), b = outLike(fresh);
+        check(fresh, ck.conv(x, w, { ...opt, out: a.t }), a, `conv rank ${rank} t${threads}`);
+        check(fresh, await ck.convAsync(x, w, { ...opt, out: b.t }), b, `convAsync rank ${rank} t${threads}`);
+      }
+    }
+    ck.setNumThreads(savedThreads);
+  });
+  it('convTranspose (the merged phases, the pgemm, kernel = stride channels-last), pad and interpolate, sync and async', async () => {
+    const x = T([1, 8, 9, 11], 62);
+    const runs: [string, () => ck.Tensor, (out: ck.Tensor) => ck.Tensor, (out: ck.Tensor) => Promise<ck.Tensor>][] = [];
+    for (const [w, opt] of [
+      [T([8, 4, 4, 4], 63), { stride: 2, padding: 1, bias: randomData(4, 64) }],
+      [T([8, 6, 3, 3], 65), { stride: 2, padding: 1, outputPadding: 1 }],
+      [T([256, 128, 4, 4], 66), { stride: 2, padding: 1 }],
+    ] as [ck.Tensor, ck.ConvTransposeOptions][]) {
+      const xx = w.shape[0] === 256 ? T([1, 256, 8, 8], 67) : x;
+      runs.push([`convTranspose2d ${JSON.stringify(w.shape)}`, () => ck.convTranspose2d(xx, w, opt),
+        (out) => ck.convTranspose2d(xx, w, { ...opt, out }), (out) => ck.convTranspose2dAsync(xx, w, { ...opt, out })]);
+    }
+    const xl = T([1, 64, 6, 7], 68, 'NHWC'), wl = T([64, 32, 2, 2], 69);
+    runs.push(['convTranspose2d k2 s2 NHWC', () => ck.convTranspose2d(xl, wl, { stride: 2 }),
+      (out) => ck.convTranspose2d(xl, wl, { stride: 2, out }), (out) => ck.convTranspose2dAsync(xl, wl, { stride: 2, out })]);
+    for (const mode of ['constant', 'reflect', 'circular'] as const) {
+      const p = [[-2, 3], [4, -1]] as [number, number][];
+      runs.push([`pad ${mode}`, () => ck.pad(x, p, { mode }), (out) => ck.pad(x, p, { mode, out }), (out) => ck.padAsync(x, p, { mode, out })]);
+    }
+    for (const o of [{ size: [17, 5], mode: 'bilinear' }, { scaleFactor: 2, mode: 'nearest', outputLayout: 'NHWC' }, { size: [4, 4], mode: 'area' }] as ck.InterpolateOptions[])
+      runs.push([`interpolate ${JSON.stringify(o)}`, () => ck.interpolate(x, o), (out) => ck.interpolate(x, { ...o, out }), (out) => ck.interpolateAsync(x, { ...o, out })]);
+    for (const [label, fresh, into, intoAsync] of runs) {
+      const f = fresh();
+      const a = outLike(f), b = outLike(f);
+      check(f, into(a.t), a, label);
+      check(f, await intoAsync(b.t), b, `${label} async`);
+    }
+  });
+  it('a plain {data, shape, layout} object as out: a Tensor over its data comes back', () => {
+    const x = T([1, 3, 8, 8], 70), w = T([4, 3, 3, 3], 71);
+    const fresh = ck.conv2d(x, w, { padding: 1 });
+    const data = new Float32Array(fresh.data.length).fill(NaN);
+    const got = ck.conv2d(x, w, { padding: 1, out: { data, shape: [1, 4, 8, 8], layout: 'NCHW' } });
+    expect(got).toBeInstanceOf(ck.Tensor);
+    expect(got.data).toBe(data);
+    expectBitIdentical(fresh, got, 'plain out');
+  });
+  it('the same out, call after call, holds each call\'s own result', () => {
+    const w = T([4, 3, 3, 3], 72), out = ck.tensor(new Float32Array(4 * 64), [1, 4, 8, 8]);
+    for (const seed of [73, 74, 75]) {
+      const x = T([1, 3, 8, 8], seed);
+      const fresh = ck.conv2d(x, w, { padding: 1 });
+      expectBitIdentical(fresh, ck.conv2d(x, w, { padding: 1, out }), `seed ${seed}`);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------
 
 describe('results are bit-identical for any thread count', () => {
   // medium-sized inputs, so the work is actually split between threads

@@ -16,6 +16,7 @@
 #endif
 #include <condition_variable>
 #include <functional>
+#include <initializer_list>
 #include <mutex>
 #include <memory>
 #include <string>
@@ -371,6 +372,23 @@ int64_t total(int64_t a, int64_t b, const int64_t* s, const char* fn) {
   return checked_mul(checked_mul(a, b, fn), checked_mul(checked_mul(s[0], s[1], fn), s[2], fn), fn);
 }
 
+// An op writes its result while it reads its inputs: a result sharing memory with an input
+// (the facade's `out` option, checked there first) is refused, by name.
+struct Span {
+  const char* name;
+  const float* p;
+  int64_t n;
+};
+void check_disjoint(const char* fn, const Span& y, std::initializer_list<Span> inputs) {
+  const uintptr_t y0 = reinterpret_cast<uintptr_t>(y.p), y1 = y0 + static_cast<uintptr_t>(y.n) * sizeof(float);
+  for (const Span& in : inputs) {
+    if (in.p == nullptr || in.n <= 0 || y.n <= 0) continue;
+    const uintptr_t a = reinterpret_cast<uintptr_t>(in.p), b = a + static_cast<uintptr_t>(in.n) * sizeof(float);
+    if (a < y1 && y0 < b)
+      range_error(std::string(fn) + ": " + y.name + " expects memory that no input shares, got a Float32Array overlapping " + in.name);
+  }
+}
+
 Napi::Value Conv(const Napi::CallbackInfo& info) {
   return dispatch(info, "conv", [](const Napi::Object& o) {
     Named nm(o, "conv");
@@ -389,6 +407,9 @@ Napi::Value Conv(const Napi::CallbackInfo& info) {
     d->w = r.f32("w", total(d->Cout, d->Cin / d->groups, d->k, d->fn));
     d->bias = r.f32("bias", d->Cout, true);
     d->y = r.f32("y", total(d->N, d->Cout, d->out, d->fn));
+    check_disjoint(d->fn, {"y", d->y, total(d->N, d->Cout, d->out, d->fn)},
+                   {{"x", d->x, total(d->N, d->Cin, d->in, d->fn)}, {"w", d->w, total(d->Cout, d->Cin / d->groups, d->k, d->fn)},
+                    {"bias", d->bias, d->Cout}});
     advise_output(d->y, total(d->N, d->Cout, d->out, d->fn));
     const PackedConv* pc = read_packed<PackedConv>(o, *d, kPackedConvTag, "prepareConv");  // only one made for this geometry
     d->w_pg = pc ? pc->w.data() : nullptr;
@@ -421,6 +442,13 @@ Napi::Value PartialConv(const Napi::CallbackInfo& info) {
       d->mask = r.f32("mask", total(d->N, d->mask_c, d->in, d->fn));
     }
     d->mask_out = r.f32("maskOut", total(d->N, d->multi_channel ? d->Cout : 1, d->out, d->fn));
+    {
+      const Span x{"x", d->x, total(d->N, d->Cin, d->in, d->fn)}, w{"w", d->w, total(d->Cout, d->Cin / d->groups, d->k, d->fn)};
+      const Span b{"bias", d->bias, d->Cout}, m{"mask", d->mask, d->mask ? total(d->N, d->mask_c, d->in, d->fn) : 0};
+      const Span y{"y", d->y, total(d->N, d->Cout, d->out, d->fn)};
+      check_disjoint(d->fn, y, {x, w, b, m});
+      check_disjoint(d->fn, {"maskOut", d->mask_out, total(d->N, d->multi_channel ? d->Cout : 1, d->out, d->fn)}, {x, w, b, m, y});
+    }
     return std::function<void()>([d, nm] { partial_conv_forward(*d); });
   });
 }
@@ -440,6 +468,9 @@ Napi::Value ConvTranspose(const Napi::CallbackInfo& info) {
     d->w = r.f32("w", total(d->Cin, d->Cout / d->groups, d->k, d->fn));
     d->bias = r.f32("bias", d->Cout, true);
     d->y = r.f32("y", total(d->N, d->Cout, d->out, d->fn));
+    check_disjoint(d->fn, {"y", d->y, total(d->N, d->Cout, d->out, d->fn)},
+                   {{"x", d->x, total(d->N, d->Cin, d->in, d->fn)}, {"w", d->w, total(d->Cin, d->Cout / d->groups, d->k, d->fn)},
+                    {"bias", d->bias, d->Cout}});
     advise_output(d->y, total(d->N, d->Cout, d->out, d->fn));
     if (const PackedConvTranspose* pt = read_packed<PackedConvTranspose>(o, *d, kPackedTag, "prepareConvTranspose")) {
       d->w_packed = pt->w.data();
@@ -521,6 +552,7 @@ Napi::Value Pad(const Napi::CallbackInfo& info) {
     d->value = static_cast<float>(r.f64("value"));
     d->x = r.f32("x", total(d->N, d->C, d->in, d->fn));
     d->y = r.f32("y", total(d->N, d->C, d->out, d->fn));
+    check_disjoint(d->fn, {"y", d->y, total(d->N, d->C, d->out, d->fn)}, {{"x", d->x, total(d->N, d->C, d->in, d->fn)}});
     advise_output(d->y, total(d->N, d->C, d->out, d->fn));
     return std::function<void()>([d, nm] { pad_forward(*d); });
   });
@@ -544,6 +576,7 @@ Napi::Value Interpolate(const Napi::CallbackInfo& info) {
     d->mode = static_cast<InterpMode>(r.i64("mode", 0, 4));
     d->x = r.f32("x", total(d->N, d->C, d->in, d->fn));
     d->y = r.f32("y", total(d->N, d->C, d->out, d->fn));
+    check_disjoint(d->fn, {"y", d->y, total(d->N, d->C, d->out, d->fn)}, {{"x", d->x, total(d->N, d->C, d->in, d->fn)}});
     advise_output(d->y, total(d->N, d->C, d->out, d->fn));
     return std::function<void()>([d, nm] { interpolate_forward(*d); });
   });
@@ -561,6 +594,7 @@ Napi::Value Layout(const Napi::CallbackInfo& info) {
     const int64_t n = checked_mul(checked_mul(d->N, d->C, "to"), d->S, "to");
     d->x = r.f32("x", n);
     d->y = r.f32("y", n);
+    check_disjoint(nm.name->c_str(), {"y", d->y, n}, {{"x", d->x, n}});
     return std::function<void()>([d] { layout_convert(*d); });
   });
 }
