@@ -93,10 +93,10 @@ export interface Job {
 export function jobTemplate(job: Job): Job {
   return { ...job, desc: { ...job.desc, x: undefined, y: undefined }, finish: () => { throw new Error('template'); } };
 }
-export function rebindJob(fn: string, template: Job, x: Float32Array): Job {
-  const y = allocOutput(fn, template.outputShape);
-  const { outputShape, outputLayout } = template;
-  return { ...template, desc: { ...template.desc, fn, x, y }, finish: () => new Tensor(y, outputShape, outputLayout) };
+export function rebindJob(fn: string, template: Job, x: Float32Array, out?: unknown): Job {
+  const d = template.desc as { w: Float32Array; bias?: Float32Array };
+  const { y, result } = outputTensor(fn, out, template.outputShape, template.outputLayout, [['input', x], ['weight', d.w], ['bias', d.bias]]);
+  return { ...template, desc: { ...template.desc, fn, x, y }, finish: result };
 }
 
 // The native descriptor: the geometry as one Float64Array (read natively by index, see

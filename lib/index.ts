@@ -17,6 +17,6 @@ export type { PixelInfo, PixelOptions } from './pixels';
 export { convOutputShape, convTransposeOutputShape } from './geometry';
 export type { Padding, PaddingMode, WeightLayout } from './geometry';
 export { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, PartialConv2d, PartialConv3d } from './layers';
-export type { ConvLayerConfig, ConvTransposeLayerConfig, PartialConvLayerConfig } from './layers';
+export type { ConvLayerConfig, ConvTransposeLayerConfig, ForwardOptions, PartialConvLayerConfig } from './layers';
 export { setNumThreads, getNumThreads, setMaxBytes, getMaxBytes, runtimeInfo } from './runtime';
 export type { RuntimeInfo } from './runtime';

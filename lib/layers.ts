@@ -10,7 +10,7 @@ import { convOutputShape, convTransposeOutputShape, splitWeightShape, weightFami
 import { channelsFirst, Layout } from './layout';
 import { Tensor, TensorLike } from './tensor';
 import { native } from './native';
-import { checkTensor, isPlainObject } from './validate';
+import { checkOptions, checkTensor, isPlainObject } from './validate';
 
 type Kind = 'conv' | 'convTranspose' | 'partialConv';
 
@@ -107,19 +107,22 @@ abstract class Layer<O extends object> {
     this.packed = undefined;
   }
 
-  protected job(x: TensorLike, extra?: object, async = false): Job {
+  // options: forward's ({ out }), for conv and transposed conv layers.
+  protected job(x: TensorLike, extra?: object, async = false, options?: unknown): Job {
     const fn = `${this.name}.${async ? 'forwardAsync' : 'forward'}`;
     const w = this.w();
     if (this.kind === 'partialConv') return planPartialConvJob(fn, this.rank, x, w, { ...this.options, ...extra });
+    const out = checkOptions(fn, options, ['out']).out;
     // Everything but the input was checked at construction: an input of the shape and
     // layout seen last runs the plan made for it.
     const xc = checkTensor(fn, 'input', x, this.rank);
     const last = this.last;
     if (last && last.layout === xc.layout && last.shape.length === xc.shape.length && last.shape.every((e, i) => e === xc.shape[i]))
-      return rebindJob(fn, last.template, xc.data);
+      return rebindJob(fn, last.template, xc.data, out);
+    const opts = out === undefined ? this.options : { ...this.options, out };
     const job = this.kind === 'conv'
-      ? planConvJob(fn, this.rank, x, w, this.options)
-      : planConvTransposeJob(fn, this.rank, x, w, this.options);
+      ? planConvJob(fn, this.rank, x, w, opts, true)
+      : planConvTransposeJob(fn, this.rank, x, w, opts, true);
     if (this.kind === 'convTranspose') {
       // Its weight packed once (the stride phases' sub-kernels), for every later call too.
       if (this.packed === undefined) this.packed = native.prepareConvTranspose(job.desc) ?? null;
@@ -135,12 +138,17 @@ abstract class Layer<O extends object> {
   }
 }
 
+// forward's options: `out`, as the functional forms' (the result written there and returned).
+export interface ForwardOptions {
+  out?: TensorLike;
+}
+
 class ConvLayer extends Layer<ConvOptions> {
-  forward(x: TensorLike): Tensor {
-    return runSync(this.job(x));
+  forward(x: TensorLike, options?: ForwardOptions): Tensor {
+    return runSync(this.job(x, undefined, false, options));
   }
-  async forwardAsync(x: TensorLike): Promise<Tensor> {
-    return runAsync(this.job(x, undefined, true));
+  async forwardAsync(x: TensorLike, options?: ForwardOptions): Promise<Tensor> {
+    return runAsync(this.job(x, undefined, true, options));
   }
 }
 
@@ -165,11 +173,11 @@ export class Conv3d extends ConvLayer {
 }
 
 class ConvTransposeLayer extends Layer<ConvTransposeOptions> {
-  forward(x: TensorLike): Tensor {
-    return runSync(this.job(x));
+  forward(x: TensorLike, options?: ForwardOptions): Tensor {
+    return runSync(this.job(x, undefined, false, options));
   }
-  async forwardAsync(x: TensorLike): Promise<Tensor> {
-    return runAsync(this.job(x, undefined, true));
+  async forwardAsync(x: TensorLike, options?: ForwardOptions): Promise<Tensor> {
+    return runAsync(this.job(x, undefined, true, options));
   }
 }
 export class ConvTranspose1d extends ConvTransposeLayer {

@@ -331,6 +331,32 @@ describe('out: the result in the caller\'s tensor', () => {
     expect(got.data).toBe(data);
     expectBitIdentical(fresh, got, 'plain out');
   });
+  it('layers: forward(x, { out }) and forwardAsync, on the first input (a new plan) and on later ones (the plan reused)', async () => {
+    const layers: [ck.Conv2d | ck.ConvTranspose2d, ck.Tensor[]][] = [
+      [new ck.Conv2d({ weight: T([8, 4, 3, 3], 80), bias: randomData(8, 81), padding: 1 }), [T([1, 4, 9, 9], 82), T([1, 4, 9, 9], 83), T([2, 4, 5, 7], 84)]],
+      [new ck.Conv2d({ weight: T([64, 512, 3, 3], 85), padding: 1 }), [T([1, 512, 7, 7], 86), T([1, 512, 7, 7], 87)]], // packed, small map
+      [new ck.ConvTranspose2d({ weight: T([16, 8, 4, 4], 88), stride: 2, padding: 1 }), [T([1, 16, 6, 6], 89), T([1, 16, 6, 6], 90)]],
+    ];
+    for (const [layer, xs] of layers) {
+      for (const x of xs) {
+        const fresh = layer.forward(x);
+        const a = outLike(fresh), b = outLike(fresh);
+        check(fresh, layer.forward(x, { out: a.t }), a, `${layer.constructor.name} forward ${JSON.stringify(x.shape)}`);
+        check(fresh, await layer.forwardAsync(x, { out: b.t }), b, `${layer.constructor.name} forwardAsync ${JSON.stringify(x.shape)}`);
+      }
+    }
+    const layer = new ck.Conv2d({ weight: T([8, 4, 3, 3], 91), padding: 1 });
+    const x = T([1, 4, 9, 9], 92);
+    layer.forward(x);
+    expect(() => layer.forward(x, { out: ck.tensor(new Float32Array(8 * 81), [1, 8, 81, 1]) })).toThrow(/^Conv2d\.forward: out\.shape expects \[1, 8, 9, 9\]/);
+    expect(() => layer.forward(x, { out: x } as ck.ForwardOptions)).toThrow(RangeError); // (its shape, first)
+    expect(() => layer.forward(x, { outt: 1 } as ck.ForwardOptions)).toThrow(/^Conv2d\.forward: options expects only the options out/);
+    const y = T([1, 8, 9, 9], 93);
+    const sq = new ck.Conv2d({ weight: T([8, 8, 1, 1], 94) });
+    sq.forward(y);
+    expect(() => sq.forward(y, { out: y })).toThrow(/^Conv2d\.forward: out\.data expects memory that no input shares/);
+    await expect(sq.forwardAsync(y, { out: y })).rejects.toThrow(RangeError);
+  });
   it('the same out, call after call, holds each call\'s own result', () => {
     const w = T([4, 3, 3, 3], 72), out = ck.tensor(new Float32Array(4 * 64), [1, 4, 8, 8]);
     for (const seed of [73, 74, 75]) {
