@@ -16,10 +16,13 @@ function setup(w, inputs) {
       const fa = w.rank === 1 ? ck.conv1dAsync : w.rank === 3 ? ck.conv3dAsync : ck.conv2dAsync;
       const Layer = w.rank === 1 ? ck.Conv1d : w.rank === 3 ? ck.Conv3d : ck.Conv2d;
       const layer = new Layer({ weight: wt, ...opts });
+      const oo = { ...opts, out: f(x, wt, opts) };
       return {
         run: () => f(x, wt, opts), runAsync: () => fa(x, wt, opts), output: (t) => t.data,
         // The prepared form: weights packed once, as a peer's session (ORT) prepares its model.
         layer: { name: Layer.name, run: () => layer.forward(x) },
+        // The result written into one tensor kept across calls (the out option): no allocation.
+        runOut: () => f(x, wt, oo), runAsyncOut: () => fa(x, wt, oo),
       };
     }
     case 'partial': {
@@ -40,20 +43,29 @@ function setup(w, inputs) {
       const fa = w.rank === 1 ? ck.convTranspose1dAsync : w.rank === 3 ? ck.convTranspose3dAsync : ck.convTranspose2dAsync;
       const Layer = w.rank === 1 ? ck.ConvTranspose1d : w.rank === 3 ? ck.ConvTranspose3d : ck.ConvTranspose2d;
       const layer = new Layer({ weight: wt, ...opts });
+      const oo = { ...opts, out: f(x, wt, opts) };
       return {
         run: () => f(x, wt, opts), runAsync: () => fa(x, wt, opts), output: (t) => t.data,
         layer: { name: Layer.name, run: () => layer.forward(x) },
+        runOut: () => f(x, wt, oo), runAsyncOut: () => fa(x, wt, oo),
       };
     }
-    case 'pad':
+    case 'pad': {
+      const oo = { mode: w.padMode, out: ck.pad(x, w.padBy, { mode: w.padMode }) };
       return {
         run: () => ck.pad(x, w.padBy, { mode: w.padMode }),
         runAsync: () => ck.padAsync(x, w.padBy, { mode: w.padMode }),
         output: (t) => t.data,
+        runOut: () => ck.pad(x, w.padBy, oo), runAsyncOut: () => ck.padAsync(x, w.padBy, oo),
       };
+    }
     case 'interp': {
       const o = w.mode === 'nearest' ? { scaleFactor: w.scale, mode: 'nearest' } : { scaleFactor: w.scale, mode: w.mode, alignCorners: false };
-      return { run: () => ck.interpolate(x, o), runAsync: () => ck.interpolateAsync(x, o), output: (t) => t.data };
+      const oo = { ...o, out: ck.interpolate(x, o) };
+      return {
+        run: () => ck.interpolate(x, o), runAsync: () => ck.interpolateAsync(x, o), output: (t) => t.data,
+        runOut: () => ck.interpolate(x, oo), runAsyncOut: () => ck.interpolateAsync(x, oo),
+      };
     }
     case 'layout': // no async form of Tensor.to()
       return { run: () => x.to('NHWC'), output: (t) => t.data };

@@ -399,6 +399,20 @@ async function convkitChild(args) {
             vsSync: a.median / ckCell.median, eventLoopP99Ms: h.percentile(99) / 1e6, eventLoopMaxMs: h.max / 1e6,
           };
         }
+        if (impl.runOut) {
+          // The result written into one tensor kept across calls (the out option): the same
+          // work without an allocation per call (and so without V8 collecting outputs).
+          await settle();
+          let same = null;
+          const o = await measure(impl.runOut, reps, { onFirst: (out) => { same = maxAbsDiff(impl.output(out), ref) === 0; } });
+          ckCell.out = { median: o.median, min: o.min, max: o.max, reps: o.reps, identical: same };
+          if (args.async && impl.runAsyncOut) {
+            await settle();
+            const ao = await measure(impl.runAsyncOut, reps);
+            ckCell.out.asyncMedian = ao.median;
+            ckCell.out.asyncVsSync = ao.median / o.median;
+          }
+        }
         if (impl.baseline) {
           await settle();
           const b = await measure(impl.baseline.run, reps);
@@ -614,6 +628,18 @@ function renderTable(result, rows, peers, workloads, threadList, outFile) {
       const l = r.convkit.layer;
       const vs = r.best ? `; best peer ${r.best.impl} ${fmtMs(r.best.median)} ms: ${(r.best.median / l.median).toFixed(2)}×` : '';
       L.push(`  ${pad(r.key, 12, true)} t${r.threads}: ${l.name} ${fmtMs(l.median)} ms vs functional ${fmtMs(r.convkit.median)} ms${vs}${l.identical === false ? ' (OUTPUT DIFFERS)' : ''}`);
+    }
+  }
+
+  // the out option
+  const outRows = rows.filter((r) => r.convkit.status === 'ok' && r.convkit.out);
+  if (outRows.length) {
+    L.push('');
+    L.push('reused output (the out option: one result tensor written call after call, nothing allocated per call):');
+    for (const r of outRows) {
+      const o = r.convkit.out;
+      const asy = o.asyncMedian !== undefined ? `; async ${fmtMs(o.asyncMedian)} ms = ${o.asyncVsSync.toFixed(3)}× sync` : '';
+      L.push(`  ${pad(r.key, 12, true)} t${r.threads}: ${fmtMs(o.median)} ms vs a fresh output ${fmtMs(r.convkit.median)} ms = ${(o.median / r.convkit.median).toFixed(2)}×${asy}${o.identical === false ? ' (OUTPUT DIFFERS)' : ''}`);
     }
   }
 
