@@ -5,9 +5,6 @@ import { native } from './native';
 import { allocOutput } from './runtime';
 import { checkFloat32Array, checkShape, checkTensor, product } from './validate';
 
-// (outputTensor below)
-export type Inputs = readonly (readonly [string, ArrayBufferView | undefined])[];
-
 export interface TensorLike {
   readonly data: Float32Array;
   readonly shape: readonly number[];
@@ -75,6 +72,9 @@ export function toFloat32Array(values: ArrayLike<number> | Iterable<number>): Fl
     throw typeError('toFloat32Array', 'values', 'an array or typed array of numbers', values);
   return Float32Array.from(values as ArrayLike<number>);
 }
+
+// An op's inputs by name (absent ones undefined), for the messages of outputTensor.
+export type Inputs = readonly (readonly [string, ArrayBufferView | undefined])[];
 
 // Where an op writes its result: a fresh tensor, or the caller's `out` (the `out` option),
 // which must have exactly the result's shape and layout and share no memory with any of the
