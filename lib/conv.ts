@@ -35,6 +35,13 @@ export interface PartialConvOptions extends Omit<ConvOptions, 'paddingMode' | 'p
   multiChannel?: boolean;
 }
 
+// The functional forms' options: a layer's, plus `out` (the output) and `maskOut` (the new
+// mask), each the caller's tensor of exactly that result's shape and layout, as ConvCallOptions'.
+export interface PartialConvCallOptions extends PartialConvOptions {
+  out?: TensorLike;
+  maskOut?: TensorLike;
+}
+
 export interface PartialConvResult {
   output: Tensor;
   mask: Tensor;
@@ -127,11 +134,11 @@ export function planConvJob(fn: string, rank: number | undefined, input: unknown
   return { call: 'conv', desc, finish: result, outputShape: p.outputShape, outputLayout: p.outputLayout };
 }
 
-export function planPartialConvJob(fn: string, rank: number, input: unknown, weight: unknown, options: unknown): Job {
+export function planPartialConvJob(fn: string, rank: number, input: unknown, weight: unknown, options: unknown, withOut = false): Job {
   const x = checkTensor(fn, 'input', input, rank);
   const w = weightShapeOf(fn, weight);
   const o = optionsObject(fn, options);
-  const p = planConv(fn, x, w.shape, o, true);
+  const p = planConv(fn, x, w.shape, o, true, withOut);
   const bias = checkBias(fn, o?.bias, p.Cout);
   const multi = checkBoolean(fn, 'multiChannel', o?.multiChannel, false);
   let mask: CheckedTensor | undefined;
@@ -144,17 +151,20 @@ export function planPartialConvJob(fn: string, rank: number, input: unknown, wei
         `[${mask.N}, ${mask.C}, ${mask.spatial.join(', ')}]`);
     // Values in [0, 1] are checked natively (in parallel, before any computing).
   }
-  const y = allocOutput(fn, p.outputShape);
+  const inputs = [['input', x.data], ['weight', w.data], ['bias', bias], ['mask', mask?.data]] as const;
+  const { y, result } = outputTensor(fn, o?.out, p.outputShape, p.outputLayout, inputs);
   const maskShape = [...p.outputShape];
   maskShape[isChannelsLast(p.outputLayout) ? maskShape.length - 1 : 1] = multi ? p.Cout : 1;
-  const maskOut = allocOutput(fn, maskShape, 'mask');
+  const m = o?.maskOut === undefined
+    ? (() => { const a = allocOutput(fn, maskShape, 'mask'); return { y: a, result: () => new Tensor(a, maskShape, p.outputLayout) }; })()
+    : outputTensor(fn, o.maskOut, maskShape, p.outputLayout, [...inputs, ['out', y]], 'maskOut');
   const desc = {
     ...convDesc(p, x, w.data, bias, y, { weightLayout: p.weightFamily, multiChannel: multi, maskChannels: mask ? mask.C : 0 }),
-    mask: mask?.data, maskOut,
+    mask: mask?.data, maskOut: m.y,
   };
   return {
     call: 'partialConv', desc,
-    finish: () => ({ output: new Tensor(y, p.outputShape, p.outputLayout), mask: new Tensor(maskOut, maskShape, p.outputLayout) }),
+    finish: () => ({ output: result(), mask: m.result() }),
     outputShape: p.outputShape, outputLayout: p.outputLayout,
   };
 }
@@ -212,17 +222,17 @@ export async function convAsync(input: TensorLike, weight: TensorLike, options?:
   return runAsync(planConvJob('convAsync', inputRank(input), input, weight, options, true));
 }
 
-export function partialConv2d(input: TensorLike, weight: TensorLike, options?: PartialConvOptions): PartialConvResult {
-  return runSync(planPartialConvJob('partialConv2d', 2, input, weight, options));
+export function partialConv2d(input: TensorLike, weight: TensorLike, options?: PartialConvCallOptions): PartialConvResult {
+  return runSync(planPartialConvJob('partialConv2d', 2, input, weight, options, true));
 }
-export function partialConv3d(input: TensorLike, weight: TensorLike, options?: PartialConvOptions): PartialConvResult {
-  return runSync(planPartialConvJob('partialConv3d', 3, input, weight, options));
+export function partialConv3d(input: TensorLike, weight: TensorLike, options?: PartialConvCallOptions): PartialConvResult {
+  return runSync(planPartialConvJob('partialConv3d', 3, input, weight, options, true));
 }
-export async function partialConv2dAsync(input: TensorLike, weight: TensorLike, options?: PartialConvOptions): Promise<PartialConvResult> {
-  return runAsync(planPartialConvJob('partialConv2dAsync', 2, input, weight, options));
+export async function partialConv2dAsync(input: TensorLike, weight: TensorLike, options?: PartialConvCallOptions): Promise<PartialConvResult> {
+  return runAsync(planPartialConvJob('partialConv2dAsync', 2, input, weight, options, true));
 }
-export async function partialConv3dAsync(input: TensorLike, weight: TensorLike, options?: PartialConvOptions): Promise<PartialConvResult> {
-  return runAsync(planPartialConvJob('partialConv3dAsync', 3, input, weight, options));
+export async function partialConv3dAsync(input: TensorLike, weight: TensorLike, options?: PartialConvCallOptions): Promise<PartialConvResult> {
+  return runAsync(planPartialConvJob('partialConv3dAsync', 3, input, weight, options, true));
 }
 
 export function convTranspose1d(input: TensorLike, weight: TensorLike, options?: ConvTransposeCallOptions): Tensor {

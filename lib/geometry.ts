@@ -151,7 +151,8 @@ function sizeText(v: readonly number[]): string {
 // withOut: a call that takes the `out` option (the functional forms; never a layer's config).
 export function planConv(fn: string, input: InputDesc, weightShape: readonly number[], options: unknown, partial = false, withOut = false): ConvPlan {
   const rank = spatialRank(input.layout);
-  const o = checkOptions(fn, options, partial ? PARTIAL_CONV_OPTIONS : withOut ? [...CONV_OPTIONS, 'out'] : CONV_OPTIONS);
+  const allowed: readonly string[] = partial ? PARTIAL_CONV_OPTIONS : CONV_OPTIONS;
+  const o = checkOptions(fn, options, withOut ? [...allowed, ...(partial ? ['out', 'maskOut'] : ['out'])] : allowed);
   const family = weightFamily(fn, o.weightLayout, rank);
   if (weightShape.length !== rank + 2) throw rangeErrorText(fn, 'weight', `${weightDims(rank, family, false)}`, describe(weightShape));
   const { cout: Cout, cig: Cig, k } = splitWeightShape(weightShape, family, rank);

@@ -7,7 +7,7 @@ export {
   convTranspose1d, convTranspose2d, convTranspose3d, convTranspose1dAsync, convTranspose2dAsync, convTranspose3dAsync,
   partialConv2d, partialConv3d, partialConv2dAsync, partialConv3dAsync,
 } from './conv';
-export type { ConvCallOptions, ConvOptions, ConvTransposeCallOptions, ConvTransposeOptions, PartialConvOptions, PartialConvResult } from './conv';
+export type { ConvCallOptions, ConvOptions, ConvTransposeCallOptions, ConvTransposeOptions, PartialConvCallOptions, PartialConvOptions, PartialConvResult } from './conv';
 export { pad, padAsync } from './pad';
 export type { PadMode, PadOptions } from './pad';
 export { interpolate, interpolateAsync } from './interpolate';

@@ -80,19 +80,19 @@ export type Inputs = readonly (readonly [string, ArrayBufferView | undefined])[]
 // which must have exactly the result's shape and layout and share no memory with any of the
 // op's inputs (the result is written while they are read). Returns the data to write and the
 // result to hand back: `out` itself when it is a Tensor.
-export function outputTensor(fn: string, out: unknown, shape: readonly number[], layout: Layout, inputs: Inputs): { y: Float32Array; result: () => Tensor } {
+export function outputTensor(fn: string, out: unknown, shape: readonly number[], layout: Layout, inputs: Inputs, arg = 'out'): { y: Float32Array; result: () => Tensor } {
   if (out === undefined) {
     const y = allocOutput(fn, shape);
     return { y, result: () => new Tensor(y, shape, layout) };
   }
-  const c = checkTensor(fn, 'out', out);
-  if (c.layout !== layout) throw rangeErrorText(fn, 'out.layout', `${layout} (the result's layout)`, c.layout);
+  const c = checkTensor(fn, arg, out);
+  if (c.layout !== layout) throw rangeErrorText(fn, `${arg}.layout`, `${layout} (the result's layout)`, c.layout);
   if (c.shape.length !== shape.length || c.shape.some((e, i) => e !== shape[i]))
-    throw rangeErrorText(fn, 'out.shape', `[${shape.join(', ')}] (the result's shape)`, `[${c.shape.join(', ')}]`);
+    throw rangeErrorText(fn, `${arg}.shape`, `[${shape.join(', ')}] (the result's shape)`, `[${c.shape.join(', ')}]`);
   const y = c.data;
   for (const [name, v] of inputs) {
     if (v && v.buffer === y.buffer && v.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < v.byteOffset + v.byteLength)
-      throw rangeErrorText(fn, 'out.data', `memory that no input shares (the result is written while the inputs are read)`,
+      throw rangeErrorText(fn, `${arg}.data`, `memory that no input shares (the result is written while the inputs are read)`,
         `a Float32Array overlapping ${name}`);
   }
   const t = out instanceof Tensor ? out : new Tensor(y, shape, layout);

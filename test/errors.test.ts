@@ -332,9 +332,33 @@ const cases: Case[] = [
     name: 'a layer takes no out in its config', cls: RE, fn: 'Conv2d', arg: 'options',
     sync: () => new ck.Conv2d({ weight: w4(), padding: 1, out: ck.tensor(f32(256), [1, 4, 8, 8]) } as ck.ConvOptions & { weight: ck.Tensor }),
   },
+  // partialConv2d of [2, 3, 5, 5] with w4, no padding: output [2, 4, 3, 3], mask [2, 1, 3, 3]
+  partialCase('partial out: the wrong shape', RE, 'out.shape', { out: ck.tensor(f32(72), [2, 4, 9, 1]) }),
+  partialCase('partial maskOut: the output\'s shape', RE, 'maskOut.shape', { maskOut: ck.tensor(f32(72), [2, 4, 3, 3]) }),
+  partialCase('partial maskOut: [N, 1, ...] where multiChannel wants Cout channels', RE, 'maskOut.shape',
+    { multiChannel: true, maskOut: ck.tensor(f32(18), [2, 1, 3, 3]) }),
+  partialCase('partial maskOut: not a tensor', TE, 'maskOut', { maskOut: f32(18) }),
   {
-    name: 'partial convolution takes no out', cls: RE, fn: 'partialConv2d', arg: 'options',
-    sync: () => ck.partialConv2d(ck.tensor(f32(2 * 3 * 5 * 5), [2, 3, 5, 5]), w4(), { out: ck.tensor(f32(2 * 4 * 3 * 3), [2, 4, 3, 3]) } as ck.PartialConvOptions),
+    name: 'partial maskOut: inside out', cls: RE, fn: 'partialConv2d', arg: 'maskOut.data',
+    sync: () => {
+      const buf = f32(72);
+      return ck.partialConv2d(ck.tensor(f32(150), [2, 3, 5, 5]), w4(), { out: ck.tensor(buf, [2, 4, 3, 3]), maskOut: ck.tensor(buf.subarray(0, 18), [2, 1, 3, 3]) });
+    },
+    async: () => {
+      const buf = f32(72);
+      return ck.partialConv2dAsync(ck.tensor(f32(150), [2, 3, 5, 5]), w4(), { out: ck.tensor(buf, [2, 4, 3, 3]), maskOut: ck.tensor(buf.subarray(0, 18), [2, 1, 3, 3]) });
+    },
+  },
+  {
+    name: 'partial out: overlapping the mask', cls: RE, fn: 'partialConv2d', arg: 'out.data',
+    sync: () => {
+      const buf = f32(50 + 72);
+      return ck.partialConv2d(ck.tensor(f32(150), [2, 3, 5, 5]), w4(), { mask: ck.tensor(buf.subarray(0, 50), [2, 1, 5, 5]), out: ck.tensor(buf.subarray(49, 121), [2, 4, 3, 3]) });
+    },
+  },
+  {
+    name: 'a PartialConv2d layer takes no out in its config', cls: RE, fn: 'PartialConv2d', arg: 'options',
+    sync: () => new ck.PartialConv2d({ weight: w4(), out: ck.tensor(f32(72), [2, 4, 3, 3]) } as ck.PartialConvOptions & { weight: ck.Tensor }),
   },
 ];
 

@@ -322,6 +322,27 @@ describe('out: the result in the caller\'s tensor', () => {
       check(f, await intoAsync(b.t), b, `${label} async`);
     }
   });
+  it('partial convolution: out and maskOut, each or both, sync and async, single- and multi-channel masks', async () => {
+    const x = T([2, 3, 9, 10], 95), w = T([4, 3, 3, 3], 96);
+    const holes = (n: number, seed: number) => randomData(n, seed).map((v) => (v > 0.3 ? 0 : 1));
+    for (const multi of [false, true]) {
+      const mask = ck.tensor(holes(2 * (multi ? 3 : 1) * 90, 97), [2, multi ? 3 : 1, 9, 10]);
+      const opt: ck.PartialConvCallOptions = { padding: 1, bias: randomData(4, 98), mask, multiChannel: multi };
+      const fresh = ck.partialConv2d(x, w, opt);
+      for (const which of ['out', 'maskOut', 'both'] as const) {
+        for (const async of [false, true]) {
+          const o = outLike(fresh.output), m = outLike(fresh.mask);
+          const extra = which === 'out' ? { out: o.t } : which === 'maskOut' ? { maskOut: m.t } : { out: o.t, maskOut: m.t };
+          const got = async ? await ck.partialConv2dAsync(x, w, { ...opt, ...extra }) : ck.partialConv2d(x, w, { ...opt, ...extra });
+          const label = `partial ${multi ? 'multi' : 'single'} ${which}${async ? ' async' : ''}`;
+          if (which !== 'maskOut') check(fresh.output, got.output, o, `${label} output`);
+          else expectBitIdentical(fresh.output, got.output, `${label} output`);
+          if (which !== 'out') check(fresh.mask, got.mask, m, `${label} mask`);
+          else expectBitIdentical(fresh.mask, got.mask, `${label} mask`);
+        }
+      }
+    }
+  });
   it('a plain {data, shape, layout} object as out: a Tensor over its data comes back', () => {
     const x = T([1, 3, 8, 8], 70), w = T([4, 3, 3, 3], 71);
     const fresh = ck.conv2d(x, w, { padding: 1 });
