@@ -70,8 +70,10 @@ function setup(w, inputs) {
         runOut: () => ck.interpolate(x, oo), runAsyncOut: () => ck.interpolateAsync(x, oo),
       };
     }
-    case 'layout': // no async form of Tensor.to()
-      return { run: () => x.to('NHWC'), output: (t) => t.data };
+    case 'layout': { // no async form of Tensor.to()
+      const oo = { out: x.to('NHWC') };
+      return { run: () => x.to('NHWC'), output: (t) => t.data, runOut: () => x.to('NHWC', oo) };
+    }
     default:
       throw new Error(`unknown workload kind ${w.kind}`);
   }

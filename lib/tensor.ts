@@ -3,7 +3,7 @@ import { rangeError, rangeErrorText, typeError } from './errors';
 import { channelsFirst, isChannelsLast, isLayout, Layout, LAYOUTS, spatialRank, toCanonical, fromCanonical } from './layout';
 import { native } from './native';
 import { allocOutput } from './runtime';
-import { checkFloat32Array, checkShape, checkTensor, product } from './validate';
+import { checkFloat32Array, checkOptions, checkShape, checkTensor, product } from './validate';
 
 export interface TensorLike {
   readonly data: Float32Array;
@@ -23,24 +23,26 @@ export class Tensor implements TensorLike {
   }
 
   // The same values in another layout of the same rank (NCHW <-> NHWC, ...). Converting
-  // to the layout it already has returns this tensor.
-  to(layout: Layout): Tensor {
-    return convertLayout('to', this, layout);
+  // to the layout it already has returns this tensor (with `out`: a copy in out).
+  to(layout: Layout, options?: { out?: TensorLike }): Tensor {
+    return convertLayout('to', this, layout, options);
   }
 }
 
-export function convertLayout(fn: string, t: TensorLike, layout: Layout): Tensor {
+export function convertLayout(fn: string, t: TensorLike, layout: Layout, options?: unknown): Tensor {
   const c = checkTensor(fn, 'tensor', t);
   if (typeof layout !== 'string') throw typeError(fn, 'layout', `one of ${LAYOUTS.join(', ')}`, layout);
   if (!isLayout(layout)) throw rangeError(fn, 'layout', `one of ${LAYOUTS.join(', ')}`, layout);
   const rank = spatialRank(c.layout);
   if (spatialRank(layout) !== rank)
     throw rangeErrorText(fn, 'layout', `a layout of rank ${rank} like ${c.layout}`, `${layout}`);
-  if (layout === c.layout) return t instanceof Tensor ? t : new Tensor(c.data, c.shape, c.layout);
+  const out = checkOptions(fn, options, ['out']).out;
+  if (layout === c.layout && out === undefined) return t instanceof Tensor ? t : new Tensor(c.data, c.shape, c.layout);
   const shape = fromCanonical(c.N, c.C, c.spatial, layout);
-  const y = allocOutput(fn, shape);
-  native.layout({ fn, N: c.N, C: c.C, S: product(c.spatial), toChannelsLast: isChannelsLast(layout), x: c.data, y });
-  return new Tensor(y, shape, layout);
+  const { y, result } = outputTensor(fn, out, shape, layout, [['tensor', c.data]]);
+  if (layout === c.layout) y.set(c.data);
+  else native.layout({ fn, N: c.N, C: c.C, S: product(c.spatial), toChannelsLast: isChannelsLast(layout), x: c.data, y });
+  return result();
 }
 
 // tensor(data, shape, layout = channels-first of the shape's rank).

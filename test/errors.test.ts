@@ -357,6 +357,18 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'to: out of the source layout', cls: RE, fn: 'to', arg: 'out.layout',
+    sync: () => x4().to('NHWC', { out: ck.tensor(f32(192), [1, 3, 8, 8]) }),
+  },
+  {
+    name: 'to: out the tensor itself (same layout)', cls: RE, fn: 'to', arg: 'out.data',
+    sync: () => { const x = x4(); return x.to('NCHW', { out: x }); },
+  },
+  {
+    name: 'to: unknown option', cls: RE, fn: 'to', arg: 'options',
+    sync: () => x4().to('NHWC', { output: 1 } as unknown as { out?: ck.Tensor }),
+  },
+  {
     name: 'a PartialConv2d layer takes no out in its config', cls: RE, fn: 'PartialConv2d', arg: 'options',
     sync: () => new ck.PartialConv2d({ weight: w4(), out: ck.tensor(f32(72), [2, 4, 3, 3]) } as ck.PartialConvOptions & { weight: ck.Tensor }),
   },

@@ -343,6 +343,25 @@ describe('out: the result in the caller\'s tensor', () => {
       }
     }
   });
+  it('t.to(layout, { out }): 1-D to 3-D both ways, and a copy into out for the same layout, at 1 and 2 threads', () => {
+    for (const threads of [1, 2]) {
+      ck.setNumThreads(threads);
+      for (const [shape, from, to] of [
+        [[2, 5, 7, 9], 'NCHW', 'NHWC'], [[1, 64, 40, 33], 'NCHW', 'NHWC'], [[3, 11, 17], 'NCW', 'NWC'],
+        [[1, 4, 3, 5, 6], 'NCDHW', 'NDHWC'], [[2, 5, 7, 9], 'NCHW', 'NCHW'],
+      ] as [number[], ck.Layout, ck.Layout][]) {
+        const x = T(shape, 99, from === 'NCHW' || from === 'NCW' || from === 'NCDHW' ? undefined : from);
+        const back = T(shape, 99).to(to);
+        const fresh = x.to(to);
+        const o = outLike(fresh.layout === x.layout ? back : fresh);
+        check(fresh, x.to(to, { out: o.t }), o, `to ${from} -> ${to} t${threads}`);
+        if (from === to) expect(o.t.data).not.toBe(x.data);
+        const b = outLike(x);
+        check(x, fresh.to(from, { out: b.t }), b, `to ${to} -> ${from} t${threads}`);
+      }
+    }
+    ck.setNumThreads(savedThreads);
+  });
   it('a plain {data, shape, layout} object as out: a Tensor over its data comes back', () => {
     const x = T([1, 3, 8, 8], 70), w = T([4, 3, 3, 3], 71);
     const fresh = ck.conv2d(x, w, { padding: 1 });
