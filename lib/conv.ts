@@ -7,7 +7,6 @@ import {
 } from './geometry';
 import { isChannelsLast, Layout } from './layout';
 import { native } from './native';
-import { allocOutput } from './runtime';
 import { Tensor, TensorLike, convertLayout, outputTensor } from './tensor';
 import { checkBias, checkBoolean, checkFloat32Array, checkTensor, CheckedTensor, isPlainObject, product } from './validate';
 
@@ -122,23 +121,24 @@ function convDesc(p: ConvGeometry, x: CheckedTensor, w: Float32Array, bias: Floa
 }
 const GEOM_LENGTH = 36;
 
-// withOut: the functional forms, which take the `out` option (layers: never).
-export function planConvJob(fn: string, rank: number | undefined, input: unknown, weight: unknown, options: unknown, withOut = false): Job {
+// The call's options may hold `out` (a layer's config never does: its constructor checks the
+// config as convOutputShape does, without `out`).
+export function planConvJob(fn: string, rank: number | undefined, input: unknown, weight: unknown, options: unknown): Job {
   const x = checkTensor(fn, 'input', input, rank);
   const w = weightShapeOf(fn, weight);
   const o = optionsObject(fn, options);
-  const p = planConv(fn, x, w.shape, o, false, withOut);
+  const p = planConv(fn, x, w.shape, o, false, true);
   const bias = checkBias(fn, o?.bias, p.Cout);
   const { y, result } = outputTensor(fn, o?.out, p.outputShape, p.outputLayout, [['input', x.data], ['weight', w.data], ['bias', bias]]);
   const desc = convDesc(p, x, w.data, bias, y, { padValue: p.padValue, weightLayout: p.weightFamily });
   return { call: 'conv', desc, finish: result, outputShape: p.outputShape, outputLayout: p.outputLayout };
 }
 
-export function planPartialConvJob(fn: string, rank: number, input: unknown, weight: unknown, options: unknown, withOut = false): Job {
+export function planPartialConvJob(fn: string, rank: number, input: unknown, weight: unknown, options: unknown): Job {
   const x = checkTensor(fn, 'input', input, rank);
   const w = weightShapeOf(fn, weight);
   const o = optionsObject(fn, options);
-  const p = planConv(fn, x, w.shape, o, true, withOut);
+  const p = planConv(fn, x, w.shape, o, true, true);
   const bias = checkBias(fn, o?.bias, p.Cout);
   const multi = checkBoolean(fn, 'multiChannel', o?.multiChannel, false);
   let mask: CheckedTensor | undefined;
@@ -155,9 +155,7 @@ export function planPartialConvJob(fn: string, rank: number, input: unknown, wei
   const { y, result } = outputTensor(fn, o?.out, p.outputShape, p.outputLayout, inputs);
   const maskShape = [...p.outputShape];
   maskShape[isChannelsLast(p.outputLayout) ? maskShape.length - 1 : 1] = multi ? p.Cout : 1;
-  const m = o?.maskOut === undefined
-    ? (() => { const a = allocOutput(fn, maskShape, 'mask'); return { y: a, result: () => new Tensor(a, maskShape, p.outputLayout) }; })()
-    : outputTensor(fn, o.maskOut, maskShape, p.outputLayout, [...inputs, ['out', y]], 'maskOut');
+  const m = outputTensor(fn, o?.maskOut, maskShape, p.outputLayout, [...inputs, ['out', y]], 'maskOut', 'mask');
   const desc = {
     ...convDesc(p, x, w.data, bias, y, { weightLayout: p.weightFamily, multiChannel: multi, maskChannels: mask ? mask.C : 0 }),
     mask: mask?.data, maskOut: m.y,
@@ -169,11 +167,11 @@ export function planPartialConvJob(fn: string, rank: number, input: unknown, wei
   };
 }
 
-export function planConvTransposeJob(fn: string, rank: number, input: unknown, weight: unknown, options: unknown, withOut = false): Job {
+export function planConvTransposeJob(fn: string, rank: number, input: unknown, weight: unknown, options: unknown): Job {
   const x = checkTensor(fn, 'input', input, rank);
   const w = weightShapeOf(fn, weight);
   const o = optionsObject(fn, options);
-  const p = planConvTranspose(fn, x, w.shape, o, withOut);
+  const p = planConvTranspose(fn, x, w.shape, o, true);
   const bias = checkBias(fn, o?.bias, p.Cout);
   const { y, result } = outputTensor(fn, o?.out, p.outputShape, p.outputLayout, [['input', x.data], ['weight', w.data], ['bias', bias]]);
   const desc = convDesc(p, x, w.data, bias, y, { outputPadding: p.outputPadding });
@@ -197,59 +195,59 @@ function inputRank(input: unknown): number | undefined {
 }
 
 export function conv1d(input: TensorLike, weight: TensorLike, options?: ConvCallOptions): Tensor {
-  return runSync(planConvJob('conv1d', 1, input, weight, options, true));
+  return runSync(planConvJob('conv1d', 1, input, weight, options));
 }
 export function conv2d(input: TensorLike, weight: TensorLike, options?: ConvCallOptions): Tensor {
-  return runSync(planConvJob('conv2d', 2, input, weight, options, true));
+  return runSync(planConvJob('conv2d', 2, input, weight, options));
 }
 export function conv3d(input: TensorLike, weight: TensorLike, options?: ConvCallOptions): Tensor {
-  return runSync(planConvJob('conv3d', 3, input, weight, options, true));
+  return runSync(planConvJob('conv3d', 3, input, weight, options));
 }
 // The rank comes from the input's layout.
 export function conv(input: TensorLike, weight: TensorLike, options?: ConvCallOptions): Tensor {
-  return runSync(planConvJob('conv', inputRank(input), input, weight, options, true));
+  return runSync(planConvJob('conv', inputRank(input), input, weight, options));
 }
 export async function conv1dAsync(input: TensorLike, weight: TensorLike, options?: ConvCallOptions): Promise<Tensor> {
-  return runAsync(planConvJob('conv1dAsync', 1, input, weight, options, true));
+  return runAsync(planConvJob('conv1dAsync', 1, input, weight, options));
 }
 export async function conv2dAsync(input: TensorLike, weight: TensorLike, options?: ConvCallOptions): Promise<Tensor> {
-  return runAsync(planConvJob('conv2dAsync', 2, input, weight, options, true));
+  return runAsync(planConvJob('conv2dAsync', 2, input, weight, options));
 }
 export async function conv3dAsync(input: TensorLike, weight: TensorLike, options?: ConvCallOptions): Promise<Tensor> {
-  return runAsync(planConvJob('conv3dAsync', 3, input, weight, options, true));
+  return runAsync(planConvJob('conv3dAsync', 3, input, weight, options));
 }
 export async function convAsync(input: TensorLike, weight: TensorLike, options?: ConvCallOptions): Promise<Tensor> {
-  return runAsync(planConvJob('convAsync', inputRank(input), input, weight, options, true));
+  return runAsync(planConvJob('convAsync', inputRank(input), input, weight, options));
 }
 
 export function partialConv2d(input: TensorLike, weight: TensorLike, options?: PartialConvCallOptions): PartialConvResult {
-  return runSync(planPartialConvJob('partialConv2d', 2, input, weight, options, true));
+  return runSync(planPartialConvJob('partialConv2d', 2, input, weight, options));
 }
 export function partialConv3d(input: TensorLike, weight: TensorLike, options?: PartialConvCallOptions): PartialConvResult {
-  return runSync(planPartialConvJob('partialConv3d', 3, input, weight, options, true));
+  return runSync(planPartialConvJob('partialConv3d', 3, input, weight, options));
 }
 export async function partialConv2dAsync(input: TensorLike, weight: TensorLike, options?: PartialConvCallOptions): Promise<PartialConvResult> {
-  return runAsync(planPartialConvJob('partialConv2dAsync', 2, input, weight, options, true));
+  return runAsync(planPartialConvJob('partialConv2dAsync', 2, input, weight, options));
 }
 export async function partialConv3dAsync(input: TensorLike, weight: TensorLike, options?: PartialConvCallOptions): Promise<PartialConvResult> {
-  return runAsync(planPartialConvJob('partialConv3dAsync', 3, input, weight, options, true));
+  return runAsync(planPartialConvJob('partialConv3dAsync', 3, input, weight, options));
 }
 
 export function convTranspose1d(input: TensorLike, weight: TensorLike, options?: ConvTransposeCallOptions): Tensor {
-  return runSync(planConvTransposeJob('convTranspose1d', 1, input, weight, options, true));
+  return runSync(planConvTransposeJob('convTranspose1d', 1, input, weight, options));
 }
 export function convTranspose2d(input: TensorLike, weight: TensorLike, options?: ConvTransposeCallOptions): Tensor {
-  return runSync(planConvTransposeJob('convTranspose2d', 2, input, weight, options, true));
+  return runSync(planConvTransposeJob('convTranspose2d', 2, input, weight, options));
 }
 export function convTranspose3d(input: TensorLike, weight: TensorLike, options?: ConvTransposeCallOptions): Tensor {
-  return runSync(planConvTransposeJob('convTranspose3d', 3, input, weight, options, true));
+  return runSync(planConvTransposeJob('convTranspose3d', 3, input, weight, options));
 }
 export async function convTranspose1dAsync(input: TensorLike, weight: TensorLike, options?: ConvTransposeCallOptions): Promise<Tensor> {
-  return runAsync(planConvTransposeJob('convTranspose1dAsync', 1, input, weight, options, true));
+  return runAsync(planConvTransposeJob('convTranspose1dAsync', 1, input, weight, options));
 }
 export async function convTranspose2dAsync(input: TensorLike, weight: TensorLike, options?: ConvTransposeCallOptions): Promise<Tensor> {
-  return runAsync(planConvTransposeJob('convTranspose2dAsync', 2, input, weight, options, true));
+  return runAsync(planConvTransposeJob('convTranspose2dAsync', 2, input, weight, options));
 }
 export async function convTranspose3dAsync(input: TensorLike, weight: TensorLike, options?: ConvTransposeCallOptions): Promise<Tensor> {
-  return runAsync(planConvTransposeJob('convTranspose3dAsync', 3, input, weight, options, true));
+  return runAsync(planConvTransposeJob('convTranspose3dAsync', 3, input, weight, options));
 }

@@ -148,7 +148,8 @@ function sizeText(v: readonly number[]): string {
   return v.join('x');
 }
 
-// withOut: a call that takes the `out` option (the functional forms; never a layer's config).
+// withOut: a call's options, which may hold `out` (the job planners); a layer's config and
+// convOutputShape never take it.
 export function planConv(fn: string, input: InputDesc, weightShape: readonly number[], options: unknown, partial = false, withOut = false): ConvPlan {
   const rank = spatialRank(input.layout);
   const allowed: readonly string[] = partial ? PARTIAL_CONV_OPTIONS : CONV_OPTIONS;

@@ -121,8 +121,8 @@ abstract class Layer<O extends object> {
       return rebindJob(fn, last.template, xc.data, out);
     const opts = out === undefined ? this.options : { ...this.options, out };
     const job = this.kind === 'conv'
-      ? planConvJob(fn, this.rank, x, w, opts, true)
-      : planConvTransposeJob(fn, this.rank, x, w, opts, true);
+      ? planConvJob(fn, this.rank, x, w, opts)
+      : planConvTransposeJob(fn, this.rank, x, w, opts);
     if (this.kind === 'convTranspose') {
       // Its weight packed once (the stride phases' sub-kernels), for every later call too.
       if (this.packed === undefined) this.packed = native.prepareConvTranspose(job.desc) ?? null;

@@ -81,10 +81,12 @@ export type Inputs = readonly (readonly [string, ArrayBufferView | undefined])[]
 // Where an op writes its result: a fresh tensor, or the caller's `out` (the `out` option),
 // which must have exactly the result's shape and layout and share no memory with any of the
 // op's inputs (the result is written while they are read). Returns the data to write and the
-// result to hand back: `out` itself when it is a Tensor.
-export function outputTensor(fn: string, out: unknown, shape: readonly number[], layout: Layout, inputs: Inputs, arg = 'out'): { y: Float32Array; result: () => Tensor } {
+// result to hand back: `out` itself when it is a Tensor. arg / fresh: the option's name and
+// the result's, for the messages.
+export function outputTensor(fn: string, out: unknown, shape: readonly number[], layout: Layout, inputs: Inputs, arg = 'out',
+                             fresh = 'output'): { y: Float32Array; result: () => Tensor } {
   if (out === undefined) {
-    const y = allocOutput(fn, shape);
+    const y = allocOutput(fn, shape, fresh);
     return { y, result: () => new Tensor(y, shape, layout) };
   }
   const c = checkTensor(fn, arg, out);
