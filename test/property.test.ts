@@ -990,12 +990,9 @@ describe('conv: channels-last input or output gives the bits of channels-first',
         };
         ck.setNumThreads(r.threads);
         const x = ck.tensor(randomData(prod(xShape), r.seed), xShape), w = ck.tensor(randomData(prod(wShape), r.seed + 1), wShape);
-        const want = convFn[rank](x, w, opts);
-        const got = convFn[rank](r.inLast ? x.to(CL[rank]) : x, w, { ...opts, outputLayout: r.outLast ? CL[rank] : CF[rank] }).to(CF[rank]);
-        expect(got.shape).toEqual(want.shape);
-        let bad = -1;
-        for (let i = 0; i < want.data.length && bad < 0; i++) if (!Object.is(got.data[i], want.data[i])) bad = i;
-        expect(bad, `${show(xShape)} ${show(wShape)} ${show(opts)} in ${r.inLast ? 'last' : 'first'} out ${r.outLast ? 'last' : 'first'}`).toBe(-1);
+        const f = convFn[rank] as ConvF;
+        expectLayoutBits(rank, f, x, w, opts, f(x, w, opts), r.inLast, r.outLast,
+          () => `${show(xShape)} ${show(wShape)} ${show(opts)} in ${r.inLast ? 'last' : 'first'} out ${r.outLast ? 'last' : 'first'}`);
       },
       200,
     );
@@ -1008,6 +1005,18 @@ describe('conv: channels-last input or output gives the bits of channels-first',
 // 2-4 channels through the interleave kernels; channels-last in and out with 16, 32, 48
 // channels and up to 3x3 taps, the channels in the lanes (on AVX-512). Each against the reference, and every layout
 // combination, at 1 or 2 threads, with the bits of channels-first at 1 thread.
+type ConvF = (x: ck.Tensor, w: ck.Tensor, o: ck.ConvOptions) => ck.Tensor;
+// f with the input and the result in the given layouts (at the current thread count), read
+// back channels-first: the bits of `want`.
+function expectLayoutBits(rank: Rank, f: ConvF, x: ck.Tensor, w: ck.Tensor, opts: ck.ConvOptions, want: ck.Tensor, inLast: boolean,
+                          outLast: boolean, label: () => string): void {
+  const got = f(inLast ? x.to(CL[rank]) : x, w, { ...opts, outputLayout: outLast ? CL[rank] : CF[rank] }).to(CF[rank]);
+  expect(got.shape).toEqual(want.shape);
+  let bad = -1;
+  for (let i = 0; i < want.data.length && bad < 0; i++) if (!Object.is(got.data[i], want.data[i])) bad = i;
+  expect(bad, label()).toBe(-1);
+}
+
 // A conv (or transposed conv) case: at 1 thread, channels-first, against the reference; then
 // with the given layouts at `threads` threads, the same bits.
 function checkLayoutBits(rank: Rank, xShape: number[], wShape: number[], opts: ck.ConvOptions, seed: number, inLast: boolean,
@@ -1015,17 +1024,13 @@ function checkLayoutBits(rank: Rank, xShape: number[], wShape: number[], opts: c
   const xd = randomData(prod(xShape), seed), wd = randomData(prod(wShape), seed + 1);
   const x = ck.tensor(xd, xShape), w = ck.tensor(wd, wShape);
   const label = () => `conv${transposed ? 'Transpose' : ''}${rank}d x=${show(xShape)} w=${show(wShape)} ${show(opts)} in ${inLast ? 'last' : 'first'} out ${outLast ? 'last' : 'first'} t=${threads}`;
-  const f = (transposed ? convTFn[rank] : convFn[rank]) as (x: ck.Tensor, w: ck.Tensor, o: ck.ConvOptions) => ck.Tensor;
+  const f = (transposed ? convTFn[rank] : convFn[rank]) as ConvF;
   const ref = transposed ? refConvTranspose : refConv;
   ck.setNumThreads(1);
   const want = f(x, w, opts);
   expectClose(want, ref({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>), label);
   ck.setNumThreads(threads);
-  const got = f(inLast ? x.to(CL[rank]) : x, w, { ...opts, outputLayout: outLast ? CL[rank] : CF[rank] }).to(CF[rank]);
-  expect(got.shape).toEqual(want.shape);
-  let bad = -1;
-  for (let i = 0; i < want.data.length && bad < 0; i++) if (!Object.is(got.data[i], want.data[i])) bad = i;
-  expect(bad, label()).toBe(-1);
+  expectLayoutBits(rank, f, x, w, opts, want, inLast, outLast, label);
 }
 
 describe('depthwise conv: both paths, every layout, against the reference', () => {
