@@ -956,6 +956,16 @@ describe('interpolate: channels-last gives the bits of channels-first', () => {
 // Convolutions read a channels-last input and write a channels-last result themselves on
 // their gathering igemm paths (transposes in the gather and in the epilogue), and convert on
 // the others: every combination of layouts gives the bits of channels-first.
+// The fields every channels-last bits case draws: a bias or none, the input's and the
+// result's layouts, the thread count and the data's seed.
+const layoutCaseFields = {
+  bias: fc.boolean(),
+  inLast: fc.boolean(),
+  outLast: fc.boolean(),
+  threads: fc.constantFrom(1, 2),
+  seed: fc.integer({ min: 1, max: 1 << 30 }),
+};
+
 describe('conv: channels-last input or output gives the bits of channels-first', () => {
   it('random geometry, groups, every padding mode, 1 and 2 threads', () => {
     assertRestoringThreads(
@@ -971,11 +981,7 @@ describe('conv: channels-last input or output gives the bits of channels-first',
         dilation: dims3(1, 2),
         pad: dims3(0, 2),
         mode: fc.constantFrom('zeros', 'reflect', 'replicate', 'circular', 'constant'),
-        bias: fc.boolean(),
-        inLast: fc.boolean(),
-        outLast: fc.boolean(),
-        threads: fc.constantFrom(1, 2),
-        seed: fc.integer({ min: 1, max: 1 << 30 }),
+        ...layoutCaseFields,
       }),
       (r) => {
         const rank = r.rank as Rank;
@@ -1049,11 +1055,7 @@ describe('depthwise conv: both paths, every layout, against the reference', () =
         stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.constantFrom(1, 1, 1, 2)),
         pad: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
         mode: fc.constantFrom(...CONV_MODES),
-        bias: fc.boolean(),
-        inLast: fc.boolean(),
-        outLast: fc.boolean(),
-        threads: fc.constantFrom(1, 2),
-        seed: fc.integer({ min: 1, max: 1 << 30 }),
+        ...layoutCaseFields,
       }),
       (r) => {
         const rank = r.rank as Rank;
