@@ -4,6 +4,9 @@
 // unpacked); rows: one pointer per reduction index k (an input channel and kernel tap);
 // the pixels of a row are contiguous. 12 ymm accumulators, 2 loads and 6
 // broadcasts per k: FMA-bound on two FMA pipes.
+// f32_igemm_6x16p_avx2 (the table's igemm_pk) takes the weights packed k-major, a[k*6 + m]:
+// the six broadcasts of a k walk one stream, and the loop takes two k per trip. In L1 on
+// Zen 3 it ran 5-15% faster than the unpacked form (six weight streams, one k per trip).
 #include <immintrin.h>
 
 #include "kernels.h"
@@ -65,6 +68,67 @@ inline void igemm_6x16(int64_t K, const float* a, int64_t lda, const float* cons
       _mm256_storeu_ps(cr + 8, acc[2 * m + 1]);
     }
   }
+}
+
+// Packed weights: element (k, m) at ap[k*6 + m]; otherwise as igemm_6x16. Same FMA chains.
+template <bool kFull>
+inline void igemm_6x16p(int64_t K, const float* ap, const float* const* rows, int64_t p0, int64_t nr, float* c, int64_t ldc,
+                        bool accumulate) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  const __m256i m0 = lane_mask(nr < 8 ? nr : 8), m1 = lane_mask(nr > 8 ? nr - 8 : 0);
+  auto step = [&](const float* b, const float* w) {
+    __m256 b0, b1;
+    if (kFull) {
+      b0 = _mm256_loadu_ps(b);
+      b1 = _mm256_loadu_ps(b + 8);
+    } else {
+      b0 = _mm256_maskload_ps(b, m0);
+      b1 = _mm256_maskload_ps(b + 8, m1);
+    }
+    __m256 av = _mm256_broadcast_ss(w);
+    c00 = _mm256_fmadd_ps(av, b0, c00);
+    c01 = _mm256_fmadd_ps(av, b1, c01);
+    av = _mm256_broadcast_ss(w + 1);
+    c10 = _mm256_fmadd_ps(av, b0, c10);
+    c11 = _mm256_fmadd_ps(av, b1, c11);
+    av = _mm256_broadcast_ss(w + 2);
+    c20 = _mm256_fmadd_ps(av, b0, c20);
+    c21 = _mm256_fmadd_ps(av, b1, c21);
+    av = _mm256_broadcast_ss(w + 3);
+    c30 = _mm256_fmadd_ps(av, b0, c30);
+    c31 = _mm256_fmadd_ps(av, b1, c31);
+    av = _mm256_broadcast_ss(w + 4);
+    c40 = _mm256_fmadd_ps(av, b0, c40);
+    c41 = _mm256_fmadd_ps(av, b1, c41);
+    av = _mm256_broadcast_ss(w + 5);
+    c50 = _mm256_fmadd_ps(av, b0, c50);
+    c51 = _mm256_fmadd_ps(av, b1, c51);
+  };
+  const float* const* r = rows;
+  const float* const* const r2 = rows + (K & ~int64_t{1});
+  for (; r < r2; r += 2, ap += 12) {
+    step(r[0] + p0, ap);
+    step(r[1] + p0, ap + 6);
+  }
+  if (K & 1) step(r[0] + p0, ap);
+  __m256 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+  for (int m = 0; m < 6; ++m) {
+    float* cr = c + m * ldc;
+    if (accumulate) {
+      _mm256_storeu_ps(cr, _mm256_add_ps(_mm256_loadu_ps(cr), acc[2 * m]));
+      _mm256_storeu_ps(cr + 8, _mm256_add_ps(_mm256_loadu_ps(cr + 8), acc[2 * m + 1]));
+    } else {
+      _mm256_storeu_ps(cr, acc[2 * m]);
+      _mm256_storeu_ps(cr + 8, acc[2 * m + 1]);
+    }
+  }
+}
+
+void f32_igemm_6x16p_avx2(int64_t K, const float* ap, const float* const* rows, int64_t p0, int64_t nr, float* c,
+                          int64_t ldc, bool accumulate) {
+  if (nr == 16) igemm_6x16p<true>(K, ap, rows, p0, nr, c, ldc, accumulate);
+  else igemm_6x16p<false>(K, ap, rows, p0, nr, c, ldc, accumulate);
 }
 
 void f32_igemm_6x16_avx2(int64_t K, const float* a, int64_t lda, const float* const* rows, int64_t p0, int64_t nr,
@@ -152,6 +216,7 @@ void register_avx2_kernels(KernelTable& t) {
   t.igemm = f32_igemm_6x16_avx2;
   t.igemm_mr = 6;
   t.igemm_nr = 16;
+  t.igemm_pk = f32_igemm_6x16p_avx2;
   t.dwconv = DwconvFn(f32_dwconv_avx2, f32_dwconv_block_avx2);
 }
 

@@ -28,6 +28,12 @@ using ScatterPlaneFn = void (*)(const PlaneGeom& g, const float* x, const float*
 using IgemmFn = void (*)(int64_t K, const float* a, int64_t lda, const float* const* rows, int64_t p0, int64_t nr,
                          float* c, int64_t ldc, bool accumulate);
 
+// The same with packed weights: element (k, m) at ap[k*mr + m] (mr = igemm_mr; a block's
+// rows transposed k-major, zero past its last channel), so the broadcasts walk one stream.
+// The same FMA chain per output as IgemmFn, so the same bits.
+using IgemmPackedFn = void (*)(int64_t K, const float* ap, const float* const* rows, int64_t p0, int64_t nr, float* c,
+                               int64_t ldc, bool accumulate);
+
 // Pixel-major indirect GEMM (output channels in the lanes): for i < mr <= pgemm_mr,
 //   c[i*nr + j] (+)= sum_k wp[k*nr + j] * rows[k][(p0 + i) * ps], j < nr = pgemm_nr,
 // wp the weights of nr output channels packed k-major; ps the pixel stride (1 for rows of
@@ -178,6 +184,7 @@ struct KernelTable {
   // SIMD paths; null in the scalar table, whose ops use the plane kernels above.
   IgemmFn igemm = nullptr;
   int igemm_mr = 0, igemm_nr = 0;
+  IgemmPackedFn igemm_pk = nullptr;  // null: plain convolutions take the igemm above (unpacked weights)
   PgemmFn pgemm = nullptr;  // null: the igemm serves every map
   int pgemm_mr = 0, pgemm_nr = 0;
   double pgemm_min_ratio = 0;  // the igemm's lanes / the pgemm's from which the pgemm runs faster

@@ -28,6 +28,10 @@ namespace convkit {
 
 namespace {
 
+// Reduction indices per pass of the igemm and the pgemm, every path alike (each output is the
+// sum of its chunks' FMA chains, added in order): the same bits from every kernel and layout.
+constexpr int64_t kGemmChunk = 256;
+
 struct DimPlan {
   int64_t in, out, k, s, d, pb, pext;  // pext: padded extent
   std::vector<int64_t> residues;       // distinct (t*d) % s, ascending
@@ -726,7 +730,7 @@ bool conv1x1_cl(const ConvDesc& d, const float* x, const float* w, float* y, con
     pack_pgemm_panels(kt, w, d.groups, Cog, K, wn);
     wp = wn;
   }
-  pixel_gemm_cl(x, d.N, S, d.Cin, d.groups, wp, npanel, 256, d.fn,
+  pixel_gemm_cl(x, d.N, S, d.Cin, d.groups, wp, npanel, kGemmChunk, d.fn,
                 [&](int64_t n, int64_t g, int64_t p, int64_t q0, int64_t q1, const float* sums) {
                   const int64_t oc0 = g * Cog + p * PR, jn = std::min(PR, Cog - p * PR);
                   for (int64_t q = q0; q < q1; ++q) {
@@ -806,6 +810,18 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   int64_t inner = 1;  // flat pixels per index of the band dim
   for (int i = bo + 1; i < 3; ++i) inner *= extent(i);
   const int64_t out_bo = d.out[bo];
+  // An upper bound on a thread's floats of scratch with bands of b along the band dim and the
+  // packed-weight igemm (the phase buffer, the sums of all channel blocks, a chunk of packed
+  // weights, the row table), for the band choice below.
+  auto pk_scratch_bound = [&](int64_t b) {
+    int64_t ez = 1, nph = 1;
+    for (int i = 0; i < 3; ++i) {
+      ez *= i == bo ? b + dim[i].qmax : extent(i);
+      nph *= static_cast<int64_t>(dim[i].residues.size());
+    }
+    const int64_t cmr = (Cog + kt.igemm_mr - 1) / kt.igemm_mr * kt.igemm_mr, K = Cig * prod3(d.k);
+    return (direct ? 0 : nph * Cig * ez) + cmr * (b * inner + 2 * kt.igemm_nr) + cmr * std::min(kGemmChunk, K) + K;
+  };
   // Each pixel's sum runs the same way whatever the partition (same chunks, same kernel), so
   // bands and channel splits may follow the thread count without changing any result.
   const int threads = get_num_threads();
@@ -840,11 +856,24 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
     // The threads take whole items, so the busiest one runs ceil(items / threads) bands:
     // among band sizes up to a quarter larger, the one that gives it the fewest rows (W6 on
     // 2 threads: 64 rows in 10 bands of 7 leave one thread 35 rows, 8 bands of 8 give 32).
+    // With the packed-weight igemm (kt.igemm_pk), only among the sizes whose scratch lets it
+    // run within the output's size (see use_pk below), down to a quarter smaller if needed
+    // (W1 and W6 at 2 threads: bands of 10 -> 8 and 11 -> 10 rows; in-process A/B on Zen 3,
+    // W1 0.91x the time).
     if (threads > 1 && !keep_one) {
       auto busiest = [&](int64_t b) { return ((out_bo + b - 1) / b * per_band + threads - 1) / threads * b; };
       const int64_t b0 = band;
-      for (int64_t b = b0 + 1; b <= std::min(out_bo, b0 + b0 / 4); ++b)
-        if (busiest(b) < busiest(band)) band = b;
+      const bool budget = kt.igemm_pk && !depthwise && !ps;
+      auto fits = [&](int64_t b) { return !budget || threads * pk_scratch_bound(b) <= d.N * d.Cout * prod3(d.out); };
+      int64_t lo = b0;
+      if (budget && !fits(b0))
+        for (int64_t b = b0 - 1; b >= std::max<int64_t>(1, b0 - b0 / 4); --b)
+          if (fits(b)) {
+            lo = band = b;
+            break;
+          }
+      for (int64_t b = lo + 1; b <= std::min(out_bo, b0 + b0 / 4); ++b)
+        if (fits(b) && busiest(b) < busiest(band)) band = b;
     }
   }
   // The bands, [bstart[i], bstart[i + 1]) along the band dim: equal, except that with
@@ -975,16 +1004,26 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // the item's channel blocks (the pgemm: one panel at a time)
   const int64_t flat_floats = depthwise || use_pg ? 0 : blk_per_split * MR * ldc;
   const bool shared_bands = !direct && nsplit > 1;  // see `shared` below
-  constexpr int64_t kChunk = 256;  // reduction indices per pass (the igemm's and the pgemm's alike: same bits)
-  const int64_t pack_floats = pack_rows ? (ragged ? blk_per_split / nph_r * MR * Kr : blk_per_split * MR * K)
-                              : use_pg ? PR * kChunk + max_tiles * PM * PR : 0;
+  constexpr int64_t kChunk = kGemmChunk;
+  int64_t pack_floats = pack_rows ? (ragged ? blk_per_split / nph_r * MR * Kr : blk_per_split * MR * K)
+                        : use_pg ? PR * kChunk + max_tiles * PM * PR
+                                 : 0;
+  // The igemm with packed weights (kt.igemm_pk), for plain convolutions (merged transposed
+  // phases come packed their own way): each thread packs a chunk of its blocks' weights, as
+  // long as the call's scratch stays within the size of its output (issue 3's bound on extra
+  // memory); else the unpacked igemm.
+  const int64_t pk_floats = blk_per_split * MR * std::min(kChunk, K);
+  const int64_t scratch_floats = threads * ((shared_bands ? 0 : buf_floats) + flat_floats + pk_floats + K) +
+                                 (shared_bands ? d.N * d.groups * nbands * buf_floats : 0);
+  const bool use_pk = kt.igemm_pk && !depthwise && !use_pg && !ps && scratch_floats <= d.N * d.Cout * Sout;
+  if (use_pk) pack_floats = pk_floats;
   const int64_t per_thread = (shared_bands ? 0 : buf_floats) + flat_floats + pack_floats + K;  // + the row table (as pointers below)
   float* bufs = arena(0, checked_mul(threads, per_thread, d.fn), d.fn, "the per-thread band buffers");
   std::vector<const float*> rows(static_cast<size_t>(threads * K));
   // Ragged phases: each phase's row pointers, picked from the union's (per thread).
   std::vector<const float*> prow(static_cast<size_t>(threads * Kr));
   // Weights of a last, partial block of MR channels, zero-extended (per group).
-  const bool tail = !depthwise && !pack_rows && !use_pg && Cog % MR != 0;  // (packed rows come zero-extended)
+  const bool tail = !depthwise && !pack_rows && !use_pg && !use_pk && Cog % MR != 0;  // (packed rows come zero-extended)
   std::vector<float> tails;
   if (tail) {
     tails.assign(static_cast<size_t>(d.groups * MR * K), 0.f);
@@ -1118,6 +1157,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
     const float** trows = rows.data() + tid * K;
     const float** srcs = phase_rows.data() + tid * 2 * s2max;  // s2max each: srcs, rowp
     const float** rowp = srcs + s2max;
+    int64_t packed_key = -1;  // use_pk: the (group, split) whose single chunk wpack holds
     for (int64_t item = b0; item < b1; ++item) {
       const int64_t split = item % nsplit, nb = item / nsplit;
       const int64_t n = nb / (d.groups * nbands), g = (nb / nbands) % d.groups, bi = nb % nbands;
@@ -1278,6 +1318,40 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
         for (int64_t k = 0; k < Kr; ++k) pr[k] = trows[ps->kidx[k]];
       }
       const int64_t groups_r = ragged ? nph_r : 1, blk_step = ragged ? nph_r : 1;
+      if (use_pk) {
+        // Packed weights (kt.igemm_pk): per reduction chunk, the item's blocks of MR
+        // channels packed k-major ([block][k][m], the last block zero-extended) into a
+        // per-thread buffer, then every tile group of the band runs over all of them: each
+        // chunk's weights are packed once per item and stay in L2, each tile group's rows in
+        // L1 across the blocks. Same chunks, same k order, so the same sums as below. (Zen 3,
+        // AVX2, two builds in one process against the unpacked loop below, tile groups
+        // outermost, 1 / 2 threads: W1 0.86x / 0.90x the time, W2 0.93x / 0.87x, W3 0.96x /
+        // 0.87x, W6 0.89x / 0.85x, W10 0.93x / 0.86x, W11 0.98x / 0.86x, W14 0.97x / 0.94x,
+        // W15 0.84x / 0.92x; the 2-thread figures include the band choice above.)
+        // (With a single chunk, the thread's previous item may have packed the same blocks.)
+        const int64_t key = g * nsplit + split;
+        for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
+          const int64_t kc = std::min(kChunk, K - k0);
+          const bool packed = K <= kChunk && key == packed_key;
+          packed_key = K <= kChunk ? key : -1;
+          for (int64_t blk = packed ? blk_hi : blk_lo; blk < blk_hi; ++blk) {
+            const int64_t j0 = blk * MR, jn = std::min(MR, Cog - j0);
+            float* dst = wpack + (blk - blk_lo) * MR * kc;
+            kt.transpose(w + (g * Cog + j0) * K + k0, K, dst, MR, jn, kc);
+            if (jn < MR)
+              for (int64_t k = 0; k < kc; ++k) std::fill(dst + k * MR + jn, dst + (k + 1) * MR, 0.f);
+          }
+          for (int64_t t0 = 0; t0 < P; t0 += kTiles * NR) {
+            const int64_t t1 = std::min(P, t0 + kTiles * NR);
+            for (int64_t blk = blk_lo; blk < blk_hi; ++blk) {
+              const float* ap = wpack + (blk - blk_lo) * MR * kc;
+              float* c = flat + (blk - blk_lo) * MR * ldc;
+              for (int64_t p0 = t0; p0 < t1; p0 += NR)
+                kt.igemm_pk(kc, ap, trows + k0, p0, std::min(NR, t1 - p0), c + p0, ldc, k0 > 0);
+            }
+          }
+        }
+      } else
       for (int64_t t0 = 0; t0 < P; t0 += kTiles * NR) {
         const int64_t t1 = std::min(P, t0 + kTiles * NR);
         for (int64_t q = 0; q < groups_r; ++q) {
