@@ -1119,6 +1119,48 @@ const gemmCaseFields = {
   seed: fc.integer({ min: 1, max: 1 << 30 }),
 };
 
+// AVX2's igemm runs over weights packed k-major per block of 6 output channels: packed once
+// per call where the scratch allows, else by each work item, a chunk of 256 reduction indices
+// at a time, else not at all (the unpacked kernel). The first 1-D conv (900 reduction indices:
+// three chunks, the last partial) takes the item-by-item packing at 1 thread and the unpacked
+// kernel at 2 (their scratch against the output's size), so besides the reference, the two
+// threads' bits check the two forms against each other; the second (300 reduction indices, a
+// last block of 4 channels) packs once per call at 1 thread. The reference: a float64 sum at
+// every output channel of 40 positions (the ends included). On other ISAs: the same checks of
+// their paths.
+describe('packed-weight igemm, against the reference and across thread counts', () => {
+  it.each([
+    ['300->64 k3 p1, 3500 long', [1, 300, 3500], [64, 300, 3]],
+    ['100->40 k3 p1 bias, 3000 long', [1, 100, 3000], [40, 100, 3]],
+  ] as [string, number[], number[]][])('%s', (_n, xShape, wShape) => {
+    const [, C, L] = xShape, [Cout, , k] = wShape;
+    const xd = randomData(prod(xShape), 21), wd = randomData(prod(wShape), 22);
+    const bias = Cout === 40 ? randomData(Cout, 23) : undefined;
+    const saved = ck.getNumThreads();
+    try {
+      const ys = [1, 2].map((t) => {
+        ck.setNumThreads(t);
+        return ck.conv1d(ck.tensor(xd, xShape), ck.tensor(wd, wShape), { padding: 1, bias });
+      });
+      for (const p of [0, 1, L - 2, L - 1, ...Array.from({ length: 36 }, (_, i) => 2 + Math.floor(((L - 4) * (i * 7919 % 36)) / 36))])
+        for (let oc = 0; oc < Cout; ++oc) {
+          let want = bias ? bias[oc] : 0;
+          for (let ic = 0; ic < C; ++ic)
+            for (let t = 0; t < k; ++t) {
+              const q = p + t - 1;
+              if (q >= 0 && q < L) want += wd[(oc * C + ic) * k + t] * xd[ic * L + q];
+            }
+          const got = ys[0].data[oc * L + p];
+          expect(Math.abs(got - want), `output channel ${oc} at ${p}: got ${got}, want ${want}`).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(want)));
+        }
+      const [a, b] = ys.map((y) => new Uint32Array(y.data.buffer, y.data.byteOffset, y.data.length));
+      expect(a.findIndex((v, i) => v !== b[i]), '1 and 2 threads, bit for bit: first differing output').toBe(-1);
+    } finally {
+      ck.setNumThreads(saved);
+    }
+  });
+});
+
 // Pointwise convs (1x1, unit stride, no padding) with channels-last input and result run as
 // one GEMM over the pixels, read and written in place (output channels in the lanes, where
 // each group has a panel of them or more, 32 on AVX-512, 24 on AVX2, and 64 input channels or

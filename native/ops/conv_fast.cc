@@ -810,23 +810,28 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   int64_t inner = 1;  // flat pixels per index of the band dim
   for (int i = bo + 1; i < 3; ++i) inner *= extent(i);
   const int64_t out_bo = d.out[bo];
-  // An upper bound on a thread's floats of scratch with bands of b along the band dim and the
-  // packed-weight igemm (the phase buffer, the sums of all channel blocks, a chunk of packed
-  // weights, the row table), for the band choice below.
+  // Each pixel's sum runs the same way whatever the partition (same chunks, same kernel), so
+  // bands and channel splits may follow the thread count without changing any result.
+  const int threads = get_num_threads();
+  const int64_t MR = kt.igemm_mr, NR = kt.igemm_nr;
+  const int64_t nblk = depthwise ? 0 : (Cog + MR - 1) / MR;
+  // The packed-weight igemm's weights (kt.igemm_pk): every group's blocks of MR channels,
+  // packed once per call, zero-extended to whole blocks.
+  const int64_t pk_all = d.groups * ((Cog + kt.igemm_mr - 1) / kt.igemm_mr * kt.igemm_mr) * Cig * prod3(d.k);
+  // An upper bound on the call's floats of scratch with the packed-weight igemm and bands of b
+  // along the band dim (per thread: the phase buffer, the sums of all channel blocks, the row
+  // table; and the packed weights: all of them, or a chunk per thread), for the band choice
+  // below.
   auto pk_scratch_bound = [&](int64_t b) {
     int64_t ez = 1, nph = 1;
     for (int i = 0; i < 3; ++i) {
       ez *= i == bo ? b + dim[i].qmax : extent(i);
       nph *= static_cast<int64_t>(dim[i].residues.size());
     }
-    const int64_t cmr = (Cog + kt.igemm_mr - 1) / kt.igemm_mr * kt.igemm_mr, K = Cig * prod3(d.k);
-    return (direct ? 0 : nph * Cig * ez) + cmr * (b * inner + 2 * kt.igemm_nr) + cmr * std::min(kGemmChunk, K) + K;
+    const int64_t cmr = (Cog + MR - 1) / MR * MR, K = Cig * prod3(d.k);
+    const int64_t per_thread = (direct ? 0 : nph * Cig * ez) + cmr * (b * inner + 2 * NR) + K;
+    return threads * per_thread + std::min(pk_all, threads * cmr * std::min(kGemmChunk, K));
   };
-  // Each pixel's sum runs the same way whatever the partition (same chunks, same kernel), so
-  // bands and channel splits may follow the thread count without changing any result.
-  const int threads = get_num_threads();
-  const int64_t MR = kt.igemm_mr, NR = kt.igemm_nr;
-  const int64_t nblk = depthwise ? 0 : (Cog + MR - 1) / MR;
   // Bands of about 512 flat pixels (depthwise: 8192). At several threads, 1024 for 2-D and
   // 3-D maps whose output is 2 MB or more: fewer, larger items, with fewer halo rows per
   // output row (in-process A/B at 2 threads: W3 -4 to -6%, W6 -3 to -5%, W7 -1.5 to -2.5%;
@@ -864,7 +869,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
       auto busiest = [&](int64_t b) { return ((out_bo + b - 1) / b * per_band + threads - 1) / threads * b; };
       const int64_t b0 = band;
       const bool budget = kt.igemm_pk && !depthwise && !ps;
-      auto fits = [&](int64_t b) { return !budget || threads * pk_scratch_bound(b) <= d.N * d.Cout * prod3(d.out); };
+      auto fits = [&](int64_t b) { return !budget || pk_scratch_bound(b) <= d.N * d.Cout * prod3(d.out); };
       int64_t lo = b0;
       if (budget && !fits(b0))
         for (int64_t b = b0 - 1; b >= std::max<int64_t>(1, b0 - b0 / 4); --b)
@@ -1009,14 +1014,32 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                         : use_pg ? PR * kChunk + max_tiles * PM * PR
                                  : 0;
   // The igemm with packed weights (kt.igemm_pk), for plain convolutions (merged transposed
-  // phases come packed their own way): each thread packs a chunk of its blocks' weights, as
-  // long as the call's scratch stays within the size of its output (issue 3's bound on extra
-  // memory); else the unpacked igemm.
-  const int64_t pk_floats = blk_per_split * MR * std::min(kChunk, K);
-  const int64_t scratch_floats = threads * ((shared_bands ? 0 : buf_floats) + flat_floats + pk_floats + K) +
+  // phases come packed their own way), as long as the call's scratch stays within the size of
+  // its output (issue 3's bound on extra memory), else the unpacked igemm: the weights packed
+  // once, up front; or where they would not fit, each item packing its own blocks' chunks
+  // (W6 at 2 threads: 590 KB of packed weights, against 2 x 135 KB).
+  const int64_t scratch_floats = threads * ((shared_bands ? 0 : buf_floats) + flat_floats + K) +
                                  (shared_bands ? d.N * d.groups * nbands * buf_floats : 0);
-  const bool use_pk = kt.igemm_pk && !depthwise && !use_pg && !ps && scratch_floats <= d.N * d.Cout * Sout;
-  if (use_pk) pack_floats = pk_floats;
+  const int64_t pk_chunk = blk_per_split * MR * std::min(kChunk, K), out_floats = d.N * d.Cout * Sout;
+  const bool pk_ok = kt.igemm_pk && !depthwise && !use_pg && !ps;
+  const bool pk_shared = pk_ok && scratch_floats + pk_all <= out_floats;
+  const bool use_pk = pk_shared || (pk_ok && scratch_floats + threads * pk_chunk <= out_floats);
+  if (use_pk && !pk_shared) pack_floats = pk_chunk;
+  float* wpk_all = nullptr;  // [g][block][k][MR]
+  if (pk_shared) {
+    wpk_all = arena(1, pk_all, d.fn, "the packed weights");
+    parallel_for(d.groups * nblk, 1, [&](int64_t b, int64_t e) {
+      for (int64_t it = b; it < e; ++it) {
+        const int64_t g = it / nblk, j0 = it % nblk * MR, jn = std::min(MR, Cog - j0);
+        const float* src = w + (g * Cog + j0) * K;
+        float* dst = wpk_all + it * MR * K;
+        for (int64_t k = 0; k < K; ++k) {
+          for (int64_t m = 0; m < jn; ++m) dst[k * MR + m] = src[m * K + k];
+          for (int64_t m = jn; m < MR; ++m) dst[k * MR + m] = 0.f;
+        }
+      }
+    });
+  }
   const int64_t per_thread = (shared_bands ? 0 : buf_floats) + flat_floats + pack_floats + K;  // + the row table (as pointers below)
   float* bufs = arena(0, checked_mul(threads, per_thread, d.fn), d.fn, "the per-thread band buffers");
   std::vector<const float*> rows(static_cast<size_t>(threads * K));
@@ -1157,7 +1180,6 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
     const float** trows = rows.data() + tid * K;
     const float** srcs = phase_rows.data() + tid * 2 * s2max;  // s2max each: srcs, rowp
     const float** rowp = srcs + s2max;
-    int64_t packed_key = -1;  // use_pk: the (group, split) whose single chunk wpack holds
     for (int64_t item = b0; item < b1; ++item) {
       const int64_t split = item % nsplit, nb = item / nsplit;
       const int64_t n = nb / (d.groups * nbands), g = (nb / nbands) % d.groups, bi = nb % nbands;
@@ -1319,32 +1341,29 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
       }
       const int64_t groups_r = ragged ? nph_r : 1, blk_step = ragged ? nph_r : 1;
       if (use_pk) {
-        // Packed weights (kt.igemm_pk): per reduction chunk, the item's blocks of MR
-        // channels packed k-major ([block][k][m], the last block zero-extended) into a
-        // per-thread buffer, then every tile group of the band runs over all of them: each
-        // chunk's weights are packed once per item and stay in L2, each tile group's rows in
-        // L1 across the blocks. Same chunks, same k order, so the same sums as below. (Zen 3,
-        // AVX2, two builds in one process against the unpacked loop below, tile groups
-        // outermost, 1 / 2 threads: W1 0.86x / 0.90x the time, W2 0.93x / 0.87x, W3 0.96x /
-        // 0.87x, W6 0.89x / 0.85x, W10 0.93x / 0.86x, W11 0.98x / 0.86x, W14 0.97x / 0.94x,
-        // W15 0.84x / 0.92x; the 2-thread figures include the band choice above.)
-        // (With a single chunk, the thread's previous item may have packed the same blocks.)
-        const int64_t key = g * nsplit + split;
+        // Packed weights (kt.igemm_pk, packed up front or here): per reduction chunk, every tile group
+        // of the band runs over all the item's blocks of MR channels, so that each tile
+        // group's rows stay in L1 across the blocks and the chunk's packed weights in L2.
+        // Same chunks, same k order, so the same sums as below. (Zen 3, AVX2, two builds in
+        // one process against the unpacked loop below, tile groups outermost, 1 / 2 threads:
+        // W1 0.86x / 0.90x the time, W2 0.93x / 0.87x, W3 0.96x / 0.87x, W6 0.89x / 0.85x,
+        // W10 0.93x / 0.86x, W11 0.98x / 0.86x, W14 0.97x / 0.94x, W15 0.84x / 0.92x, with each
+        // item packing its own blocks' chunks; the 2-thread figures include the band choice
+        // above.)
         for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
           const int64_t kc = std::min(kChunk, K - k0);
-          const bool packed = K <= kChunk && key == packed_key;
-          packed_key = K <= kChunk ? key : -1;
-          for (int64_t blk = packed ? blk_hi : blk_lo; blk < blk_hi; ++blk) {
-            const int64_t j0 = blk * MR, jn = std::min(MR, Cog - j0);
-            float* dst = wpack + (blk - blk_lo) * MR * kc;
-            kt.transpose(w + (g * Cog + j0) * K + k0, K, dst, MR, jn, kc);
-            if (jn < MR)
-              for (int64_t k = 0; k < kc; ++k) std::fill(dst + k * MR + jn, dst + (k + 1) * MR, 0.f);
-          }
+          if (!pk_shared)  // this chunk of the item's blocks, [block][k][MR]
+            for (int64_t blk = blk_lo; blk < blk_hi; ++blk) {
+              const int64_t j0 = blk * MR, jn = std::min(MR, Cog - j0);
+              float* dst = wpack + (blk - blk_lo) * MR * kc;
+              kt.transpose(w + (g * Cog + j0) * K + k0, K, dst, MR, jn, kc);
+              if (jn < MR)
+                for (int64_t k = 0; k < kc; ++k) std::fill(dst + k * MR + jn, dst + (k + 1) * MR, 0.f);
+            }
           for (int64_t t0 = 0; t0 < P; t0 += kTiles * NR) {
             const int64_t t1 = std::min(P, t0 + kTiles * NR);
             for (int64_t blk = blk_lo; blk < blk_hi; ++blk) {
-              const float* ap = wpack + (blk - blk_lo) * MR * kc;
+              const float* ap = pk_shared ? wpk_all + ((g * nblk + blk) * K + k0) * MR : wpack + (blk - blk_lo) * MR * kc;
               float* c = flat + (blk - blk_lo) * MR * ldc;
               for (int64_t p0 = t0; p0 < t1; p0 += NR)
                 kt.igemm_pk(kc, ap, trows + k0, p0, std::min(NR, t1 - p0), c + p0, ldc, k0 > 0);
