@@ -165,11 +165,12 @@ bool conv_transpose_merged(const ConvTransposeDesc& d, const float* x, float* y,
 // channels, band of lines), every phase in each; a line is one (z0, z1) of a phase's pixels.
 struct PhasePanels {
   static constexpr int64_t kChunk = 64;  // reduction indices per pass (see conv_transpose_pgemm)
-  static constexpr int64_t kMaxTiles = 128;  // a band's tiles (128 KiB of sums on AVX-512)
+  static constexpr int64_t kMaxSums = 32 << 10;  // floats of a band's tile sums (128 KiB: 128 tiles on AVX-512)
   int64_t PM = 0, PR = 0, nph = 0, cig = 0, cog = 0, kv = 0, K = 0, npanel = 0;
   int64_t ks[3]{}, dil[3]{}, umax[3]{}, E[3]{};
   std::vector<int64_t> zlo[3], zhi[3];
   int64_t lines_per_band = 1, nbands = 1, max_tiles = 1;  // max_tiles: a band's, all phases
+  int64_t tile_cap = 1;  // a band's tiles at most: kMaxSums floats of sums
   std::vector<int64_t> src_tap;  // phase_src_taps
   int64_t lines(int64_t r0, int64_t r1) const {
     return std::max<int64_t>(0, zhi[0][static_cast<size_t>(r0)] - zlo[0][static_cast<size_t>(r0)]) *
@@ -201,15 +202,19 @@ PhasePanels phase_panels(const ConvTransposeDesc& d, const std::vector<Phase>* p
   pp.kv = pp.ks[0] * pp.ks[1] * pp.ks[2];
   pp.K = pp.cig * pp.kv;
   pp.npanel = (pp.cog + pp.PR - 1) / pp.PR;
-  // Bands of lines whose tiles (every phase's) are at most kMaxTiles, so that a panel's
-  // weights are read once (W8: 4 phases x 16 lines x 2 tiles of 8 x 32, one band; two bands
-  // of 64 KiB measured ~5% slower at 1 thread), unless the threads need more items.
+  // Bands of lines whose tiles (every phase's) hold at most kMaxSums floats of sums, so that a
+  // panel's weights are packed and read few times (W8 on AVX-512: 4 phases x 16 lines x 2
+  // tiles of 8 x 32, one band; two bands of 64 KiB measured ~5% slower at 1 thread. On AVX2,
+  // tiles of 4 x 24: 341 tiles, 2 bands, where a cap of 128 tiles made 4, each packing the
+  // panel's weights again: in-process A/B on Zen 3, 0.91x the time at 1 thread, 0.96x at 2,
+  // the prepared layer 0.97x; one band of 512 alike), unless the threads need more items.
   int64_t max_lines = 1, tiles_per_line = 0;  // (a line index of every phase)
   for (int64_t a = 0; a < d.stride[0]; ++a)
     for (int64_t b = 0; b < d.stride[1]; ++b) max_lines = std::max(max_lines, pp.lines(a, b));
   for (int64_t c = 0; c < d.stride[2]; ++c) tiles_per_line += pp.parts(c);
   tiles_per_line *= d.stride[0] * d.stride[1];
-  pp.lines_per_band = std::max<int64_t>(1, PhasePanels::kMaxTiles / std::max<int64_t>(1, tiles_per_line));
+  pp.tile_cap = PhasePanels::kMaxSums / (pp.PM * pp.PR);
+  pp.lines_per_band = std::max<int64_t>(1, pp.tile_cap / std::max<int64_t>(1, tiles_per_line));
   if (threads > 1) {
     const int64_t per_band = d.N * d.groups * pp.npanel, want = (threads + per_band - 1) / per_band;
     pp.lines_per_band = std::min(pp.lines_per_band, std::max<int64_t>(1, (max_lines + want - 1) / want));
@@ -229,7 +234,7 @@ PhasePanels phase_panels(const ConvTransposeDesc& d, const std::vector<Phase>* p
 bool phase_pgemm_pays(const ConvTransposeDesc& d, const std::vector<Phase>* ph, const KernelTable& kt) {
   if (!kt.pgemm || d.Cout / d.groups < kt.pgemm_nr / 2) return false;
   const PhasePanels pp = phase_panels(d, ph, kt, 0);
-  if (pp.max_tiles > PhasePanels::kMaxTiles) return false;  // long lines: their tile sums would not fit
+  if (pp.max_tiles > pp.tile_cap) return false;  // long lines: their tile sums would not fit
   double lanes_pg = 0;
   for (int64_t a = 0; a < d.stride[0]; ++a)
     for (int64_t b = 0; b < d.stride[1]; ++b)
