@@ -189,6 +189,9 @@ struct KernelTable {
   int pgemm_mr = 0, pgemm_nr = 0;
   double pgemm_min_ratio = 0;  // the igemm's lanes / the pgemm's from which the pgemm runs faster
   StreamRowFn stream_row = nullptr;  // null: the driver's SSE loop
+  // 1-D convolutions read the input's rows in place (true), or gather each band like the
+  // other ranks (see conv_fast); a tuning of the machines each ISA was measured on.
+  bool conv1d_in_place = true;
   DwconvFn dwconv = nullptr;
   DwFlatFn dwconv_flat = nullptr;  // null: channels-last depthwise by chunks of planes (dwconv_cl)
   const ResizeKernels* resize = nullptr;  // interpolate; null: the portable loops in ops/interpolate.cc

@@ -1161,8 +1161,12 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // (outputs [lo_in, hi_in)) takes its rows from the input itself, channels Sin apart; only
   // the bands at the ends are gathered through the padding model.
   // (W14, 16000 samples in bands of 512: 1.41 -> 1.20 ms at 2 threads, ~2% at 1, in the
-  // native harness: the gather's copies were a pass over the input before the kernel's.)
-  const bool in_place = !direct && !xmask && !x_cl && !shared && bo == 2 && d.in[0] == 1 && d.in[1] == 1 && d.k[0] == 1 &&
+  // native harness: the gather's copies were a pass over the input before the kernel's. That
+  // was Zen 5 with AVX-512; on Zen 3 with AVX2, reading the rows in place took 1.2-1.4x the
+  // time of gathering them (64 channels of 16000-16064 samples, 1 and 2 threads, in-process
+  // A/B): a chunk's rows then span megabytes, 64 KB apart, against the gathered band's
+  // 128 KB. So per ISA: kt.conv1d_in_place.)
+  const bool in_place = kt.conv1d_in_place && !direct && !xmask && !x_cl && !shared && bo == 2 && d.in[0] == 1 && d.in[1] == 1 && d.k[0] == 1 &&
                         d.k[1] == 1 && d.stride[2] == 1;  // (a single output row of a 2-D conv is not 1-D)
   const int64_t lo_in = d.pb[2], hi_in = d.in[2] + d.pb[2] - (d.k[2] - 1) * d.dil[2];
   const std::vector<int64_t> off_in = in_place ? row_offsets(Sin) : std::vector<int64_t>();  // (one phase, 1-D)

@@ -567,6 +567,31 @@ static void test_igemm_paths(std::mt19937& r) {
 // The pixel-major pgemm (small maps, output channels in the lanes; AVX-512) against the
 // igemm it replaces there: the same sums bit for bit, per mr, K (over and under one chunk)
 // and accumulation; then through the driver, whole and packed.
+// The packed-weight igemm (kt.igemm_pk, where an ISA has one) against the unpacked igemm of
+// the same table, bit for bit: its blocks are igemm_mr channels wide (a table pairing it with
+// another ISA's igemm fails here), over odd and even K, full and partial tiles, both modes.
+static void test_igemm_packed(std::mt19937& r) {
+  const convkit::KernelTable& kt = convkit::kernels();
+  if (!kt.igemm_pk) return;
+  const int64_t MR = kt.igemm_mr, NR = kt.igemm_nr, L = 3 * NR + 5, ldc = 2 * NR;
+  for (int64_t K : {1, 2, 7, 256, 301})
+    for (int64_t nr = 1; nr <= NR; nr += (nr < 3 || nr >= NR - 1) ? 1 : NR / 4)
+      for (int acc = 0; acc < 2; ++acc) {
+        std::vector<float> src = randv(r, K * L), a = randv(r, MR * K), ap(static_cast<size_t>(K * MR));
+        std::vector<const float*> rows(static_cast<size_t>(K));
+        for (int64_t k = 0; k < K; ++k) rows[static_cast<size_t>(k)] = src.data() + (k * 7) % K * L;
+        for (int64_t k = 0; k < K; ++k)
+          for (int64_t m = 0; m < MR; ++m) ap[static_cast<size_t>(k * MR + m)] = a[static_cast<size_t>(m * K + k)];
+        std::vector<float> c1 = randv(r, MR * ldc), c2 = c1;
+        kt.igemm(K, a.data(), K, rows.data(), 5, nr, c1.data(), ldc, acc != 0);
+        kt.igemm_pk(K, ap.data(), rows.data(), 5, nr, c2.data(), ldc, acc != 0);
+        int bad = 0;
+        for (int64_t m = 0; m < MR; ++m)
+          bad += std::memcmp(&c1[static_cast<size_t>(m * ldc)], &c2[static_cast<size_t>(m * ldc)], static_cast<size_t>(nr) * 4) != 0;
+        CHECK(bad == 0, "igemm_pk K %ld nr %ld acc %d: %d of %ld rows differ from the igemm's", (long)K, (long)nr, acc, bad, (long)MR);
+      }
+}
+
 static void test_pgemm_paths(std::mt19937& r) {
   const convkit::KernelTable& kt = convkit::kernels();
   if (kt.pgemm) {
@@ -956,6 +981,7 @@ static void run(std::mt19937& r) {
   const int saved = get_num_threads();
   test_transpose_kernels(r);
   test_igemm_paths(r);
+  test_igemm_packed(r);
   test_pgemm_paths(r);
   test_transpose_paths(r);
   test_stream_row(r);
