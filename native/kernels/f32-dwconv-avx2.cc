@@ -20,6 +20,16 @@ inline __m256i lane_mask(int64_t n) {  // first n lanes set (n clamped to 0..8)
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(k), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
+// A weight broadcast from memory at each use: an asm statement, so that the compiler cannot
+// merge the uses of one weight across a tile's rows into one register each (with 16 ymm, 8 of
+// them accumulators, GCC then kept the 25 weights of a 5x5 live and spilled the
+// accumulators to the stack: W9 ran at ~30% of the FMA peak on Zen 3).
+inline __m256 bcast(const float* p) {
+  __m256 v;
+  asm volatile("vbroadcastss %1, %0" : "=x"(v) : "m"(*p));
+  return v;
+}
+
 constexpr int kRows = 4;  // output rows per register tile
 constexpr int kVecs = 2;  // ymm per output row of a tile
 
@@ -49,12 +59,13 @@ inline void tile(const DwBlock& b, const float* const* in, float* out, int64_t c
         for (int v = 0; v < V; ++v) {
           const int64_t j = t2 * dil + 8 * v;
           xv[v] = kEdge ? _mm256_maskload_ps(row + j, m[v]) : _mm256_loadu_ps(row + j);
+          asm("" : "+x"(xv[v]));  // (a register: not folded into each row's FMA as a load of its own)
         }
 #pragma GCC unroll 8
         for (int r = 0; r < R; ++r) {
           const int t1 = i - r;
           if (t1 < 0 || t1 >= KH) continue;
-          const __m256 wv = _mm256_broadcast_ss(ws + t1 * KW + t2);
+          const __m256 wv = bcast(ws + t1 * KW + t2);
 #pragma GCC unroll 8
           for (int v = 0; v < V; ++v) acc[r][v] = _mm256_fmadd_ps(wv, xv[v], acc[r][v]);
         }
