@@ -20,15 +20,16 @@ inline __m256i lane_mask(int64_t n) {  // first n (0..8) lanes set
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), idx);
 }
 
-template <bool kFull>
+// The tile of both forms. kPacked: element (k, m) of the weights at a[k*6 + m] (lda unused),
+// two reduction indices per trip; else at a[m*lda + k]. The same FMA chains either way.
+template <bool kFull, bool kPacked>
 inline void igemm_6x16(int64_t K, const float* a, int64_t lda, const float* const* rows, int64_t p0, int64_t nr,
                        float* c, int64_t ldc, bool accumulate) {
-  const float *a0p = a, *a1p = a + lda, *a2p = a + 2 * lda, *a3p = a + 3 * lda, *a4p = a + 4 * lda, *a5p = a + 5 * lda;
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   const __m256i m0 = lane_mask(nr < 8 ? nr : 8), m1 = lane_mask(nr > 8 ? nr - 8 : 0);
-  for (int64_t k = 0; k < K; ++k) {
-    const float* b = rows[k] + p0;
+  // One reduction index: the pixels at b, channel m's weight at w[m * ws].
+  auto step = [&](const float* b, const float* w, int64_t ws) {
     __m256 b0, b1;
     if (kFull) {
       b0 = _mm256_loadu_ps(b);
@@ -37,24 +38,35 @@ inline void igemm_6x16(int64_t K, const float* a, int64_t lda, const float* cons
       b0 = _mm256_maskload_ps(b, m0);
       b1 = _mm256_maskload_ps(b + 8, m1);
     }
-    __m256 av = _mm256_broadcast_ss(a0p + k);
+    __m256 av = _mm256_broadcast_ss(w);
     c00 = _mm256_fmadd_ps(av, b0, c00);
     c01 = _mm256_fmadd_ps(av, b1, c01);
-    av = _mm256_broadcast_ss(a1p + k);
+    av = _mm256_broadcast_ss(w + ws);
     c10 = _mm256_fmadd_ps(av, b0, c10);
     c11 = _mm256_fmadd_ps(av, b1, c11);
-    av = _mm256_broadcast_ss(a2p + k);
+    av = _mm256_broadcast_ss(w + 2 * ws);
     c20 = _mm256_fmadd_ps(av, b0, c20);
     c21 = _mm256_fmadd_ps(av, b1, c21);
-    av = _mm256_broadcast_ss(a3p + k);
+    av = _mm256_broadcast_ss(w + 3 * ws);
     c30 = _mm256_fmadd_ps(av, b0, c30);
     c31 = _mm256_fmadd_ps(av, b1, c31);
-    av = _mm256_broadcast_ss(a4p + k);
+    av = _mm256_broadcast_ss(w + 4 * ws);
     c40 = _mm256_fmadd_ps(av, b0, c40);
     c41 = _mm256_fmadd_ps(av, b1, c41);
-    av = _mm256_broadcast_ss(a5p + k);
+    av = _mm256_broadcast_ss(w + 5 * ws);
     c50 = _mm256_fmadd_ps(av, b0, c50);
     c51 = _mm256_fmadd_ps(av, b1, c51);
+  };
+  if (kPacked) {
+    const float* const* r = rows;
+    const float* const* const r2 = rows + (K & ~int64_t{1});
+    for (; r < r2; r += 2, a += 12) {
+      step(r[0] + p0, a, 1);
+      step(r[1] + p0, a + 6, 1);
+    }
+    if (K & 1) step(r[0] + p0, a, 1);
+  } else {
+    for (int64_t k = 0; k < K; ++k) step(rows[k] + p0, a + k, lda);
   }
   // c rows are padded to a multiple of 16 floats, so full-width stores are always in bounds.
   __m256 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
@@ -70,71 +82,16 @@ inline void igemm_6x16(int64_t K, const float* a, int64_t lda, const float* cons
   }
 }
 
-// Packed weights: element (k, m) at ap[k*6 + m]; otherwise as igemm_6x16. Same FMA chains.
-template <bool kFull>
-inline void igemm_6x16p(int64_t K, const float* ap, const float* const* rows, int64_t p0, int64_t nr, float* c, int64_t ldc,
-                        bool accumulate) {
-  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-  __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-  const __m256i m0 = lane_mask(nr < 8 ? nr : 8), m1 = lane_mask(nr > 8 ? nr - 8 : 0);
-  auto step = [&](const float* b, const float* w) {
-    __m256 b0, b1;
-    if (kFull) {
-      b0 = _mm256_loadu_ps(b);
-      b1 = _mm256_loadu_ps(b + 8);
-    } else {
-      b0 = _mm256_maskload_ps(b, m0);
-      b1 = _mm256_maskload_ps(b + 8, m1);
-    }
-    __m256 av = _mm256_broadcast_ss(w);
-    c00 = _mm256_fmadd_ps(av, b0, c00);
-    c01 = _mm256_fmadd_ps(av, b1, c01);
-    av = _mm256_broadcast_ss(w + 1);
-    c10 = _mm256_fmadd_ps(av, b0, c10);
-    c11 = _mm256_fmadd_ps(av, b1, c11);
-    av = _mm256_broadcast_ss(w + 2);
-    c20 = _mm256_fmadd_ps(av, b0, c20);
-    c21 = _mm256_fmadd_ps(av, b1, c21);
-    av = _mm256_broadcast_ss(w + 3);
-    c30 = _mm256_fmadd_ps(av, b0, c30);
-    c31 = _mm256_fmadd_ps(av, b1, c31);
-    av = _mm256_broadcast_ss(w + 4);
-    c40 = _mm256_fmadd_ps(av, b0, c40);
-    c41 = _mm256_fmadd_ps(av, b1, c41);
-    av = _mm256_broadcast_ss(w + 5);
-    c50 = _mm256_fmadd_ps(av, b0, c50);
-    c51 = _mm256_fmadd_ps(av, b1, c51);
-  };
-  const float* const* r = rows;
-  const float* const* const r2 = rows + (K & ~int64_t{1});
-  for (; r < r2; r += 2, ap += 12) {
-    step(r[0] + p0, ap);
-    step(r[1] + p0, ap + 6);
-  }
-  if (K & 1) step(r[0] + p0, ap);
-  __m256 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
-  for (int m = 0; m < 6; ++m) {
-    float* cr = c + m * ldc;
-    if (accumulate) {
-      _mm256_storeu_ps(cr, _mm256_add_ps(_mm256_loadu_ps(cr), acc[2 * m]));
-      _mm256_storeu_ps(cr + 8, _mm256_add_ps(_mm256_loadu_ps(cr + 8), acc[2 * m + 1]));
-    } else {
-      _mm256_storeu_ps(cr, acc[2 * m]);
-      _mm256_storeu_ps(cr + 8, acc[2 * m + 1]);
-    }
-  }
-}
-
 void f32_igemm_6x16p_avx2(int64_t K, const float* ap, const float* const* rows, int64_t p0, int64_t nr, float* c,
                           int64_t ldc, bool accumulate) {
-  if (nr == 16) igemm_6x16p<true>(K, ap, rows, p0, nr, c, ldc, accumulate);
-  else igemm_6x16p<false>(K, ap, rows, p0, nr, c, ldc, accumulate);
+  if (nr == 16) igemm_6x16<true, true>(K, ap, 6, rows, p0, nr, c, ldc, accumulate);
+  else igemm_6x16<false, true>(K, ap, 6, rows, p0, nr, c, ldc, accumulate);
 }
 
 void f32_igemm_6x16_avx2(int64_t K, const float* a, int64_t lda, const float* const* rows, int64_t p0, int64_t nr,
                          float* c, int64_t ldc, bool accumulate) {
-  if (nr == 16) igemm_6x16<true>(K, a, lda, rows, p0, nr, c, ldc, accumulate);
-  else igemm_6x16<false>(K, a, lda, rows, p0, nr, c, ldc, accumulate);
+  if (nr == 16) igemm_6x16<true, false>(K, a, lda, rows, p0, nr, c, ldc, accumulate);
+  else igemm_6x16<false, false>(K, a, lda, rows, p0, nr, c, ldc, accumulate);
 }
 
 // Depthwise: out[i] = sum_t w[t] * rows[t][p0 + i], i < n. 32 pixels per step (4 ymm).
