@@ -619,29 +619,26 @@ function renderTable(result, rows, peers, workloads, threadList, outFile) {
     }
   }
 
-  // prepared layers
-  const layerRows = rows.filter((r) => r.convkit.status === 'ok' && r.convkit.layer);
-  if (layerRows.length) {
-    L.push('');
-    L.push('prepared layers (convkit\'s Conv*/ConvTranspose* forward(): weights packed once, as a peer\'s session prepares its model):');
-    for (const r of layerRows) {
+  // Per-row sections of convkit's extra figures: a title, then one line per row that has them.
+  const section = (title, has, line) => {
+    const list = rows.filter((r) => r.convkit.status === 'ok' && has(r.convkit));
+    if (!list.length) return;
+    L.push('', title);
+    for (const r of list) L.push(`  ${pad(r.key, 12, true)} t${r.threads}: ${line(r)}`);
+  };
+  const differs = (x) => (x.identical === false ? ' (OUTPUT DIFFERS)' : '');
+  section('prepared layers (convkit\'s Conv*/ConvTranspose* forward(): weights packed once, as a peer\'s session prepares its model):',
+    (c) => c.layer, (r) => {
       const l = r.convkit.layer;
       const vs = r.best ? `; best peer ${r.best.impl} ${fmtMs(r.best.median)} ms: ${(r.best.median / l.median).toFixed(2)}×` : '';
-      L.push(`  ${pad(r.key, 12, true)} t${r.threads}: ${l.name} ${fmtMs(l.median)} ms vs functional ${fmtMs(r.convkit.median)} ms${vs}${l.identical === false ? ' (OUTPUT DIFFERS)' : ''}`);
-    }
-  }
-
-  // the out option
-  const outRows = rows.filter((r) => r.convkit.status === 'ok' && r.convkit.out);
-  if (outRows.length) {
-    L.push('');
-    L.push('reused output (the out option: one result tensor written call after call, nothing allocated per call):');
-    for (const r of outRows) {
+      return `${l.name} ${fmtMs(l.median)} ms vs functional ${fmtMs(r.convkit.median)} ms${vs}${differs(l)}`;
+    });
+  section('reused output (the out option: one result tensor written call after call, nothing allocated per call):',
+    (c) => c.out, (r) => {
       const o = r.convkit.out;
       const asy = o.asyncMedian !== undefined ? `; async ${fmtMs(o.asyncMedian)} ms = ${o.asyncVsSync.toFixed(3)}× sync` : '';
-      L.push(`  ${pad(r.key, 12, true)} t${r.threads}: ${fmtMs(o.median)} ms vs a fresh output ${fmtMs(r.convkit.median)} ms = ${(o.median / r.convkit.median).toFixed(2)}×${asy}${o.identical === false ? ' (OUTPUT DIFFERS)' : ''}`);
-    }
-  }
+      return `${fmtMs(o.median)} ms vs a fresh output ${fmtMs(r.convkit.median)} ms = ${(o.median / r.convkit.median).toFixed(2)}×${asy}${differs(o)}`;
+    });
 
   // extra memory per call
   const mem = rows.filter((r) => r.convkit.status === 'ok' && r.convkit.scratchBytes !== undefined);

@@ -5,8 +5,9 @@
 // the pixels of a row are contiguous. 12 ymm accumulators, 2 loads and 6
 // broadcasts per k: FMA-bound on two FMA pipes.
 // f32_igemm_6x16p_avx2 (the table's igemm_pk) takes the weights packed k-major, a[k*6 + m]:
-// the six broadcasts of a k walk one stream, and the loop takes two k per trip. In L1 on
-// Zen 3 it ran 5-15% faster than the unpacked form (six weight streams, one k per trip).
+// the six broadcasts of a k walk one stream, and the loop takes two k per trip. With its rows
+// in L1 on Zen 3 it ran 1-17% faster than the unpacked form (six weight streams, one k per
+// trip): best of 8 interleaved repetitions, in six runs.
 #include <immintrin.h>
 
 #include "kernels.h"

@@ -647,22 +647,23 @@ int band_dim(const ConvDesc& d) {
   return 2;
 }
 
-// One panel of the pgemm's weights: rows jn (<= nr) output channels of w (K floats apart),
-// columns kc reduction indices -> wp[k * nr + j], zero for j >= jn.
-void pgemm_panel(const KernelTable& kt, const float* w, int64_t K, int64_t jn, int64_t kc, int64_t nr, float* wp) {
+// One panel of packed weights (the pgemm's, nr = pgemm_nr; the packed igemm's, nr =
+// igemm_mr): rows jn (<= nr) output channels of w (K floats apart), columns kc reduction
+// indices -> wp[k * nr + j], zero for j >= jn.
+void pack_panel(const KernelTable& kt, const float* w, int64_t K, int64_t jn, int64_t kc, int64_t nr, float* wp) {
   kt.transpose(w, K, wp, nr, jn, kc);
   if (jn < nr)
     for (int64_t k = 0; k < kc; ++k) std::fill(wp + k * nr + jn, wp + (k + 1) * nr, 0.f);
 }
 
-// Every panel of the pgemm's weights, [g][panel][K][nr] (pgemm_panel each; zero past each
-// group's last channel), in parallel.
-void pack_pgemm_panels(const KernelTable& kt, const float* w, int64_t groups, int64_t Cog, int64_t K, float* out) {
-  const int64_t PR = kt.pgemm_nr, npanel = (Cog + PR - 1) / PR;
+// Every panel of nr channels, [g][panel][K][nr] (pack_panel each; zero past each group's last
+// channel), in parallel.
+void pack_panels(const KernelTable& kt, const float* w, int64_t groups, int64_t Cog, int64_t K, int64_t nr, float* out) {
+  const int64_t npanel = (Cog + nr - 1) / nr;
   parallel_for(groups * npanel, 1, [&](int64_t b, int64_t e) {
     for (int64_t it = b; it < e; ++it) {
       const int64_t g = it / npanel, p = it % npanel;
-      pgemm_panel(kt, w + (g * Cog + p * PR) * K, K, std::min(PR, Cog - p * PR), K, PR, out + it * K * PR);
+      pack_panel(kt, w + (g * Cog + p * nr) * K, K, std::min(nr, Cog - p * nr), K, nr, out + it * K * nr);
     }
   });
 }
@@ -727,7 +728,7 @@ bool conv1x1_cl(const ConvDesc& d, const float* x, const float* w, float* y, con
   const float* wp = d.w_pg;
   if (!wp) {
     float* wn = arena(1, checked_mul(checked_mul(d.groups * npanel, K, d.fn), PR, d.fn), d.fn, "the weight panels");
-    pack_pgemm_panels(kt, w, d.groups, Cog, K, wn);
+    pack_panels(kt, w, d.groups, Cog, K, kt.pgemm_nr, wn);
     wp = wn;
   }
   pixel_gemm_cl(x, d.N, S, d.Cin, d.groups, wp, npanel, kGemmChunk, d.fn,
@@ -817,7 +818,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t nblk = depthwise ? 0 : (Cog + MR - 1) / MR;
   // The packed-weight igemm's weights (kt.igemm_pk): every group's blocks of MR channels,
   // packed once per call, zero-extended to whole blocks.
-  const int64_t pk_all = d.groups * ((Cog + kt.igemm_mr - 1) / kt.igemm_mr * kt.igemm_mr) * Cig * prod3(d.k);
+  const int64_t pk_all = d.groups * nblk * MR * Cig * prod3(d.k);
   // An upper bound on the call's floats of scratch with the packed-weight igemm and bands of b
   // along the band dim (per thread: the phase buffer, the sums of all channel blocks, the row
   // table; and the packed weights: all of them, or a chunk per thread), for the band choice
@@ -828,9 +829,9 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
       ez *= i == bo ? b + dim[i].qmax : extent(i);
       nph *= static_cast<int64_t>(dim[i].residues.size());
     }
-    const int64_t cmr = (Cog + MR - 1) / MR * MR, K = Cig * prod3(d.k);
-    const int64_t per_thread = (direct ? 0 : nph * Cig * ez) + cmr * (b * inner + 2 * NR) + K;
-    return threads * per_thread + std::min(pk_all, threads * cmr * std::min(kGemmChunk, K));
+    const int64_t K = Cig * prod3(d.k);
+    const int64_t per_thread = (direct ? 0 : nph * Cig * ez) + nblk * MR * (b * inner + 2 * NR) + K;
+    return threads * per_thread + std::min(pk_all, threads * nblk * MR * std::min(kGemmChunk, K));
   };
   // Bands of about 512 flat pixels (depthwise: 8192). At several threads, 1024 for 2-D and
   // 3-D maps whose output is 2 MB or more: fewer, larger items, with fewer halo rows per
@@ -1028,17 +1029,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   float* wpk_all = nullptr;  // [g][block][k][MR]
   if (pk_shared) {
     wpk_all = arena(1, pk_all, d.fn, "the packed weights");
-    parallel_for(d.groups * nblk, 1, [&](int64_t b, int64_t e) {
-      for (int64_t it = b; it < e; ++it) {
-        const int64_t g = it / nblk, j0 = it % nblk * MR, jn = std::min(MR, Cog - j0);
-        const float* src = w + (g * Cog + j0) * K;
-        float* dst = wpk_all + it * MR * K;
-        for (int64_t k = 0; k < K; ++k) {
-          for (int64_t m = 0; m < jn; ++m) dst[k * MR + m] = src[m * K + k];
-          for (int64_t m = jn; m < MR; ++m) dst[k * MR + m] = 0.f;
-        }
-      }
-    });
+    pack_panels(kt, w, d.groups, Cog, K, MR, wpk_all);
   }
   const int64_t per_thread = (shared_bands ? 0 : buf_floats) + flat_floats + pack_floats + K;  // + the row table (as pointers below)
   float* bufs = arena(0, checked_mul(threads, per_thread, d.fn), d.fn, "the per-thread band buffers");
@@ -1302,7 +1293,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
           for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
             const int64_t kc = std::min(kChunk, K - k0);
             const float* wpk = d.w_pg ? d.w_pg + ((g * npanel + j0 / PR) * K + k0) * PR : wpack;
-            if (!d.w_pg) pgemm_panel(kt, w + (g * Cog + j0) * K + k0, K, jn, kc, PR, wpack);
+            if (!d.w_pg) pack_panel(kt, w + (g * Cog + j0) * K + k0, K, jn, kc, PR, wpack);
             // The next chunk's weight rows (to transpose) are fetched into L2 while the tiles
             // run: the transposes would otherwise wait on them, 32 rows at a time, too many
             // streams for the hardware prefetcher (W4's 9.4 MB are read once per call).
@@ -1357,13 +1348,9 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
         for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
           const int64_t kc = std::min(kChunk, K - k0);
           if (!pk_shared)  // this chunk of the item's blocks, [block][k][MR]
-            for (int64_t blk = blk_lo; blk < blk_hi; ++blk) {
-              const int64_t j0 = blk * MR, jn = std::min(MR, Cog - j0);
-              float* dst = wpack + (blk - blk_lo) * MR * kc;
-              kt.transpose(w + (g * Cog + j0) * K + k0, K, dst, MR, jn, kc);
-              if (jn < MR)
-                for (int64_t k = 0; k < kc; ++k) std::fill(dst + k * MR + jn, dst + (k + 1) * MR, 0.f);
-            }
+            for (int64_t blk = blk_lo; blk < blk_hi; ++blk)
+              pack_panel(kt, w + (g * Cog + blk * MR) * K + k0, K, std::min(MR, Cog - blk * MR), kc, MR,
+                         wpack + (blk - blk_lo) * MR * kc);
           for (int64_t t0 = 0; t0 < P; t0 += kTiles * NR) {
             const int64_t t1 = std::min(P, t0 + kTiles * NR);
             for (int64_t blk = blk_lo; blk < blk_hi; ++blk) {
@@ -1484,7 +1471,7 @@ std::vector<float> pgemm_pack(const ConvDesc& d, const float* w) {
   if (!pgemm_pays(d, kt) && !pointwise_gemm_ok(d, kt)) return {};
   const int64_t npanel = (Cog + PR - 1) / PR;
   std::vector<float> wp(static_cast<size_t>(checked_mul(checked_mul(d.groups * npanel, K, d.fn), PR, d.fn)));
-  pack_pgemm_panels(kt, w, d.groups, Cog, K, wp.data());
+  pack_panels(kt, w, d.groups, Cog, K, kt.pgemm_nr, wp.data());
   return wp;
 }
 
