@@ -21,11 +21,13 @@ inline __m256i lane_mask(int64_t n) {  // first n (0..8) lanes set
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), idx);
 }
 
-// The tile of both forms. kPacked: element (k, m) of the weights at a[k*6 + m] (lda unused),
-// two reduction indices per trip; else at a[m*lda + k]. The same FMA chains either way.
-template <bool kFull, bool kPacked>
+// The tile of both forms, its first MR (1..6) channels. kPacked: element (k, m) of the
+// weights at a[k*6 + m] (lda unused), two reduction indices per trip; else at a[m*lda + k].
+// The same FMA chains either way, and for any MR.
+template <int MR, bool kFull, bool kPacked>
 inline void igemm_6x16(int64_t K, const float* a, int64_t lda, const float* const* rows, int64_t p0, int64_t nr,
                        float* c, int64_t ldc, bool accumulate) {
+  static_assert(MR >= 1 && MR <= 6, "1 to 6 channels");
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   const __m256i m0 = lane_mask(nr < 8 ? nr : 8), m1 = lane_mask(nr > 8 ? nr - 8 : 0);
@@ -42,21 +44,31 @@ inline void igemm_6x16(int64_t K, const float* a, int64_t lda, const float* cons
     __m256 av = _mm256_broadcast_ss(w);
     c00 = _mm256_fmadd_ps(av, b0, c00);
     c01 = _mm256_fmadd_ps(av, b1, c01);
-    av = _mm256_broadcast_ss(w + ws);
-    c10 = _mm256_fmadd_ps(av, b0, c10);
-    c11 = _mm256_fmadd_ps(av, b1, c11);
-    av = _mm256_broadcast_ss(w + 2 * ws);
-    c20 = _mm256_fmadd_ps(av, b0, c20);
-    c21 = _mm256_fmadd_ps(av, b1, c21);
-    av = _mm256_broadcast_ss(w + 3 * ws);
-    c30 = _mm256_fmadd_ps(av, b0, c30);
-    c31 = _mm256_fmadd_ps(av, b1, c31);
-    av = _mm256_broadcast_ss(w + 4 * ws);
-    c40 = _mm256_fmadd_ps(av, b0, c40);
-    c41 = _mm256_fmadd_ps(av, b1, c41);
-    av = _mm256_broadcast_ss(w + 5 * ws);
-    c50 = _mm256_fmadd_ps(av, b0, c50);
-    c51 = _mm256_fmadd_ps(av, b1, c51);
+    if constexpr (MR > 1) {
+      av = _mm256_broadcast_ss(w + ws);
+      c10 = _mm256_fmadd_ps(av, b0, c10);
+      c11 = _mm256_fmadd_ps(av, b1, c11);
+    }
+    if constexpr (MR > 2) {
+      av = _mm256_broadcast_ss(w + 2 * ws);
+      c20 = _mm256_fmadd_ps(av, b0, c20);
+      c21 = _mm256_fmadd_ps(av, b1, c21);
+    }
+    if constexpr (MR > 3) {
+      av = _mm256_broadcast_ss(w + 3 * ws);
+      c30 = _mm256_fmadd_ps(av, b0, c30);
+      c31 = _mm256_fmadd_ps(av, b1, c31);
+    }
+    if constexpr (MR > 4) {
+      av = _mm256_broadcast_ss(w + 4 * ws);
+      c40 = _mm256_fmadd_ps(av, b0, c40);
+      c41 = _mm256_fmadd_ps(av, b1, c41);
+    }
+    if constexpr (MR > 5) {
+      av = _mm256_broadcast_ss(w + 5 * ws);
+      c50 = _mm256_fmadd_ps(av, b0, c50);
+      c51 = _mm256_fmadd_ps(av, b1, c51);
+    }
   };
   if (kPacked) {
     const float* const* r = rows;
@@ -71,7 +83,7 @@ inline void igemm_6x16(int64_t K, const float* a, int64_t lda, const float* cons
   }
   // c rows are padded to a multiple of 16 floats, so full-width stores are always in bounds.
   __m256 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
-  for (int m = 0; m < 6; ++m) {
+  for (int m = 0; m < MR; ++m) {
     float* cr = c + m * ldc;
     if (accumulate) {
       _mm256_storeu_ps(cr, _mm256_add_ps(_mm256_loadu_ps(cr), acc[2 * m]));
@@ -83,16 +95,31 @@ inline void igemm_6x16(int64_t K, const float* a, int64_t lda, const float* cons
   }
 }
 
+// The packed form for the first mr channels of a block (a block's last channels past Cout
+// are neither computed nor stored: Cout 64 = 10 blocks + 4 channels, Cout 32 = 5 + 2).
+template <int MR>
+void igemm_6x16p(int64_t K, const float* ap, const float* const* rows, int64_t p0, int64_t nr, float* c, int64_t ldc,
+                 bool accumulate) {
+  if (nr == 16) igemm_6x16<MR, true, true>(K, ap, 6, rows, p0, nr, c, ldc, accumulate);
+  else igemm_6x16<MR, false, true>(K, ap, 6, rows, p0, nr, c, ldc, accumulate);
+}
+
 void f32_igemm_6x16p_avx2(int64_t K, const float* ap, const float* const* rows, int64_t p0, int64_t nr, float* c,
-                          int64_t ldc, bool accumulate) {
-  if (nr == 16) igemm_6x16<true, true>(K, ap, 6, rows, p0, nr, c, ldc, accumulate);
-  else igemm_6x16<false, true>(K, ap, 6, rows, p0, nr, c, ldc, accumulate);
+                          int64_t ldc, bool accumulate, int64_t mr) {
+  switch (mr) {
+    case 1: igemm_6x16p<1>(K, ap, rows, p0, nr, c, ldc, accumulate); break;
+    case 2: igemm_6x16p<2>(K, ap, rows, p0, nr, c, ldc, accumulate); break;
+    case 3: igemm_6x16p<3>(K, ap, rows, p0, nr, c, ldc, accumulate); break;
+    case 4: igemm_6x16p<4>(K, ap, rows, p0, nr, c, ldc, accumulate); break;
+    case 5: igemm_6x16p<5>(K, ap, rows, p0, nr, c, ldc, accumulate); break;
+    default: igemm_6x16p<6>(K, ap, rows, p0, nr, c, ldc, accumulate); break;
+  }
 }
 
 void f32_igemm_6x16_avx2(int64_t K, const float* a, int64_t lda, const float* const* rows, int64_t p0, int64_t nr,
                          float* c, int64_t ldc, bool accumulate) {
-  if (nr == 16) igemm_6x16<true, false>(K, a, lda, rows, p0, nr, c, ldc, accumulate);
-  else igemm_6x16<false, false>(K, a, lda, rows, p0, nr, c, ldc, accumulate);
+  if (nr == 16) igemm_6x16<6, true, false>(K, a, lda, rows, p0, nr, c, ldc, accumulate);
+  else igemm_6x16<6, false, false>(K, a, lda, rows, p0, nr, c, ldc, accumulate);
 }
 
 // Depthwise: out[i] = sum_t w[t] * rows[t][p0 + i], i < n. 32 pixels per step (4 ymm).

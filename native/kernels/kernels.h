@@ -28,11 +28,12 @@ using ScatterPlaneFn = void (*)(const PlaneGeom& g, const float* x, const float*
 using IgemmFn = void (*)(int64_t K, const float* a, int64_t lda, const float* const* rows, int64_t p0, int64_t nr,
                          float* c, int64_t ldc, bool accumulate);
 
-// The same with packed weights: element (k, m) at ap[k*mr + m] (mr = igemm_mr; a block's
-// rows transposed k-major, zero past its last channel), so the broadcasts walk one stream.
-// The same FMA chain per output as IgemmFn, so the same bits.
+// The same with packed weights: element (k, m) at ap[k*MR + m] (MR = igemm_mr; a block's
+// rows transposed k-major, zero past its last channel), so the broadcasts walk one stream;
+// only rows m < mr (1..MR: a last block's channels) computed and stored. The same FMA chain
+// per output as IgemmFn, so the same bits.
 using IgemmPackedFn = void (*)(int64_t K, const float* ap, const float* const* rows, int64_t p0, int64_t nr, float* c,
-                               int64_t ldc, bool accumulate);
+                               int64_t ldc, bool accumulate, int64_t mr);
 
 // Pixel-major indirect GEMM (output channels in the lanes): for i < mr <= pgemm_mr,
 //   c[i*nr + j] (+)= sum_k wp[k*nr + j] * rows[k][(p0 + i) * ps], j < nr = pgemm_nr,

@@ -569,13 +569,15 @@ static void test_igemm_paths(std::mt19937& r) {
 // and accumulation; then through the driver, whole and packed.
 // The packed-weight igemm (kt.igemm_pk, where an ISA has one) against the unpacked igemm of
 // the same table, bit for bit: its blocks are igemm_mr channels wide (a table pairing it with
-// another ISA's igemm fails here), over odd and even K, full and partial tiles, both modes.
+// another ISA's igemm fails here), over odd and even K, full and partial tiles, both modes,
+// and every count of a block's channels: rows m < mr as the igemm's, rows past them untouched.
 static void test_igemm_packed(std::mt19937& r) {
   const convkit::KernelTable& kt = convkit::kernels();
   if (!kt.igemm_pk) return;
   const int64_t MR = kt.igemm_mr, NR = kt.igemm_nr, L = 3 * NR + 5, ldc = 2 * NR;
   for (int64_t K : {1, 2, 7, 256, 301})
     for (int64_t nr = 1; nr <= NR; nr += (nr < 3 || nr >= NR - 1) ? 1 : NR / 4)
+      for (int64_t mr = 1; mr <= MR; ++mr)
       for (int acc = 0; acc < 2; ++acc) {
         std::vector<float> src = randv(r, K * L), a = randv(r, MR * K), ap(static_cast<size_t>(K * MR));
         std::vector<const float*> rows(static_cast<size_t>(K));
@@ -583,12 +585,15 @@ static void test_igemm_packed(std::mt19937& r) {
         for (int64_t k = 0; k < K; ++k)
           for (int64_t m = 0; m < MR; ++m) ap[static_cast<size_t>(k * MR + m)] = a[static_cast<size_t>(m * K + k)];
         std::vector<float> c1 = randv(r, MR * ldc), c2 = c1;
+        const std::vector<float> c0 = c1;
         kt.igemm(K, a.data(), K, rows.data(), 5, nr, c1.data(), ldc, acc != 0);
-        kt.igemm_pk(K, ap.data(), rows.data(), 5, nr, c2.data(), ldc, acc != 0);
+        kt.igemm_pk(K, ap.data(), rows.data(), 5, nr, c2.data(), ldc, acc != 0, mr);
         int bad = 0;
         for (int64_t m = 0; m < MR; ++m)
-          bad += std::memcmp(&c1[static_cast<size_t>(m * ldc)], &c2[static_cast<size_t>(m * ldc)], static_cast<size_t>(nr) * 4) != 0;
-        CHECK(bad == 0, "igemm_pk K %ld nr %ld acc %d: %d of %ld rows differ from the igemm's", (long)K, (long)nr, acc, bad, (long)MR);
+          bad += std::memcmp(m < mr ? &c1[static_cast<size_t>(m * ldc)] : &c0[static_cast<size_t>(m * ldc)],
+                             &c2[static_cast<size_t>(m * ldc)], static_cast<size_t>(nr) * 4) != 0;
+        CHECK(bad == 0, "igemm_pk K %ld nr %ld mr %ld acc %d: %d of %ld rows differ from the igemm's (or, past mr, from before)",
+              (long)K, (long)nr, (long)mr, acc, bad, (long)MR);
       }
 }
 
