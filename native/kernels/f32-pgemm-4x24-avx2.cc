@@ -12,27 +12,31 @@ namespace convkit {
 
 namespace {
 
-template <int MR, bool kStrided>
+// NV (1..3) of the three channel vectors: a panel's first 8 * NV channels (a last panel of
+// Cout % 24: W8's 128 = 5 x 24 + 8, W4's 512 = 21 x 24 + 8).
+template <int MR, int NV, bool kStrided>
 void pgemm(int64_t K, const float* wp, const float* const* rows, int64_t p0, float* c, bool accumulate, int64_t ps) {
   __m256 acc[MR][3];
 #pragma GCC unroll 4
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = acc[i][2] = _mm256_setzero_ps();
   for (int64_t k = 0; k < K; ++k) {
     const float* b = rows[k] + (kStrided ? p0 * ps : p0);
-    const __m256 w0 = _mm256_loadu_ps(wp + k * 24), w1 = _mm256_loadu_ps(wp + k * 24 + 8), w2 = _mm256_loadu_ps(wp + k * 24 + 16);
+    const __m256 w0 = _mm256_loadu_ps(wp + k * 24);
+    const __m256 w1 = NV > 1 ? _mm256_loadu_ps(wp + k * 24 + 8) : w0;
+    const __m256 w2 = NV > 2 ? _mm256_loadu_ps(wp + k * 24 + 16) : w0;
 #pragma GCC unroll 4
     for (int i = 0; i < MR; ++i) {
       const __m256 bv = _mm256_broadcast_ss(b + (kStrided ? i * ps : i));
       acc[i][0] = _mm256_fmadd_ps(w0, bv, acc[i][0]);
-      acc[i][1] = _mm256_fmadd_ps(w1, bv, acc[i][1]);
-      acc[i][2] = _mm256_fmadd_ps(w2, bv, acc[i][2]);
+      if (NV > 1) acc[i][1] = _mm256_fmadd_ps(w1, bv, acc[i][1]);
+      if (NV > 2) acc[i][2] = _mm256_fmadd_ps(w2, bv, acc[i][2]);
     }
   }
 #pragma GCC unroll 4
   for (int i = 0; i < MR; ++i) {
     float* cr = c + i * 24;
 #pragma GCC unroll 3
-    for (int v = 0; v < 3; ++v) {
+    for (int v = 0; v < NV; ++v) {
       __m256 r = acc[i][v];
       if (accumulate) r = _mm256_add_ps(_mm256_loadu_ps(cr + 8 * v), r);
       _mm256_storeu_ps(cr + 8 * v, r);
@@ -40,12 +44,20 @@ void pgemm(int64_t K, const float* wp, const float* const* rows, int64_t p0, flo
   }
 }
 
-void f32_pgemm_4x24_avx2(int64_t K, const float* wp, const float* const* rows, int64_t p0, int64_t mr, float* c,
-                         bool accumulate, int64_t ps) {
+template <int NV>
+void pgemm_nv(int64_t K, const float* wp, const float* const* rows, int64_t p0, int64_t mr, float* c, bool accumulate,
+              int64_t ps) {
   if (ps == 1)
-    with_mr<4>(mr, [&](auto n) { pgemm<decltype(n)::value, false>(K, wp, rows, p0, c, accumulate, 1); });  // (tiles of 1..4 pixels)
+    with_mr<4>(mr, [&](auto n) { pgemm<decltype(n)::value, NV, false>(K, wp, rows, p0, c, accumulate, 1); });  // (tiles of 1..4 pixels)
   else
-    with_mr<4>(mr, [&](auto n) { pgemm<decltype(n)::value, true>(K, wp, rows, p0, c, accumulate, ps); });
+    with_mr<4>(mr, [&](auto n) { pgemm<decltype(n)::value, NV, true>(K, wp, rows, p0, c, accumulate, ps); });
+}
+
+void f32_pgemm_4x24_avx2(int64_t K, const float* wp, const float* const* rows, int64_t p0, int64_t mr, float* c,
+                         bool accumulate, int64_t ps, int64_t nc) {
+  if (nc <= 8) pgemm_nv<1>(K, wp, rows, p0, mr, c, accumulate, ps);
+  else if (nc <= 16) pgemm_nv<2>(K, wp, rows, p0, mr, c, accumulate, ps);
+  else pgemm_nv<3>(K, wp, rows, p0, mr, c, accumulate, ps);
 }
 
 }  // namespace

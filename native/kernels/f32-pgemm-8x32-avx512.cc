@@ -41,8 +41,9 @@ void pgemm(int64_t K, const float* wp, const float* const* rows, int64_t p0, flo
   }
 }
 
+// (nc unused: a panel's 32 channels computed whatever its count.)
 void f32_pgemm_8x32_avx512(int64_t K, const float* wp, const float* const* rows, int64_t p0, int64_t mr, float* c,
-                         bool accumulate, int64_t ps) {
+                         bool accumulate, int64_t ps, int64_t /*nc*/) {
   if (ps == 1)
     with_mr<8>(mr, [&](auto n) { pgemm<decltype(n)::value, false>(K, wp, rows, p0, c, accumulate, 1); });  // (tiles of 1..8 pixels)
   else

@@ -36,12 +36,13 @@ using IgemmPackedFn = void (*)(int64_t K, const float* ap, const float* const* r
                                int64_t ldc, bool accumulate, int64_t mr);
 
 // Pixel-major indirect GEMM (output channels in the lanes): for i < mr <= pgemm_mr,
-//   c[i*nr + j] (+)= sum_k wp[k*nr + j] * rows[k][(p0 + i) * ps], j < nr = pgemm_nr,
+//   c[i*nr + j] (+)= sum_k wp[k*nr + j] * rows[k][(p0 + i) * ps], j < nc <= nr = pgemm_nr,
 // wp the weights of nr output channels packed k-major; ps the pixel stride (1 for rows of
-// pixels; a channels-last input's channel count, rows[k] pointing at channel k of pixel 0).
-// Bit for bit the igemm's sums.
+// pixels; a channels-last input's channel count, rows[k] pointing at channel k of pixel 0);
+// nc the panel's channels the caller reads (lanes past them: computed or left, as the kernel
+// finds faster). Bit for bit the igemm's sums.
 using PgemmFn = void (*)(int64_t K, const float* wp, const float* const* rows, int64_t p0, int64_t mr, float* c,
-                         bool accumulate, int64_t ps);
+                         bool accumulate, int64_t ps, int64_t nc);
 
 // y[i] = (raw[i] * scale[i] + b) * post[i] for i < n (scale, post optional: null), with
 // non-temporal stores on whole aligned vectors (the caller fences them): a conv's epilogue

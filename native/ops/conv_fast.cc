@@ -1306,7 +1306,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                 const char* row = reinterpret_cast<const char*>(w + (g * Cog + nj0 + r) * K + nk0);
                 for (int64_t b = 0; b < nkc * 4; b += 64) __builtin_prefetch(row + b, 0, 2);
               }
-              kt.pgemm(kc, wpk, trows + k0, tl[3 * t], tl[3 * t + 1], ct + t * PM * PR, k0 > 0, 1);
+              kt.pgemm(kc, wpk, trows + k0, tl[3 * t], tl[3 * t + 1], ct + t * PM * PR, k0 > 0, 1, jn);
             }
           }
           // (finish_one: the same bits as the igemm's epilogue)
@@ -1460,7 +1460,7 @@ void pixel_gemm_cl(const float* x, int64_t N, int64_t S, int64_t Cin, int64_t gr
       for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
         const int64_t kc = std::min(kChunk, K - k0);
         for (int64_t t = q0; t < q1; t += PM)
-          kt.pgemm(kc, wpp + k0 * PR, rows + k0, t, std::min(PM, q1 - t), ct + (t - q0) * PR, k0 > 0, Cin);
+          kt.pgemm(kc, wpp + k0 * PR, rows + k0, t, std::min(PM, q1 - t), ct + (t - q0) * PR, k0 > 0, Cin, PR);
       }
       store(n, g, p, q0, q1, ct);
     }

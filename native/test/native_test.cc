@@ -623,10 +623,21 @@ static void test_pgemm_paths(std::mt19937& r) {
             for (int64_t p = 0; p < L; ++p) cl[static_cast<size_t>(p * ps + k)] = src[static_cast<size_t>(k * L + p)];
           }
           std::vector<float> c3 = c1;
-          kt.pgemm(K, wp.data(), rows.data(), 3, mr, c1.data(), acc != 0, 1);
-          kt.pgemm(K, wp.data(), rows_cl.data(), 3, mr, c3.data(), acc != 0, ps);
+          const std::vector<float> c0 = c1;
+          kt.pgemm(K, wp.data(), rows.data(), 3, mr, c1.data(), acc != 0, 1, NR);
+          kt.pgemm(K, wp.data(), rows_cl.data(), 3, mr, c3.data(), acc != 0, ps, NR);
           CHECK(std::memcmp(c1.data(), c3.data(), c1.size() * sizeof(float)) == 0, "pgemm K %ld mr %ld acc %d: pixel stride %ld differs",
                 (long)K, (long)mr, acc, (long)ps);
+          // A partial panel (nc of its channels, e.g. a last one): those lanes as the whole panel's.
+          for (int64_t nc : {int64_t{1}, int64_t{8}, int64_t{9}, NR / 2 + 1, NR - 1}) {
+            std::vector<float> c4 = c0;
+            kt.pgemm(K, wp.data(), rows.data(), 3, mr, c4.data(), acc != 0, 1, nc);
+            int off = 0;
+            for (int64_t i = 0; i < mr; ++i)
+              off += std::memcmp(&c1[static_cast<size_t>(i * NR)], &c4[static_cast<size_t>(i * NR)], static_cast<size_t>(nc) * 4) != 0;
+            CHECK(off == 0, "pgemm K %ld mr %ld acc %d nc %ld: %d pixels' channels differ from the whole panel's", (long)K, (long)mr, acc,
+                  (long)nc, off);
+          }
           for (int64_t j0 = 0; j0 < NR; j0 += MR)
             kt.igemm(K, a.data() + j0 * K, K, rows.data(), 3, mr, c2.data() + j0 * ldc, ldc, acc != 0);
           int bad = 0;
