@@ -723,6 +723,28 @@ describe('pad vs. reference (PyTorch crops, numpy.pad wide pads)', () => {
       { numRuns: 300 },
     );
   });
+  it('results of 4 MiB or more (rows written by non-temporal stores), odd row lengths, 1 and 2 threads', () => {
+    const saved = ck.getNumThreads();
+    try {
+      const cases: [number[], [number, number][], Record<string, unknown>][] = [
+        [[1, 3, 331, 1013], [[7, 5], [3, 9]], { mode: 'reflect' }],
+        [[2, 2, 257, 1031], [[0, 2], [1, 0]], { mode: 'constant', value: -1.5 }],
+        [[1, 4, 200, 1333], [[-3, 4], [5, -2]], { mode: 'circular' }],
+      ];
+      for (const [xShape, pads, opts] of cases) {
+        const xd = randomData(prod(xShape), prod(xShape) % 997);
+        const ref = refPad({ data: xd, shape: xShape }, pads, opts as never);
+        expect(prod(ref.shape) * 4).toBeGreaterThanOrEqual(4 << 20);
+        const x = ck.tensor(xd, xShape);
+        for (const t of [1, 2]) {
+          ck.setNumThreads(t);
+          expectClose(ck.pad(x, pads, opts as never), ref, () => `pad ${show(xShape)} ${show(pads)} ${show(opts)} at ${t} threads`, 0, 0);
+        }
+      }
+    } finally {
+      ck.setNumThreads(saved);
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------

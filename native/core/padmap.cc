@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace convkit {
 
@@ -54,12 +58,36 @@ std::vector<int64_t> pad_index_map(PadMode mode, int64_t n, int64_t before, int6
 }
 
 void copy_padded_row(const int64_t* map, const float* src, int64_t shift, int64_t lo, int64_t hi, int64_t a, int64_t b,
-                     float fill, float* dst) {
+                     float fill, float* dst, bool stream) {
   const int64_t ia = std::min(b, std::max(a, lo)), ib = std::max(ia, std::min(b, hi));
   auto mapped = [&](int64_t c) { dst[c - a] = map[c] < 0 ? fill : src[map[c]]; };
   for (int64_t c = a; c < ia; ++c) mapped(c);
-  if (ib > ia) std::memcpy(dst + (ia - a), src + (ia - shift), static_cast<size_t>(ib - ia) * sizeof(float));
+  if (ib > ia) {
+    if (stream) copy_stream(dst + (ia - a), src + (ia - shift), ib - ia);
+    else std::memcpy(dst + (ia - a), src + (ia - shift), static_cast<size_t>(ib - ia) * sizeof(float));
+  }
   for (int64_t c = ib; c < b; ++c) mapped(c);
+}
+
+void copy_stream(float* dst, const float* src, int64_t n) {
+#if defined(__SSE2__)
+  int64_t i = 0;
+  for (; i < n && (reinterpret_cast<uintptr_t>(dst + i) & 15) != 0; ++i) dst[i] = src[i];
+  for (; i + 8 <= n; i += 8) {
+    _mm_stream_ps(dst + i, _mm_loadu_ps(src + i));
+    _mm_stream_ps(dst + i + 4, _mm_loadu_ps(src + i + 4));
+  }
+  for (; i + 4 <= n; i += 4) _mm_stream_ps(dst + i, _mm_loadu_ps(src + i));
+  for (; i < n; ++i) dst[i] = src[i];
+#else
+  std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
+#endif
+}
+
+void fence_streams() {
+#if defined(__SSE2__)
+  _mm_sfence();
+#endif
 }
 
 }  // namespace convkit
