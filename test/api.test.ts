@@ -127,6 +127,37 @@ describe('layout conversion t.to()', () => {
     }
   });
 
+  // Many channels, 4 MiB or more: the tiled transposes with streamed stores (AVX2: two 8x8
+  // tiles at a time where the destination rows allow, 64 or 80 channels; 40 do not), 1 and 2 threads.
+  it.each([[[1, 64, 130, 131]], [[1, 80, 120, 111]], [[1, 40, 170, 171]]] as const)(
+    'channels-last <-> channels-first of %j (4 MiB or more), value by value, 1 and 2 threads',
+    (shape) => {
+      const n = prod([...shape]);
+      expect(n * 4).toBeGreaterThanOrEqual(4 << 20);
+      const d = randomData(n, 11);
+      const [, C, H, W] = shape;
+      const sp = H * W;
+      const before = ck.getNumThreads();
+      try {
+        for (const threads of [1, 2]) {
+          ck.setNumThreads(threads);
+          const cl = ck.tensor(d, [...shape]).to('NHWC');
+          let bad = -1;
+          for (let c = 0; c < C && bad < 0; c++)
+            for (let s = 0; s < sp; s++)
+              if (!Object.is(cl.data[s * C + c], d[c * sp + s])) {
+                bad = s * C + c;
+                break;
+              }
+          expect(bad, `${threads} thread(s): first misplaced element`).toBe(-1);
+          expect(bitsEqual(cl.to('NCHW').data, d), `${threads} thread(s): round trip`).toBe(true);
+        }
+      } finally {
+        ck.setNumThreads(before);
+      }
+    },
+  );
+
   it('to() the layout a tensor already has returns the same values', () => {
     const t = ck.tensor(randomData(24, 1), [1, 2, 3, 4]);
     const same = t.to('NCHW');
