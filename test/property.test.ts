@@ -1183,6 +1183,39 @@ describe('packed-weight igemm, against the reference and across thread counts', 
   });
 });
 
+// Input planes a multiple of 1 KiB (256 floats) and no padding: gathered rather than read in
+// place (their rows would share a few L1 sets), into a buffer whose channels are an odd number
+// of cache lines apart where their extent is a multiple of 64 floats. Against the float64
+// reference, and 1 / 2 threads bit for bit: unpadded convolutions on 16x16, 32x32 and 64x16
+// planes, and transposed ones whose kernel equals the stride (merged phases, read like them).
+describe('convolutions over planes a multiple of 1 KiB, against the reference', () => {
+  const cases: [string, 'conv' | 'convT', number[], number[], Record<string, unknown>][] = [
+    ['conv 1x1 24->20 32x32', 'conv', [1, 24, 32, 32], [20, 24, 1, 1], {}],
+    ['conv 3x3 16->14 16x16 valid', 'conv', [2, 16, 16, 16], [14, 16, 3, 3], {}],
+    ['conv 3x3 dilation 2 12->7 64x16 valid', 'conv', [1, 12, 64, 16], [7, 12, 3, 3], { dilation: 2 }],
+    ['convTranspose k2 s2 32->20 32x32', 'convT', [1, 32, 32, 32], [32, 20, 2, 2], { stride: 2 }],
+    ['convTranspose k2 s2 16->8 16x16', 'convT', [2, 16, 16, 16], [16, 8, 2, 2], { stride: 2 }],
+  ];
+  it.each(cases)('%s', (_n, kind, xShape, wShape, opts) => {
+    const xd = randomData(prod(xShape), 31), wd = randomData(prod(wShape), 32);
+    const x = ck.tensor(xd, xShape), w = ck.tensor(wd, wShape);
+    const ref = kind === 'conv' ? refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts)
+      : refConvTranspose({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts);
+    const saved = ck.getNumThreads();
+    try {
+      const ys = [1, 2].map((t) => {
+        ck.setNumThreads(t);
+        return kind === 'conv' ? ck.conv2d(x, w, opts) : ck.convTranspose2d(x, w, opts);
+      });
+      expectClose(ys[0], ref, () => `${_n} at 1 thread`);
+      const [a, b] = ys.map((y) => new Uint32Array(y.data.buffer, y.data.byteOffset, y.data.length));
+      expect(a.findIndex((v, i) => v !== b[i]), '1 and 2 threads, bit for bit: first differing output').toBe(-1);
+    } finally {
+      ck.setNumThreads(saved);
+    }
+  });
+});
+
 // Pointwise convs (1x1, unit stride, no padding) with channels-last input and result run as
 // one GEMM over the pixels, read and written in place (output channels in the lanes, where
 // each group has a panel of them or more, 32 on AVX-512, 24 on AVX2, and 64 input channels or

@@ -640,6 +640,18 @@ bool reads_input_directly(const ConvDesc& d) {
   return direct;
 }
 
+// L1 sets. A tile reads the same pixels of every input channel of a reduction chunk; with
+// channels a multiple of 256 floats (1 KiB) apart, those rows fall in at most 4 of Zen 3's
+// 64 sets (a 64x64 plane: all in one), 8 ways each, and evict each other. So such an input is
+// gathered rather than read in place, and a gathered buffer's channels whose extent is a
+// multiple of 64 floats (256 bytes) are one cache line further apart, an odd number of lines,
+// so that consecutive channels take every set in turn. (W7's merged phases, 128 channels of
+// 64x64 in bands of 8 rows, in-process A/B: gathered 0.82x the time, then the stride 0.89x
+// more; both, in four runs: 0.70-0.73x at 1 thread, 0.92-0.96x at 2 (one run 0.76x); same
+// bits, the sums being the same. The other workloads alike.)
+bool planes_alias(int64_t plane, int64_t channels) { return channels > 8 && plane % 256 == 0; }
+int64_t channel_stride(int64_t floats) { return floats % 64 == 0 ? floats + 16 : floats; }
+
 // The dim bands are cut along: the outermost output dim with more than one element.
 int band_dim(const ConvDesc& d) {
   for (int i = 0; i < 3; ++i)
@@ -805,7 +817,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // builds in one process, 1 / 2 threads: W2 0.97x / 0.76x the time, 1x1 32->16 112x112
   // 0.88x / 0.31x, 64->256 56x56 0.94x / 0.85x, an unpadded 3x3 0.98x / 0.91x, against
   // converting the whole input first.)
-  const bool direct = !xmask && !d.x_cl && reads_input_directly(d);
+  const bool direct = !xmask && !d.x_cl && reads_input_directly(d) && !planes_alias(prod3(d.in), d.Cin / d.groups);
   const int bo = band_dim(d);  // bands are cut along this dim
   auto extent = [&](int i) { return direct ? d.in[i] : d.out[i] + dim[i].qmax; };
   int64_t inner = 1;  // flat pixels per index of the band dim
@@ -830,7 +842,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
       nph *= static_cast<int64_t>(dim[i].residues.size());
     }
     const int64_t K = Cig * prod3(d.k);
-    const int64_t per_thread = (direct ? 0 : nph * Cig * ez) + nblk * MR * (b * inner + 2 * NR) + K;
+    const int64_t per_thread = (direct ? 0 : nph * Cig * channel_stride(ez)) + nblk * MR * (b * inner + 2 * NR) + K;
     return threads * per_thread + std::min(pk_all, threads * nblk * MR * std::min(kGemmChunk, K));
   };
   // Bands of about 512 flat pixels (depthwise: 8192). At several threads, 1024 for 2-D and
@@ -970,7 +982,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
 
   int64_t E[3];
   for (int i = 0; i < 3; ++i) E[i] = direct ? d.in[i] : (i == bo ? band : d.out[i]) + dim[i].qmax;
-  const int64_t Ez = E[0] * E[1] * E[2];
+  const int64_t Ez = channel_stride(E[0] * E[1] * E[2]);  // floats between two channels of the phase buffer
   const int64_t nres[3] = {static_cast<int64_t>(dim[0].residues.size()), static_cast<int64_t>(dim[1].residues.size()),
                            static_cast<int64_t>(dim[2].residues.size())};
   const int64_t nphase = nres[0] * nres[1] * nres[2];
