@@ -29,8 +29,12 @@ void cpu_relax() {
 // this Zen 5 VM: 18 ns each, so the 4000 spun before were ~70 us, not the ~15 us assumed).
 // Long enough to keep the workers awake between back-to-back calls (a futex wake-up on a
 // VM costs tens of microseconds), short enough not to hold a core long after the last call.
-// Spins of 70, 150, 250 and 290 us measured alike within this VM's noise.
-constexpr int kSpinMicros = 100;
+// Spins of 70, 150, 250 and 290 us measured alike within the Zen 5 VM's noise. On Zen 3,
+// calls from JavaScript came 190-340 us apart (W1, W8: the facade's checks and planning run
+// cold after a conv has filled the caches), so a worker spinning 100 us slept before nearly
+// every call's first job; 600 us keeps it awake (in-process A/B at 2 threads, three runs:
+// W1 0.95-0.98x the time, W4 0.96-0.98x, W14 0.97-0.99x, W8 0.96-1.0x, W7 alike).
+constexpr int kSpinMicros = 600;
 template <typename Cond>
 void spin_while(Cond cond) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
