@@ -1132,6 +1132,34 @@ describe('depthwise conv: both paths, every layout, against the reference', () =
 });
 
 
+// Depthwise results of 256 KiB or more: whole-line rows written by non-temporal stores where
+// the rows are 64-byte aligned (widths a multiple of 16), plain and masked stores elsewhere.
+// Against the float64 reference, and 1 / 2 threads bit for bit.
+describe('depthwise conv with large results (streamed rows), against the reference', () => {
+  const cases: [string, number[], number[], ck.ConvOptions][] = [
+    ['3x3 pad 1, 3 x 200 x 224', [1, 3, 200, 224], [3, 1, 3, 3], { padding: 1, groups: 3 }],
+    ['5x5 reflect 2, 4 x 170 x 180, bias', [1, 4, 170, 180], [4, 1, 5, 5], { padding: 2, groups: 4, paddingMode: 'reflect', bias: randomData(4, 41) }],
+    ['7x7 replicate 3, 2 x 2 x 100 x 336, multiplier 2', [2, 2, 100, 336], [4, 1, 7, 7], { padding: 3, groups: 2, paddingMode: 'replicate' }],
+  ];
+  it.each(cases)('%s', (name, xShape, wShape, opts) => {
+    const xd = randomData(prod(xShape), 42), wd = randomData(prod(wShape), 43);
+    const ref = refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>);
+    expect(prod(ref.shape) * 4).toBeGreaterThanOrEqual(256 << 10);
+    const saved = ck.getNumThreads();
+    try {
+      const ys = [1, 2].map((t) => {
+        ck.setNumThreads(t);
+        return ck.conv2d(ck.tensor(xd, xShape), ck.tensor(wd, wShape), opts);
+      });
+      expectClose(ys[0], ref, () => `${name} at 1 thread`);
+      const [a, b] = ys.map((y) => new Uint32Array(y.data.buffer, y.data.byteOffset, y.data.length));
+      expect(a.findIndex((v, i) => v !== b[i]), '1 and 2 threads, bit for bit: first differing output').toBe(-1);
+    } finally {
+      ck.setNumThreads(saved);
+    }
+  });
+});
+
 // The fields the channels-last GEMM tests' cases share: rank, images, groups, thread count, seed.
 const gemmCaseFields = {
   rank: fc.constantFrom(1, 2, 2, 3),

@@ -2,8 +2,9 @@
 // Register tiles of 4 output rows x 2 ymm (16 pixels): each input vector loaded once per
 // tile feeds the FMAs of every output row that uses it (up to kh). 3x3, 5x5 and 7x7 are
 // unrolled; other shapes take a generic loop. Tiles at a row's end use masked loads and
-// stores, so nothing is read past a padded row or written past the width. Streaming stores
-// are not used here (the flag is a hint).
+// stores, so nothing is read past a padded row or written past the width. With b.stream, and
+// output rows 64-byte aligned, the whole tiles' rows (16 pixels: one line each) are written
+// by non-temporal stores, and the next block's output rows are not fetched.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -35,7 +36,7 @@ constexpr int kVecs = 2;  // ymm per output row of a tile
 
 // R rows x V vectors from column c. kEdge: loads and stores masked to the output lanes
 // below the width (a tap then reads no further than the padded row); otherwise all whole.
-template <int KH, int KW, int R, int V, bool kEdge>
+template <int KH, int KW, int R, int V, bool kEdge, bool kStream = false>
 inline void tile(const DwBlock& b, const float* const* in, float* out, int64_t c) {
   const int64_t dil = b.dil;
   __m256i m[V];
@@ -80,15 +81,17 @@ inline void tile(const DwBlock& b, const float* const* in, float* out, int64_t c
       float* o = out + r * b.ldo + c + 8 * v;
       const __m256 y = _mm256_add_ps(acc[r][v], bias);
       if (kEdge) _mm256_maskstore_ps(o, m[v], y);
+      else if (kStream) _mm256_stream_ps(o, y);
       else _mm256_storeu_ps(o, y);
     }
 }
 
-// Columns [c, c + n) of the next block's input rows (read) and output rows (write).
-inline void prefetch_cols(const DwBlock& b, int64_t c, int64_t n) {
+// Columns [c, c + n) of the next block's input rows (read) and, unless streamed, output
+// rows (write).
+inline void prefetch_cols(const DwBlock& b, int64_t c, int64_t n, bool streamed) {
   for (int64_t j = 0; j < b.npf; ++j)
     for (int64_t k = c; k < c + n && k < b.pf_len; k += 16) _mm_prefetch(reinterpret_cast<const char*>(b.pf[j] + k), _MM_HINT_T0);
-  for (int64_t j = 0; j < b.next_rows; ++j) {
+  for (int64_t j = 0; !streamed && j < b.next_rows; ++j) {
     const float* o = b.out + (b.rows + j) * b.ldo;
     for (int64_t k = c; k < c + n && k < b.width; k += 16) asm volatile("prefetchw %0" : : "m"(o[k]));
   }
@@ -99,12 +102,14 @@ template <int KH, int KW, int R>
 void rows_fixed(const DwBlock& b, const float* const* in, float* out, bool prefetch) {
   constexpr int V = kVecs;
   const int64_t W = b.width;
+  const bool nt = b.stream && (reinterpret_cast<uintptr_t>(out) & 63) == 0 && (b.ldo & 15) == 0;
   int64_t c = 0;
   for (; c + 8 * V <= W; c += 8 * V) {
-    if (prefetch && c % 16 == 0) prefetch_cols(b, c, 16);
-    tile<KH, KW, R, V, false>(b, in, out, c);
+    if (prefetch && c % 16 == 0) prefetch_cols(b, c, 16, nt);
+    if (nt) tile<KH, KW, R, V, false, true>(b, in, out, c);
+    else tile<KH, KW, R, V, false>(b, in, out, c);
   }
-  if (prefetch) prefetch_cols(b, c - c % 16, std::max(b.pf_len, W) - (c - c % 16));
+  if (prefetch) prefetch_cols(b, c - c % 16, std::max(b.pf_len, W) - (c - c % 16), nt);
   for (; c < W; c += 8 * V) {
     if (W - c > 8) tile<KH, KW, R, 2, true>(b, in, out, c);
     else tile<KH, KW, R, 1, true>(b, in, out, c);

@@ -75,6 +75,7 @@ struct DwBlock {
   int64_t ldo, rows, width, depth, kh, kw, dil;
   const float* const* pf;
   int64_t npf, pf_len, next_rows;
+  bool stream = false;  // a hint: whole output lines may be written by non-temporal stores (the caller fences them)
 };
 
 // Depthwise kernels of one ISA. row: out[i] = sum_t w[t] * rows[t][p0 + i] for i < n, any

@@ -299,6 +299,10 @@ void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, 
   const float* fill_row = g.fill_row.data();
 
   const bool fuse_bias = !scale && !post;
+  // Whole output lines by non-temporal stores, from 256 KiB of output as the igemm's epilogue
+  // (W9's 25 MB: in-process A/B, 0.83x the time at 1 thread, 0.68-0.76x at 2; W5's 1.6 MB:
+  // 0.77-0.83x at either; same bits). Not where a per-pixel epilogue reads the rows back.
+  const bool stream = fuse_bias && checked_mul(d.N * Cout, Sout, d.fn) * 4 >= kStreamOutBytes;
   // A ring slot: the left edge's columns, then the right edge's, each from a 64-byte boundary.
   const int64_t ld_left = (left_cols + 15) / 16 * 16, ld = ld_left + (right_cols + 15) / 16 * 16;
 
@@ -368,10 +372,10 @@ void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, 
         float* yr = yp + o1 * W;
         const float* wk = w + oc * K;
         const float bb = fuse_bias ? bv : 0.f;
-        if (cl > 0) block(DwBlock{ptr_l, wk, bb, yr, W, r, cl, kd, kh, kw, dil2, pf, cl < cr ? 0 : npf, Win, rn});
+        if (cl > 0) block(DwBlock{ptr_l, wk, bb, yr, W, r, cl, kd, kh, kw, dil2, pf, cl < cr ? 0 : npf, Win, rn, stream});
         if (cr > cl)
-          block(DwBlock{ptr_i, wk, bb, yr + cl, W, r, cr - cl, kd, kh, kw, dil2, pf, npf, cr - cl + reach, rn});
-        if (cr < W) block(DwBlock{ptr_r, wk, bb, yr + cr, W, r, W - cr, kd, kh, kw, dil2, pf, 0, 0, rn});
+          block(DwBlock{ptr_i, wk, bb, yr + cl, W, r, cr - cl, kd, kh, kw, dil2, pf, npf, cr - cl + reach, rn, stream});
+        if (cr < W) block(DwBlock{ptr_r, wk, bb, yr + cr, W, r, W - cr, kd, kh, kw, dil2, pf, 0, 0, rn, stream});
         if (!fuse_bias)
           for (int64_t rr = 0; rr < r; ++rr) {
             const int64_t ys = (o0 * H + o1 + rr) * W;
@@ -379,6 +383,9 @@ void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, 
           }
       }
     }
+#if defined(__SSE2__)
+    if (stream) _mm_sfence();  // the streamed rows are visible before the pool reports done
+#endif
   });
 }
 
@@ -518,7 +525,7 @@ void dwconv_cl(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t nchunk = (Cin + CB - 1) / CB;
   const bool fused_in = d.x_cl && kt.deinterleave && CB == Cin && Cin >= 2 && Cin <= 4;
   const bool fused_out = d.y_cl && kt.interleave && CB == Cin && Cout >= 2 && Cout <= 4;
-  const bool stream = d.y_cl && checked_mul(d.N * Cout, Sout, d.fn) * 4 >= (int64_t{1} << 18);
+  const bool stream = d.y_cl && checked_mul(d.N * Cout, Sout, d.fn) * 4 >= kStreamOutBytes;
 
   const int64_t planes = d.N * D * nchunk, band = g.band(planes, threads), nbands = (H + band - 1) / band;
 
@@ -1066,7 +1073,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   };
 
   const int64_t items = d.N * d.groups * nbands * nsplit;
-  const bool stream = checked_mul(d.N * d.Cout, Sout, d.fn) * 4 >= (int64_t{1} << 18);  // >= 256 KiB out (measured: W2 at 2 threads 0.41 -> 0.32 ms)
+  const bool stream = checked_mul(d.N * d.Cout, Sout, d.fn) * 4 >= kStreamOutBytes;
   // 1. Gather a band's phase buffer through the padding maps: image n, group g, band origin base.
   auto gather = [&](int64_t n, int64_t g, const int64_t* base, float* out, int64_t ic_lo = 0, int64_t ic_hi = -1) {
     if (ic_hi < 0) ic_hi = Cig;

@@ -9,6 +9,11 @@
 
 namespace convkit {
 
+// Convolution results of this many bytes or more are written by non-temporal stores where
+// a path can (whole lines: a plain store first reads each line it overwrites). Measured on
+// the igemm's epilogue (W2 at 2 threads 0.41 -> 0.32 ms) and the depthwise blocks.
+constexpr int64_t kStreamOutBytes = int64_t{256} << 10;
+
 // NC(S) -> N(S)C when to_cl, else back; parallel over images and channel/space blocks.
 // stream: dst is an op's result (large ones are written around the caches).
 void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_t S, bool to_cl, bool stream);
