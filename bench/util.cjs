@@ -154,6 +154,24 @@ async function measure(fn, opts, { onFirst, release } = {}) {
   };
 }
 
+// Two forms of one call timed in alternating blocks of `calls` (a, b, a, b, ...; `blocks` of
+// each), after a warm-up of both: their medians and b's median / a's. On a machine whose
+// speed drifts over seconds (issue 3's VM), two cells measured one after the other compare
+// two states of the machine; blocks taking turns compare the forms.
+async function interleaved(a, b, { blocks = 12, calls = 8, release } = {}) {
+  for (let i = 0; i < calls; i++) {
+    await timeOnce(a, release);
+    await timeOnce(b, release);
+  }
+  const ta = [], tb = [];
+  for (let k = 0; k < 2 * blocks; k++) {
+    const fn = k % 2 ? b : a, into = k % 2 ? tb : ta;
+    for (let i = 0; i < calls; i++) into.push((await timeOnce(fn, release)).ms);
+  }
+  const ma = median(ta), mb = median(tb);
+  return { aMedian: ma, bMedian: mb, ratio: mb / ma, reps: ta.length };
+}
+
 // Contention on a shared machine: CPU time used by *other* processes during an interval, in
 // cores (0 = the machine was ours; 1 = another process kept one core busy). Linux /proc/stat
 // (USER_HZ = 100) minus this process's own CPU time (all its threads); null elsewhere.
@@ -193,5 +211,5 @@ function errorMessage(e) {
 
 module.exports = {
   rng, randomFloats, product, toChannelsLast, toChannelsFirst, oiToSpatialIO,
-  maxAbs, maxAbsDiff, median, nowMs, timeOnce, measure, errorMessage, cpuSnapshot, foreignCores,
+  maxAbs, maxAbsDiff, median, nowMs, timeOnce, measure, interleaved, errorMessage, cpuSnapshot, foreignCores,
 };
