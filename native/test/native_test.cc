@@ -303,6 +303,24 @@ static void test_interpolate_and_pad(std::mt19937& r) {
     pad_forward(p);
     for (float v : y) CHECK(std::isfinite(v), "pad iter %d", iter);
   }
+  {  // a result of 4 MiB or more (rows streamed): every element from its source
+    PadDesc p;
+    p.fn = "native_test";
+    p.rank = 2; p.N = 1; p.C = 3; p.mode = PadMode::kReflect;
+    p.in[1] = 300; p.in[2] = 1013; p.before[1] = 7; p.after[1] = 5; p.before[2] = 3; p.after[2] = 9;
+    for (int i = 1; i < 3; ++i) p.out[i] = p.in[i] + p.before[i] + p.after[i];
+    std::vector<float> x = randv(r, p.C * p.in[1] * p.in[2]), y(static_cast<size_t>(p.C * p.out[1] * p.out[2]), NAN);
+    p.x = x.data(); p.y = y.data();
+    pad_forward(p);
+    auto refl = [](int64_t j, int64_t n) { return j < 0 ? -j : j >= n ? 2 * (n - 1) - j : j; };
+    int64_t bad = 0;
+    for (int64_t c = 0; c < p.C; ++c)
+      for (int64_t h = 0; h < p.out[1]; ++h)
+        for (int64_t w = 0; w < p.out[2]; ++w)
+          bad += y[static_cast<size_t>((c * p.out[1] + h) * p.out[2] + w)] !=
+                 x[static_cast<size_t>((c * p.in[1] + refl(h - 7, p.in[1])) * p.in[2] + refl(w - 3, p.in[2]))];
+    CHECK(bad == 0, "large reflect pad: %ld elements off", (long)bad);
+  }
 }
 
 // Same results, bit for bit, with 1 and 2 threads.
@@ -475,17 +493,23 @@ static void run_case(const char* what, const Shape& c, std::mt19937& r) {
   }
   d.in_cl = c.in_cl; d.out_cl = c.out_cl; d.mode = c.mode; d.pad_value = 0.25f;
   d.x = xin.data(); d.w = w.data(); d.bias = bias.data();
-  std::vector<float> y1(static_cast<size_t>(g.N * g.Cout * So), -7.f), y2(y1.size(), -9.f);
-  set_num_threads(1); d.y = y1.data(); conv_forward(d);
-  set_num_threads(2); d.y = y2.data(); conv_forward(d);
-  CHECK(std::memcmp(y1.data(), y2.data(), y1.size() * sizeof(float)) == 0, "%s: 1 and 2 threads differ", what);
+  // Results on 64-byte boundaries, as the addon allocates them (the paths that stream whole
+  // lines take them only so).
+  const size_t ny = static_cast<size_t>(g.N * g.Cout * So);
+  std::vector<float> m1(ny + 16, -7.f), m2(ny + 16, -9.f);
+  auto align64 = [](std::vector<float>& m) { return m.data() + (16 - reinterpret_cast<uintptr_t>(m.data()) / 4 % 16) % 16; };
+  float* const y1 = align64(m1);
+  float* const y2 = align64(m2);
+  set_num_threads(1); d.y = y1; conv_forward(d);
+  set_num_threads(2); d.y = y2; conv_forward(d);
+  CHECK(std::memcmp(y1, y2, ny * sizeof(float)) == 0, "%s: 1 and 2 threads differ", what);
   // A prepared layer's packed weight (when the geometry takes one): the same bits.
   const std::vector<float> wp = pack_conv(d);
   if (!wp.empty()) {
-    d.w_pg = wp.data(); d.y = y2.data();
+    d.w_pg = wp.data(); d.y = y2;
     conv_forward(d);
     d.w_pg = nullptr;
-    CHECK(std::memcmp(y1.data(), y2.data(), y1.size() * sizeof(float)) == 0, "%s: packed weight differs", what);
+    CHECK(std::memcmp(y1, y2, ny * sizeof(float)) == 0, "%s: packed weight differs", what);
     ++packed_run;
   }
   int bad = 0;
@@ -551,6 +575,11 @@ static void test_igemm_paths(std::mt19937& r) {
   run_case("igemm 1-D 4->8 k3 no pad long", shape(1, 1, 4, 8, 1, {1500}, {3}, {1}, {1}, {0}, {0}, PadMode::kCircular), r);
   run_case("igemm 3-D 3->8 3x3x3", shape(3, 2, 3, 8, 1, {5, 9, 19}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, Z), r);
   run_case("igemm 64->6 1x1", shape(2, 1, 64, 6, 1, {7, 53}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z), r);
+  // 1x1 read in place, each tile group's pixels copied first: two chunks, a partial group
+  run_case("igemm 300->20 1x1 (two chunks, pixel blocks)", shape(2, 2, 300, 20, 1, {9, 23}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z), r);
+  // planes a multiple of 1 KiB: gathered, channels an odd number of lines apart
+  run_case("igemm 24->20 1x1 32x32 (aliasing planes)", shape(2, 1, 24, 20, 1, {32, 32}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z), r);
+  run_case("igemm 16->14 3x3 16x16 valid (aliasing planes)", shape(2, 2, 16, 14, 1, {16, 16}, {3, 3}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z), r);
   // one image, many bands: at 2 threads the last bands are halved (uneven bands)
   run_case("igemm 16->24 3x3 one image, 57 rows", shape(2, 1, 16, 24, 1, {57, 40}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kReflect), r);
   run_case("igemm 5->11 3x3 partial", shape(2, 1, 5, 11, 1, {13, 29}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kPartial), r);
@@ -760,6 +789,9 @@ static void test_dwconv_paths(std::mt19937& r) {
   run_case("dw 3x3 small planes 32ch 9x9 NCHW", shape(2, 2, 32, 32, 32, {9, 9}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z), r);
   run_case("dw RGB 5x5 NHWC large (streamed, prefetched)", shape(2, 1, 3, 3, 3, {300, 420}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, {2, 2}, PadMode::kReflect, true, true), r);
   run_case("dw 24ch 3x3 NHWC large (streamed transposes)", shape(2, 1, 24, 24, 24, {120, 130}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z, true, true), r);
+  // NCHW results of 256 KiB or more: rows 64-byte aligned (streamed) or not
+  run_case("dw 4ch 5x5 NCHW large, 256 wide (streamed rows)", shape(2, 1, 4, 4, 4, {70, 256}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, {2, 2}, PadMode::kReflect), r);
+  run_case("dw 4ch 3x3 NCHW large, 180 wide", shape(2, 1, 4, 4, 4, {95, 180}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z), r);
   // channels in the lanes (dwconv_flat: channels-last in and out, 16k channels, <= 9 taps)
   run_case("dw flat 32ch 3x3 NHWC", shape(2, 2, 32, 32, 32, {12, 30}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kReflect, true, true), r);
   run_case("dw flat 48ch 3x3 d2 constant NHWC", shape(2, 1, 48, 48, 48, {11, 21}, {3, 3}, {1, 1}, {2, 2}, {2, 2}, {2, 2}, PadMode::kConstant, true, true), r);
