@@ -9,7 +9,11 @@
 // the VM of issue 3's notes a process's vCPU changed its speed by 20-65%.
 // With --builds, the arms are two builds of the addon (e.g. a copy of build/Release/
 // convkit.node made before the change, and the rebuilt one), both loaded in the process,
-// and their first outputs are compared bit for bit.
+// and their first outputs are compared bit for bit. Each build then has its own thread pool,
+// and the two arms were not neutral on Zen 3: one build against a copy of itself gave W4
+// 1.035x / 1.06x (1 / 2 threads), and W7's A/B 0.91x one way round, 1/1.405 the other. So run
+// --builds in both orders (before,after and after,before), and prefer --var where a switch can
+// be put in.
 //
 //   node bench/alternate.cjs --var CK_X [--filter W1,W6] [--threads 2] [--layer]
 //                            [--blocks 24] [--calls 60]
