@@ -11,7 +11,7 @@
 #include <immintrin.h>
 
 #include <cstdint>
-#include <cstdlib>
+#include <type_traits>
 
 #include "kernels.h"
 
@@ -44,34 +44,20 @@ inline void igemm_6x16(int64_t K, const float* a, int64_t lda, const float* cons
       b0 = _mm256_maskload_ps(b, m0);
       b1 = _mm256_maskload_ps(b + 8, m1);
     }
-    __m256 av = _mm256_broadcast_ss(w);
-    c00 = _mm256_fmadd_ps(av, b0, c00);
-    c01 = _mm256_fmadd_ps(av, b1, c01);
-    if constexpr (MR > 1) {
-      av = _mm256_broadcast_ss(w + ws);
-      c10 = _mm256_fmadd_ps(av, b0, c10);
-      c11 = _mm256_fmadd_ps(av, b1, c11);
-    }
-    if constexpr (MR > 2) {
-      av = _mm256_broadcast_ss(w + 2 * ws);
-      c20 = _mm256_fmadd_ps(av, b0, c20);
-      c21 = _mm256_fmadd_ps(av, b1, c21);
-    }
-    if constexpr (MR > 3) {
-      av = _mm256_broadcast_ss(w + 3 * ws);
-      c30 = _mm256_fmadd_ps(av, b0, c30);
-      c31 = _mm256_fmadd_ps(av, b1, c31);
-    }
-    if constexpr (MR > 4) {
-      av = _mm256_broadcast_ss(w + 4 * ws);
-      c40 = _mm256_fmadd_ps(av, b0, c40);
-      c41 = _mm256_fmadd_ps(av, b1, c41);
-    }
-    if constexpr (MR > 5) {
-      av = _mm256_broadcast_ss(w + 5 * ws);
-      c50 = _mm256_fmadd_ps(av, b0, c50);
-      c51 = _mm256_fmadd_ps(av, b1, c51);
-    }
+    // Channel m's row of the tile (m < MR): its weight broadcast, its two accumulators.
+    auto row = [&](auto m, __m256& lo, __m256& hi) {
+      if constexpr (decltype(m)::value < MR) {
+        const __m256 av = _mm256_broadcast_ss(w + decltype(m)::value * ws);
+        lo = _mm256_fmadd_ps(av, b0, lo);
+        hi = _mm256_fmadd_ps(av, b1, hi);
+      }
+    };
+    row(std::integral_constant<int, 0>{}, c00, c01);
+    row(std::integral_constant<int, 1>{}, c10, c11);
+    row(std::integral_constant<int, 2>{}, c20, c21);
+    row(std::integral_constant<int, 3>{}, c30, c31);
+    row(std::integral_constant<int, 4>{}, c40, c41);
+    row(std::integral_constant<int, 5>{}, c50, c51);
   };
   if (kPacked) {
     const float* const* r = rows;
