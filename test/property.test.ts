@@ -1132,6 +1132,33 @@ describe('depthwise conv: both paths, every layout, against the reference', () =
 });
 
 
+// Output rows of whole 16-pixel tiles, gathered with halo columns: the packed igemm's tile
+// groups run along each row (2 tiles, or 1 at a row's end) instead of over the flat pixels.
+// Against the float64 reference, and 1 / 2 threads bit for bit.
+describe('convolutions whose output rows are whole tiles, against the reference', () => {
+  const cases: [string, number[], number[], ck.ConvOptions][] = [
+    ['3x3 dilation 2, 16->14, 20x32', [1, 16, 20, 32], [14, 16, 3, 3], { padding: 2, dilation: 2 }],
+    ['7x7 stride 2 reflect, 3->8, 30x96 (rows of 3 tiles)', [2, 3, 30, 96], [8, 3, 7, 7], { padding: 3, stride: 2, paddingMode: 'reflect' }],
+    ['3x3, 40->7, 9x16 (one tile a row), bias', [1, 40, 9, 16], [7, 40, 3, 3], { padding: 1, bias: randomData(7, 51) }],
+  ];
+  it.each(cases)('%s', (name, xShape, wShape, opts) => {
+    const xd = randomData(prod(xShape), 52), wd = randomData(prod(wShape), 53);
+    const ref = refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>);
+    const saved = ck.getNumThreads();
+    try {
+      const ys = [1, 2].map((t) => {
+        ck.setNumThreads(t);
+        return ck.conv2d(ck.tensor(xd, xShape), ck.tensor(wd, wShape), opts);
+      });
+      expectClose(ys[0], ref, () => `${name} at 1 thread`);
+      const [a, b] = ys.map((y) => new Uint32Array(y.data.buffer, y.data.byteOffset, y.data.length));
+      expect(a.findIndex((v, i) => v !== b[i]), '1 and 2 threads, bit for bit: first differing output').toBe(-1);
+    } finally {
+      ck.setNumThreads(saved);
+    }
+  });
+});
+
 // Depthwise results of 256 KiB or more: whole-line rows written by non-temporal stores where
 // the rows are 64-byte aligned (widths a multiple of 16), plain and masked stores elsewhere.
 // Against the float64 reference, and 1 / 2 threads bit for bit.
