@@ -6,6 +6,9 @@
 #include <string>
 #include <memory>
 #include <vector>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace convkit {
 
@@ -38,6 +41,14 @@ std::unique_ptr<float[]> scratch_raw(int64_t count, const char* fn, const char* 
 // shrinks, so steady-state calls neither zero nor fault in fresh pages. Checked against
 // max_bytes() like scratch(). Valid until the same thread asks for the same slot again.
 float* arena(int slot, int64_t count, const char* fn, const char* what);
+
+// Orders this thread's non-temporal stores before whatever it does next: each worker that
+// streamed part of a result calls it before the pool reports its job done (a no-op off x86).
+inline void fence_streams() {
+#if defined(__SSE2__)
+  _mm_sfence();
+#endif
+}
 
 inline int64_t checked_mul(int64_t a, int64_t b, const char* fn) {
   int64_t r;

@@ -84,10 +84,4 @@ void copy_stream(float* dst, const float* src, int64_t n) {
 #endif
 }
 
-void fence_streams() {
-#if defined(__SSE2__)
-  _mm_sfence();
-#endif
-}
-
 }  // namespace convkit

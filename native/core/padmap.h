@@ -33,14 +33,12 @@ std::vector<int64_t> pad_index_map(PadMode mode, int64_t n, int64_t before, int6
 // dst[0, b - a): the run [lo, hi), whose sources are c - shift (the caller's identity run,
 // inside the input), copied whole; every other coordinate through the map (source < 0: fill).
 // stream: the run written with non-temporal stores (a result far larger than the caches;
-// the caller fences them, fence_streams, before the result is used).
+// the caller fences them, fence_streams in common.h, before the result is used).
 void copy_padded_row(const int64_t* map, const float* src, int64_t shift, int64_t lo, int64_t hi, int64_t a, int64_t b,
                      float fill, float* dst, bool stream = false);
 
 // dst[0, n) = src[0, n), dst's whole 16-byte blocks by non-temporal stores (x86; elsewhere a
 // plain copy), to be fenced by fence_streams.
 void copy_stream(float* dst, const float* src, int64_t n);
-// Orders this thread's non-temporal stores before whatever it does next (a no-op off x86).
-void fence_streams();
 
 }  // namespace convkit

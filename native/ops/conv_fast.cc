@@ -383,9 +383,7 @@ void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, 
           }
       }
     }
-#if defined(__SSE2__)
-    if (stream) _mm_sfence();  // the streamed rows are visible before the pool reports done
-#endif
+    if (stream) fence_streams();  // the streamed rows are visible before the pool reports done
   });
 }
 
@@ -634,9 +632,7 @@ void dwconv_cl(const ConvDesc& d, const float* x, const float* w, float* y, cons
         }
       }
     }
-#if defined(__SSE2__)
-    if (stream) _mm_sfence();  // the streamed rows are visible before the pool reports done
-#endif
+    if (stream) fence_streams();  // the streamed rows are visible before the pool reports done
   });
 }
 
@@ -1382,8 +1378,10 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
         // item packing its own blocks' chunks; the 2-thread figures include the band choice
         // above.)
         float* pxb = wpack + pack_floats;  // (pack_px) the tile group's pixels, [k][2 * NR]
-        const float** pxr = prow_px.data() + tid * kChunk;
+        const float** pxr = prow_px.data() + tid * kChunk;  // (pack_px) their rows, pxb's
         static_assert(kTiles == 2, "pack_px's blocks hold 2 tiles");
+        if (pack_px)
+          for (int64_t k = 0; k < std::min(kChunk, K); ++k) pxr[k] = pxb + k * kTiles * NR;
         int64_t* tg = tgroups.data() + tid * tg_cap;  // [first, end) flat pixels of each tile group
         int64_t ng = 0;
         if (row_tiles)
@@ -1414,10 +1412,8 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                 const float* src = trows[k0 + k] + t0;
                 if (t1 < P) __builtin_prefetch(src + ld, 0, 3);  // the next group's
                 if (t1 + 16 < P) __builtin_prefetch(src + ld + 16, 0, 3);
-                float* dst = pxb + k * ld;
-                if (n == ld) std::memcpy(dst, src, sizeof(float) * kTiles * NR);  // (a fixed size: inlined)
-                else std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
-                pxr[k] = dst;
+                if (n == ld) std::memcpy(pxb + k * ld, src, sizeof(float) * kTiles * NR);  // (a fixed size: inlined)
+                else std::memcpy(pxb + k * ld, src, static_cast<size_t>(n) * sizeof(float));
               }
               rk = pxr;
               pofs = t0;
@@ -1497,9 +1493,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
       }
       finish_channels(blk_lo * MR, std::min(Cog, blk_hi * MR));
     }
-#if defined(__SSE2__)
-    if (stream) _mm_sfence();  // the streamed rows are visible before the pool reports done
-#endif
+    if (stream) fence_streams();  // the streamed rows are visible before the pool reports done
   });
   return true;
 }

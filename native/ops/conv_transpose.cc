@@ -653,9 +653,7 @@ bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
             store_phase_row(rp, s2, d.pb[2], 0, zhi, y + nc * Sout + (o0 * d.out[1] + o1) * d.out[2], d.out[2],
                             d.bias ? d.bias[nc % d.Cout] : 0.f, stream, il);
           }
-#if defined(__SSE2__)
-          if (stream) _mm_sfence();  // the streamed rows are visible before the pool reports done
-#endif
+          if (stream) fence_streams();  // the streamed rows are visible before the pool reports done
         });
       }
     return true;

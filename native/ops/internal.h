@@ -13,6 +13,9 @@ namespace convkit {
 // a path can (whole lines: a plain store first reads each line it overwrites). Measured on
 // the igemm's epilogue (W2 at 2 threads 0.41 -> 0.32 ms) and the depthwise blocks.
 constexpr int64_t kStreamOutBytes = int64_t{256} << 10;
+// The same for results that are copies or rearrangements of their input (layout conversions,
+// padding): from 4 MiB (W16: 12.8 MB, W12: 26 MB).
+constexpr int64_t kStreamCopyBytes = int64_t{4} << 20;
 
 // NC(S) -> N(S)C when to_cl, else back; parallel over images and channel/space blocks.
 // stream: dst is an op's result (large ones are written around the caches).

@@ -430,9 +430,7 @@ void fused_wh(const ResizeKernels& k, const RowPlan* wplan, const Taps* ht, cons
       }
       if (st) k.finish(st, yp + j1 * Wo);
     }
-#if defined(__SSE2__)
-    if (dup && stream) _mm_sfence();  // the streamed rows are visible before the pool reports done
-#endif
+    if (dup && stream) fence_streams();  // the streamed rows are visible before the pool reports done
   });
 }
 

@@ -20,7 +20,7 @@ void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_
   // image with few channels (NCHW -> NHWC of 64 channels is one band of 64 rows).
   const int64_t rows = to_cl ? C : S, cols = to_cl ? S : C;
   const KernelTable& kt = kernels();
-  const bool big = stream && N * C * S * 4 >= (int64_t{4} << 20);  // streamed (where the kernels can)
+  const bool big = stream && N * C * S * 4 >= kStreamCopyBytes;  // streamed (where the kernels can)
   if (C >= 2 && C <= 4 && (to_cl ? kt.interleave != nullptr : kt.deinterleave != nullptr)) {
     // Images' few channels: pixels interleaved to or from planes, in runs of each image.
     constexpr int64_t kRun = 16384;  // pixels per item (a multiple of 16: runs keep the planes' alignment)
@@ -40,9 +40,7 @@ void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_
           kt.deinterleave(s + p0 * C, static_cast<int>(C), len, planes, big);
         }
       }
-#if defined(__SSE2__)
-      if (big) _mm_sfence();  // the streamed lines are visible before the pool reports done
-#endif
+      if (big) fence_streams();  // the streamed lines are visible before the pool reports done
     });
     return;
   }
@@ -72,9 +70,7 @@ void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_
         tr(s + r0 * cols + j0, cols, d + j0 * rows + r0, rows, r1 - r0, j1 - j0);
       }
     }
-#if defined(__SSE2__)
-    if (nt) _mm_sfence();  // the streamed lines are visible before the pool reports done
-#endif
+    if (nt) fence_streams();  // the streamed lines are visible before the pool reports done
   });
 }
 

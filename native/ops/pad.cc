@@ -27,10 +27,10 @@ void pad_same_layout(const PadDesc& d, float* y) {
   // That interior run of output pixels [lo, hi) (empty when the map is not the identity).
   const int64_t lo = identity_w ? std::min<int64_t>(ow, std::max<int64_t>(0, d.before[2])) : 0;
   const int64_t hi = identity_w ? std::max<int64_t>(lo, std::min<int64_t>(ow, d.before[2] + d.in[2])) : 0;
-  // A result of 4 MiB or more (as transpose_layout's) written around the caches: a plain
-  // store first reads each line it overwrites (in-process A/B, W12's 26 MB on Zen 3:
-  // 0.85-0.89x the time at 1 thread, 0.75-0.81x at 2; same bits).
-  const bool stream = outer * od * oh * ow * inner * 4 >= (int64_t{4} << 20);
+  // A large result written around the caches: a plain store first reads each line it
+  // overwrites (in-process A/B, W12's 26 MB on Zen 3: 0.85-0.89x the time at 1 thread,
+  // 0.75-0.81x at 2; same bits).
+  const bool stream = outer * od * oh * ow * inner * 4 >= kStreamCopyBytes;
   parallel_for(outer * od * oh, 16, [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       const int64_t o = r / (od * oh), z = (r / oh) % od, h = r % oh;
