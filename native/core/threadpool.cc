@@ -40,9 +40,12 @@ void cpu_relax() {
 // and start the next call, or V8's collector threads. With every core spinning, they waited
 // for the scheduler to preempt a spinner (async at 2 threads: W13 bilinear 1.4-1.6x the sync
 // time, W1 1.04-1.09x). The caller waiting for the workers inside its own job does not yield.
-// In-process, four arms taking turns (sync / async, spins yielding or not) at 2 threads, three
-// runs: async W13 bilinear 0.71-0.78x the time, W12 0.82-0.93x, W2 0.85-0.96x, W1 0.95-0.99x,
-// W6 0.97-1.0x; sync alike or faster (W12 0.82-0.94x, W13 0.78-0.91x); same bits.
+// In-process, four arms taking turns (sync / async, spins yielding or not) at 2 threads, two
+// runs: async W13 bilinear 0.78-0.95x the time, W1 0.96-0.99x, W6 0.97-1.0x, W12 0.93x, W2
+// 0.96x; sync alike or faster (W12 0.82x, W13 0.78-0.91x); same bits. (Every spinner
+// yielding, or only the runner, measured alike: W13 bilinear 0.69-0.78x.) Then in the bench
+// (async and sync taking turns, 2 threads): W13 bilinear 1.58 -> 0.79, W7 1.18 -> 1.05, W4
+// 1.11 -> 1.00, W15 1.07 -> 1.01.
 constexpr int kSpinMicros = 600;
 template <typename Cond>
 void spin_while(Cond cond, bool idle) {
