@@ -38,7 +38,7 @@ void cpu_relax() {
 // async runner for the next submission) yields its core between rounds of pauses, so a
 // thread that has work takes it at once: the JavaScript thread, woken to settle a promise
 // and start the next call, or V8's collector threads. With every core spinning, they waited
-// for the scheduler to preempt a spinner (async at 2 threads: W13 bilinear 1.4-1.6x the sync
+// for the scheduler to preempt a spinner (async at 2 threads: W13 bilinear 1.2-1.6x the sync
 // time, W1 1.04-1.09x). The caller waiting for the workers inside its own job does not yield.
 // In-process, four arms taking turns (sync / async, spins yielding or not) at 2 threads, two
 // runs: async W13 bilinear 0.78-0.95x the time, W1 0.96-0.99x, W6 0.97-1.0x, W12 0.93x, W2

@@ -1339,7 +1339,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
             const char* pnext = d.w_pg && nj0 < jh ? reinterpret_cast<const char*>(d.w_pg + ((g * npanel + nj0 / PR) * K + nk0) * PR) : nullptr;
             const int64_t plines = pnext ? (nkc * PR * 4 + 63) / 64 : 0;
             for (int64_t t = 0; t < nt; ++t) {
-              for (int64_t l = plines * t / nt; l < plines * (t + 1) / nt; ++l) __builtin_prefetch(pnext + l * 64, 0, 2);
+              prefetch_part(pnext, plines, t, nt);
               for (int64_t r = nrow * t / nt; r < nrow * (t + 1) / nt; ++r) {
                 const char* row = reinterpret_cast<const char*>(w + (g * Cog + nj0 + r) * K + nk0);
                 for (int64_t b = 0; b < nkc * 4; b += 64) __builtin_prefetch(row + b, 0, 2);

@@ -378,9 +378,8 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
         for (int64_t phi = 0; phi < nph; ++phi) {
           const float* w = wpk ? panel_w + (phi * K + k0) * PR : wp + phi * kChunk * PR;
           const char* pn = pfx ? reinterpret_cast<const char*>(panel_w + (phi * K + k0 + kc) * PR) : nullptr;
-          const int64_t tn = first[phi + 1] - first[phi];
           for (int64_t t = first[phi]; t < first[phi + 1]; ++t) {
-            for (int64_t l = plines * (t - first[phi]) / tn; l < plines * (t - first[phi] + 1) / tn; ++l) __builtin_prefetch(pn + l * 64, 0, 2);
+            prefetch_part(pn, plines, t - first[phi], first[phi + 1] - first[phi]);
             for (const int64_t upto = nlines * (t + 1) / nt; fetched < upto; ++fetched)
               __builtin_prefetch(wnext + (fetched / blk_lines) * cog * Kfull * 4 + (fetched % blk_lines) * 64, 0, 2);
             kt.pgemm(kc, w, rows + k0, tl[3 * t], tl[3 * t + 1], ct + t * PM * PR, k0 > 0, 1, jn);

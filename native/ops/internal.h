@@ -17,6 +17,12 @@ constexpr int64_t kStreamOutBytes = int64_t{256} << 10;
 // padding): from 4 MiB (W16: 12.8 MB, W12: 26 MB).
 constexpr int64_t kStreamCopyBytes = int64_t{4} << 20;
 
+// Part `part` of `parts` of the `lines` cache lines from p fetched into L2: a stream that the
+// next pass reads, spread over the current pass's tiles (the pixel-major paths' weights).
+inline void prefetch_part(const char* p, int64_t lines, int64_t part, int64_t parts) {
+  for (int64_t l = lines * part / parts; l < lines * (part + 1) / parts; ++l) __builtin_prefetch(p + l * 64, 0, 2);
+}
+
 // NC(S) -> N(S)C when to_cl, else back; parallel over images and channel/space blocks.
 // stream: dst is an op's result (large ones are written around the caches).
 void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_t S, bool to_cl, bool stream);
