@@ -1149,6 +1149,39 @@ describe('convolutions whose output rows are whole tiles, against the reference'
   });
 });
 
+// Small maps (7 pixels wide) through the pixel-major pgemm in a constant padding mode: each
+// reduction chunk's input channels gathered into a per-thread buffer whose padding is written
+// once per band, then only the input's pixels per chunk. Several chunks (not on channel
+// boundaries), images, bands (a tall map; the last band shorter), stride phases, a constant
+// fill; the prepared layer too. Against the float64 reference, 1 / 2 threads bit for bit, and
+// the layer bit for bit with the functional form.
+describe('small maps through the pgemm, gathered chunk by chunk, against the reference', () => {
+  const cases: [string, number[], number[], ck.ConvOptions][] = [
+    ['3x3 p1, 64->128, 4 images of 7x7, bias', [4, 64, 7, 7], [128, 64, 3, 3], { padding: 1, bias: randomData(128, 61) }],
+    ['3x3 p1 constant 0.5, 40->80, 130x7 (3 bands)', [1, 40, 130, 7], [80, 40, 3, 3], { padding: 1, paddingMode: 'constant', paddingValue: 0.5 }],
+    ['3x3 s2 p1, 64->128, 3 images of 14x14 -> 7x7', [3, 64, 14, 14], [128, 64, 3, 3], { padding: 1, stride: 2 }],
+    ['5x5 p2 constant -1, 30->100, 3 images of 7x7', [3, 30, 7, 7], [100, 30, 5, 5], { padding: 2, paddingMode: 'constant', paddingValue: -1 }],
+  ];
+  it.each(cases)('%s', (name, xShape, wShape, opts) => {
+    const xd = randomData(prod(xShape), 62), wd = randomData(prod(wShape), 63);
+    const ref = refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>);
+    const x = ck.tensor(xd, xShape), w = ck.tensor(wd, wShape);
+    checkOneAndTwoThreads(name, () => ck.conv2d(x, w, opts), ref);
+    const { bias, ...rest } = opts;
+    const layer = new ck.Conv2d({ weight: w, bias: bias as Float32Array | undefined, ...rest });
+    const saved = ck.getNumThreads();
+    try {
+      for (const t of [1, 2]) {
+        ck.setNumThreads(t);
+        const [a, b] = [ck.conv2d(x, w, opts), layer.forward(x)].map((y) => new Uint32Array(y.data.buffer, y.data.byteOffset, y.data.length));
+        expect(a.findIndex((v, i) => v !== b[i]), `${t} thread(s): Conv2d against conv2d, bit for bit: first differing output`).toBe(-1);
+      }
+    } finally {
+      ck.setNumThreads(saved);
+    }
+  });
+});
+
 // Depthwise results of 256 KiB or more: whole-line rows written by non-temporal stores where
 // the rows are 64-byte aligned (widths a multiple of 16), plain and masked stores elsewhere.
 // Against the float64 reference, and 1 / 2 threads bit for bit.

@@ -77,6 +77,19 @@ inline void every_other(const float* src, float* dst, int64_t n, const float* ms
   for (; i < n; ++i) dst[i] = kMask ? src[2 * i] * msk[2 * i] : src[2 * i];
 }
 
+// dst[i] = src[i] for i < n, n short (a small map's row): whole vectors, the last one
+// overlapping the one before, rather than a call to memcpy.
+inline void copy_short(const float* src, float* dst, int64_t n) {
+#if defined(__SSE2__)
+  if (n >= 4) {
+    for (int64_t i = 0; i + 4 < n; i += 4) _mm_storeu_ps(dst + i, _mm_loadu_ps(src + i));
+    _mm_storeu_ps(dst + n - 4, _mm_loadu_ps(src + n - 4));
+    return;
+  }
+#endif
+  for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
+}
+
 // dst[i] = src[i * s] (kMask: times msk[i * s]) for i < n: a run of one phase row of the
 // input, at stride s along the row.
 template <bool kMask>
@@ -959,7 +972,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const bool cl_out = d.y_cl && !depthwise && !ps && !use_pg;  // (conv_fast_writes_cl: the caller checked)
   const bool x_cl = d.x_cl && !depthwise && !direct && !xmask && !ps;  // (conv_fast_reads_cl: the caller checked)
   const int64_t blk_unit = use_pg ? PR / MR : ragged ? ps->nph : 1;  // items take whole units of blocks
-  const int64_t blk_per_split = depthwise ? 0 : ((nblk + nsplit - 1) / nsplit + blk_unit - 1) / blk_unit * blk_unit;
+  int64_t blk_per_split = depthwise ? 0 : ((nblk + nsplit - 1) / nsplit + blk_unit - 1) / blk_unit * blk_unit;
   if (!depthwise) nsplit = (nblk + blk_per_split - 1) / blk_per_split;
   const int64_t max_tiles = use_pg ? runs * ((run_len + PM - 1) / PM) : 0;
   const int64_t npanel = use_pg ? (Cog + PR - 1) / PR : 0;
@@ -993,22 +1006,55 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t Sin = prod3(d.in), Sout = prod3(d.out);
   const int64_t chan_stride = direct ? Sin : Ez;  // between input channels in the phase buffer
   const int64_t buf_floats = direct ? 0 : checked_mul(checked_mul(nphase, Cig, d.fn), Ez, d.fn);
+  // The pgemm over a gathered band in a constant padding mode (zeros, constant, partial's
+  // data), NCHW and unmasked: per reduction chunk, only the input channels the chunk reads are
+  // gathered, into a per-thread buffer of slot_cap channels per phase, and every panel of the
+  // item runs over them before the next chunk, each panel's tile sums kept (pg_chunked). The
+  // padding positions are written once per thread and band (gather's frame_kept), then only
+  // the input's pixels are copied per chunk. The whole band gathered once and shared (as for
+  // the igemm's channel splits) was W4's largest scratch: its padded input, 166 KB against a
+  // 100 KB output, 2.14x / 2.62x at 1 / 2 threads, now 0.58x / 0.95x.
+  // Taken where the threads' buffers then fit in the output's size with items of 2 panels or
+  // more (smaller items gather too often: a 3x3 s2 256->512 14->7 conv at 2 threads, 1 panel
+  // per item, took 1.27x the time); items of up to 4 panels in the functional form (W4 at 1
+  // thread: 11 panels 1.0-1.05x the time of 4), as many as fit with prepared panels. In-process
+  // A/B against the shared band on Zen 3, 1 / 2 threads, same bits: W4 1.02-1.03x / 1.03-1.04x
+  // the time, its Conv2d 0.99-1.0x / 1.0x; that s2 conv 0.99x at 1 thread.
+  const bool pg_gathered = use_pg && !direct && !x_cl && !xmask && (data_mode == PadMode::kZeros || data_mode == PadMode::kConstant);
+  const int64_t taps = prod3(d.k);
+  int64_t slot_cap = 0;  // the most input channels a reduction chunk reads
+  if (pg_gathered)
+    for (int64_t k0 = 0; k0 < K; k0 += kGemmChunk)
+      slot_cap = std::max(slot_cap, (std::min(K, k0 + kGemmChunk) - 1) / taps - k0 / taps + 1);
+  const int64_t pg_wfloats = use_pg && !d.w_pg ? PR * kGemmChunk : 0;  // a chunk of a panel, packed (the functional form)
+  const int64_t pg_sums = max_tiles * PM * PR;                         // one panel's tile sums
+  const int64_t cbuf_floats = pg_gathered ? checked_mul(nphase * slot_cap, Ez, d.fn) : 0;
+  int64_t pg_bps = d.w_pg ? blk_per_split : std::min(blk_per_split, 4 * blk_unit);  // blocks per item (whole units)
+  auto pg_thread = [&](int64_t bps) { return cbuf_floats + pg_wfloats + bps / blk_unit * pg_sums + 2 * std::min(K, kGemmChunk); };
+  while (pg_bps > 2 * blk_unit && threads * pg_thread(pg_bps) > d.N * d.Cout * Sout) pg_bps -= blk_unit;
+  const bool pg_chunked = pg_gathered && threads * pg_thread(pg_bps) <= d.N * d.Cout * Sout;
+  const int64_t rows_per_thread = pg_chunked ? std::min(K, kGemmChunk) : K;
+  if (pg_chunked) {
+    blk_per_split = pg_bps;
+    nsplit = (nblk + blk_per_split - 1) / blk_per_split;
+  }
 
   // Row offsets of every reduction index k = (ic, t0, t1, t2), in weight order, for input
-  // channels cs floats apart.
-  auto row_offsets = [&](int64_t cs) {
-    std::vector<int64_t> o(static_cast<size_t>(K));
+  // channels cs floats apart, `slots` channels per phase; the first nic channels' only.
+  auto row_offsets = [&](int64_t cs, int64_t slots, int64_t nic) {
+    std::vector<int64_t> o(static_cast<size_t>(nic * prod3(d.k)));
     int64_t k = 0;
-    for (int64_t ic = 0; ic < Cig; ++ic)
+    for (int64_t ic = 0; ic < nic; ++ic)
       for (int64_t t0 = 0; t0 < d.k[0]; ++t0)
         for (int64_t t1 = 0; t1 < d.k[1]; ++t1)
           for (int64_t t2 = 0; t2 < d.k[2]; ++t2) {
             const int64_t ph = (dim[0].ridx[t0] * nres[1] + dim[1].ridx[t1]) * nres[2] + dim[2].ridx[t2];
-            o[static_cast<size_t>(k++)] = (ph * Cig + ic) * cs + (dim[0].q[t0] * E[1] + dim[1].q[t1]) * E[2] + dim[2].q[t2];
+            o[static_cast<size_t>(k++)] = (ph * slots + ic) * cs + (dim[0].q[t0] * E[1] + dim[1].q[t1]) * E[2] + dim[2].q[t2];
           }
     return o;
   };
-  const std::vector<int64_t> off = row_offsets(chan_stride);
+  // (pg_chunked: the taps' offsets in its buffers; the channel's added per chunk)
+  const std::vector<int64_t> off = pg_chunked ? row_offsets(Ez, slot_cap, 1) : row_offsets(chan_stride, Cig, Cig);
 
   // The flat pixels a band of `len` output indices along the band dim computes: up to its
   // last output pixel, ((o0-base0)*E1 + (o1-base1))*E2 + o2-base2, plus one. (Not the whole
@@ -1024,17 +1070,18 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t ldc = (Pmax + NR) / NR * NR + NR;
   // the item's channel blocks (the pgemm: one panel at a time)
   const int64_t flat_floats = depthwise || use_pg ? 0 : blk_per_split * MR * ldc;
-  const bool shared_bands = !direct && nsplit > 1;  // see `shared` below
+  const bool shared_bands = !direct && nsplit > 1 && !pg_chunked;  // see `shared` below
+  const int64_t thread_buf = pg_chunked ? cbuf_floats : shared_bands ? 0 : buf_floats;  // each thread's gathered input
   constexpr int64_t kChunk = kGemmChunk;
   int64_t pack_floats = pack_rows ? (ragged ? blk_per_split / nph_r * MR * Kr : blk_per_split * MR * K)
-                        : use_pg ? PR * kChunk + max_tiles * PM * PR
+                        : use_pg ? pg_wfloats + (pg_chunked ? blk_per_split / blk_unit : 1) * pg_sums
                                  : 0;
   // The igemm with packed weights (kt.igemm_pk), for plain convolutions (merged transposed
   // phases come packed their own way), as long as the call's scratch stays within the size of
   // its output (issue 3's bound on extra memory), else the unpacked igemm: the weights packed
   // once, up front; or where they would not fit, each item packing its own blocks' chunks
   // (W6 at 2 threads: 590 KB of packed weights, against 2 x 135 KB).
-  const int64_t scratch_floats = threads * ((shared_bands ? 0 : buf_floats) + flat_floats + K) +
+  const int64_t scratch_floats = threads * (thread_buf + flat_floats + 2 * K) +
                                  (shared_bands ? d.N * d.groups * nbands * buf_floats : 0);
   const int64_t pk_chunk = blk_per_split * MR * std::min(kChunk, K), out_floats = d.N * d.Cout * Sout;
   const bool pk_ok = kt.igemm_pk && !depthwise && !use_pg && !ps;
@@ -1054,9 +1101,10 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // (in-process A/B, W2: 0.79-0.82x the time at 1 thread, 0.77-0.87x at 2; same bits).
   const bool pack_px = use_pk && direct && prod3(d.k) == 1;
   const int64_t px_floats = pack_px ? 2 * NR * std::min(kChunk, K) : 0;
-  const int64_t per_thread = (shared_bands ? 0 : buf_floats) + flat_floats + pack_floats + px_floats + K;  // + the row table (as pointers below)
+  const int64_t per_thread = thread_buf + flat_floats + pack_floats + px_floats;
   float* bufs = arena(0, checked_mul(threads, per_thread, d.fn), d.fn, "the per-thread band buffers");
-  std::vector<const float*> rows(static_cast<size_t>(threads * K));
+  // (The row tables below are counted as scratch too.)
+  std::vector<const float*> rows(static_cast<size_t>(threads * rows_per_thread));
   std::vector<const float*> prow_px(static_cast<size_t>(pack_px ? threads * kChunk : 0));
   // Tile groups of the packed igemm along each output row rather than over the flat pixels,
   // where a row is whole tiles (W6: 64 of a gathered row's 68 columns): the halo columns'
@@ -1088,8 +1136,47 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t items = d.N * d.groups * nbands * nsplit;
   const bool stream = checked_mul(d.N * d.Cout, Sout, d.fn) * 4 >= kStreamOutBytes;
   // 1. Gather a band's phase buffer through the padding maps: image n, group g, band origin base.
-  auto gather = [&](int64_t n, int64_t g, const int64_t* base, float* out, int64_t ic_lo = 0, int64_t ic_hi = -1) {
+  // Channels [ic_lo, ic_hi) only, if given; `slots` channels per phase in `out`, the first
+  // being ic_base (pg_chunked's per-chunk buffers). frame_kept: the padding positions already
+  // hold their values (a constant mode, the same band gathered before into the same slots),
+  // so only the input's pixels are copied.
+  auto gather = [&](int64_t n, int64_t g, const int64_t* base, float* out, int64_t ic_lo = 0, int64_t ic_hi = -1,
+                    int64_t slots = -1, int64_t ic_base = 0, bool frame_kept = false) {
     if (ic_hi < 0) ic_hi = Cig;
+    if (slots < 0) slots = Cig;
+    auto ceil_div = [](int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); };
+    if (frame_kept && !x_cl && !xmask) {
+      // Only the input's pixels, row by row of each phase, each row's run for every channel
+      // (pg_chunked's short rows: W4 copies 7 floats per row, ~30 channels per chunk).
+      for (int64_t cc = 0; cc < nres[2]; ++cc) {
+        const int64_t r2 = dim[2].residues[static_cast<size_t>(cc)], s2s = dim[2].s, off2 = r2 - dim[2].pb;
+        const int64_t lo = std::min<int64_t>(E[2], std::max<int64_t>(0, ceil_div(-off2, s2s) - base[2]));
+        const int64_t hi = std::max<int64_t>(lo, std::min<int64_t>(E[2], ceil_div(dim[2].in - off2, s2s) - base[2]));
+        if (hi == lo) continue;
+        const float* xg = x + (n * d.Cin + g * Cig + ic_lo) * Sin + (lo + base[2]) * s2s + off2;  // channel ic_lo's first column
+        for (int64_t a = 0; a < nres[0]; ++a)
+          for (int64_t bb = 0; bb < nres[1]; ++bb) {
+            const int64_t ph = (a * nres[1] + bb) * nres[2] + cc;
+            const int64_t r0 = dim[0].residues[static_cast<size_t>(a)], r1 = dim[1].residues[static_cast<size_t>(bb)];
+            float* og = out + (ph * slots + ic_lo - ic_base) * Ez + lo;
+            for (int64_t z0 = 0; z0 < E[0]; ++z0) {
+              const int64_t s0 = src_of(0, r0, z0 + base[0]);
+              if (s0 < 0) continue;
+              for (int64_t z1 = 0; z1 < E[1]; ++z1) {
+                const int64_t s1 = src_of(1, r1, z1 + base[1]);
+                if (s1 < 0) continue;
+                const float* xr = xg + (s0 * d.in[1] + s1) * d.in[2];
+                float* row = og + (z0 * E[1] + z1) * E[2];
+                if (s2s == 1)
+                  for (int64_t c = 0; c < ic_hi - ic_lo; ++c) copy_short(xr + c * Sin, row + c * Ez, hi - lo);
+                else
+                  for (int64_t c = 0; c < ic_hi - ic_lo; ++c) strided_run<false>(xr + c * Sin, nullptr, s2s, hi - lo, row + c * Ez);
+              }
+            }
+          }
+      }
+      return;
+    }
     for (int64_t cc = 0; cc < nres[2]; ++cc) {
       // The last dim's run of this phase, the same for every row: the interior [lo, hi)
       // (source = padded coordinate - pb, inside the input) copied whole at stride 1, by a
@@ -1097,7 +1184,6 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
       // not per row, with its two divisions: 1-2% of a 3x3 conv, in-process A/B.)
       const int64_t r2 = dim[2].residues[static_cast<size_t>(cc)], base2 = base[2];
       const int64_t s2s = dim[2].s, off2 = r2 - dim[2].pb;  // source = (z+base2)*s + off2
-      auto ceil_div = [](int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); };
       const int64_t lo = std::min<int64_t>(E[2], std::max<int64_t>(0, ceil_div(-off2, s2s) - base2));
       const int64_t hi = std::max<int64_t>(lo, std::min<int64_t>(E[2], ceil_div(dim[2].in - off2, s2s) - base2));
       const int64_t first = (lo + base2) * s2s + off2;  // the run's first source column
@@ -1113,9 +1199,10 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
               const int64_t s0 = src_of(0, r0, z0 + base[0]);
               for (int64_t z1 = 0; z1 < E[1]; ++z1) {
                 const int64_t s1 = src_of(1, r1, z1 + base[1]);
-                float* row = out + (ph * Cig + ic_lo) * Ez + (z0 * E[1] + z1) * E[2];  // channel ic_lo's; the next Ez apart
+                float* row = out + (ph * slots + ic_lo - ic_base) * Ez + (z0 * E[1] + z1) * E[2];  // channel ic_lo's; the next Ez apart
                 if (s0 < 0 || s1 < 0) {
-                  for (int64_t c = 0; c < nc; ++c) std::fill(row + c * Ez, row + c * Ez + E[2], (s0 == -2 || s1 == -2) ? 0.f : fill);
+                  if (!frame_kept)
+                    for (int64_t c = 0; c < nc; ++c) std::fill(row + c * Ez, row + c * Ez + E[2], (s0 == -2 || s1 == -2) ? 0.f : fill);
                   continue;
                 }
                 const float* xp = x + (n * Sin + (s0 * d.in[1] + s1) * d.in[2]) * d.Cin + g * Cig + ic_lo;  // pixel 0's channel ic_lo
@@ -1124,6 +1211,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                   const int64_t s2 = src_of(2, r2, z2 + base2);
                   for (int64_t c = 0; c < nc; ++c) row[c * Ez + z2] = s2 >= 0 ? xp[s2 * d.Cin + c] : (s2 == -1 ? fill : 0.f);
                 };
+                if (frame_kept) continue;  // (constant modes: every edge column is padding)
                 for (int64_t z2 = 0; z2 < lo; ++z2) edge(z2);
                 for (int64_t z2 = hi > lo ? hi : lo; z2 < E[2]; ++z2) edge(z2);
               }
@@ -1133,14 +1221,14 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
           for (int64_t ic = ic_lo; ic < ic_hi; ++ic) {
             const float* xc = x + (n * d.Cin + g * Cig + ic) * Sin;
             const float* mc = xmask ? xmask + (n * xmask_c + (xmask_c == 1 ? 0 : g * Cig + ic)) * Sin : nullptr;
-            float* dst = out + (ph * Cig + ic) * Ez;
+            float* dst = out + (ph * slots + ic - ic_base) * Ez;
             for (int64_t z0 = 0; z0 < E[0]; ++z0) {
               const int64_t s0 = src_of(0, r0, z0 + base[0]);
               for (int64_t z1 = 0; z1 < E[1]; ++z1) {
                 const int64_t s1 = src_of(1, r1, z1 + base[1]);
                 float* row = dst + (z0 * E[1] + z1) * E[2];
                 if (s0 < 0 || s1 < 0) {
-                  std::fill(row, row + E[2], (s0 == -2 || s1 == -2) ? 0.f : fill);
+                  if (!frame_kept) std::fill(row, row + E[2], (s0 == -2 || s1 == -2) ? 0.f : fill);
                   continue;
                 }
                 const float* xr = xc + (s0 * d.in[1] + s1) * d.in[2];
@@ -1153,6 +1241,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                   const int64_t s2 = src_of(2, r2, z2 + base2);
                   row[z2] = s2 >= 0 ? (mr ? xr[s2] * mr[s2] : xr[s2]) : (s2 == -1 ? fill : 0.f);
                 };
+                if (frame_kept) continue;  // (constant modes: every edge column is padding)
                 for (int64_t z2 = 0; z2 < lo; ++z2) edge(z2);
                 for (int64_t z2 = hi > lo ? hi : lo; z2 < E[2]; ++z2) edge(z2);
               }
@@ -1164,7 +1253,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // Items that split one band's output channels share its phase buffer, gathered once
   // beforehand (else each split would gather the same band again).
   float* shared = nullptr;
-  if (!direct && nsplit > 1) {
+  if (shared_bands) {
     const int64_t nbs = d.N * d.groups * nbands;
     shared = arena(2, checked_mul(nbs, buf_floats, d.fn), d.fn, "the shared band buffers");
     // Fewer bands than threads (a small map split by channels, as W4's single band): each
@@ -1192,19 +1281,23 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const bool in_place = kt.conv1d_in_place && !direct && !xmask && !x_cl && !shared && bo == 2 && d.in[0] == 1 && d.in[1] == 1 && d.k[0] == 1 &&
                         d.k[1] == 1 && d.stride[2] == 1;  // (a single output row of a 2-D conv is not 1-D)
   const int64_t lo_in = d.pb[2], hi_in = d.in[2] + d.pb[2] - (d.k[2] - 1) * d.dil[2];
-  const std::vector<int64_t> off_in = in_place ? row_offsets(Sin) : std::vector<int64_t>();  // (one phase, 1-D)
+  const std::vector<int64_t> off_in = in_place ? row_offsets(Sin, Cig, Cig) : std::vector<int64_t>();  // (one phase, 1-D)
   // The merged transposed epilogue's row pointers, per thread (workers never allocate).
   const int64_t s2max = ps ? ps->s[2] : 0;
   std::vector<const float*> phase_rows(static_cast<size_t>(threads * 2 * s2max));
   std::vector<int64_t> pg_tiles(static_cast<size_t>(threads * 3 * max_tiles));  // per thread: 3 per tile
+  // pg_chunked: per thread, the band whose padding its buffer holds, and for how many slots
+  std::vector<int64_t> frame_band(static_cast<size_t>(threads), -1), framed(static_cast<size_t>(threads), 0);
+  note_scratch(static_cast<int64_t>((rows.size() + prow_px.size() + prow.size() + phase_rows.size()) * sizeof(const float*) +
+                                    (off.size() + off_in.size() + tgroups.size() + pg_tiles.size()) * sizeof(int64_t)));
   // (Depthwise items are one channel's band: small ones taken a few thousand outputs at a
   // time, as in dwconv_direct.)
   const int64_t item_grain = depthwise ? std::max<int64_t>(1, 4096 / std::max<int64_t>(1, band_pixels(band))) : 1;
   parallel_for_tid(items, item_grain, threads, [&](int tid, int64_t b0, int64_t b1) {
     float* buf = bufs + tid * per_thread;
-    float* flat = buf + (shared_bands ? 0 : buf_floats);
+    float* flat = buf + thread_buf;
     float* wpack = flat + flat_floats;
-    const float** trows = rows.data() + tid * K;
+    const float** trows = rows.data() + tid * rows_per_thread;
     const float** srcs = phase_rows.data() + tid * 2 * s2max;  // s2max each: srcs, rowp
     const float** rowp = srcs + s2max;
     for (int64_t item = b0; item < b1; ++item) {
@@ -1215,7 +1308,9 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
       int64_t base[3] = {0, 0, 0};
       base[bo] = o_lo;
       const float* phase_base;
-      if (direct) {
+      if (pg_chunked) {
+        phase_base = nullptr;  // (gathered per chunk, below)
+      } else if (direct) {
         phase_base = x + (n * d.Cin + g * Cig) * Sin + (base[0] * E[1] + base[1]) * E[2] + base[2];
       } else if (in_place && o_lo >= lo_in && o_hi <= hi_in) {  // a band inside the input: no gather
         phase_base = x + (n * d.Cin + g * Cig) * Sin + o_lo - d.pb[2];
@@ -1305,6 +1400,8 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
         // Pixel-major: tiles of <= PM pixels along each run; per panel of PR channels and
         // chunk of k, the weights transposed k-major (or packed), then every tile; then the
         // panel's [pixel][channel] sums straight to the output rows, finished on the way.
+        // Read in place, panel by panel; gathered (pg_chunked), chunk by chunk, every panel
+        // of the item over each chunk's gathered channels.
         int64_t* tl = pg_tiles.data() + tid * 3 * max_tiles;  // per tile: flat pixel, pixels, output pixel
         int64_t nt = 0;
         for_rows([&](int64_t p, int64_t ys, int64_t len) {
@@ -1318,38 +1415,40 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
             ++nt;
           }
         });
-        float* ct = wpack + PR * kChunk;
+        float* ct = wpack + pg_wfloats;  // [panel of the item][tile][pixel][channel]
         const int64_t jl = blk_lo * MR, jh = std::min(Cog, blk_hi * MR);
-        for (int64_t j0 = jl; j0 < jh; j0 += PR) {
-          const int64_t jn = std::min(PR, jh - j0);
-          for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
-            const int64_t kc = std::min(kChunk, K - k0);
-            const float* wpk = d.w_pg ? d.w_pg + ((g * npanel + j0 / PR) * K + k0) * PR : wpack;
-            if (!d.w_pg) pack_panel(kt, w + (g * Cog + j0) * K + k0, K, jn, kc, PR, wpack);
-            // The next chunk's weight rows (to transpose) are fetched into L2 while the tiles
-            // run: the transposes would otherwise wait on them, 32 rows at a time, too many
-            // streams for the hardware prefetcher (W4's 9.4 MB are read once per call).
-            // Packed panels (prepared layers) likewise, the next chunk's 24 KiB a few lines per
-            // tile: the first tile of each chunk waited on them, at the pace the hardware
-            // fetched one sequential stream (in-process A/B, W4's Conv2d on Zen 3, three runs:
-            // 0.84-0.91x the time at 1 thread, 0.93-0.97x at 2; same bits).
-            const bool more_k = k0 + kc < K;
-            const int64_t nj0 = more_k ? j0 : j0 + PR, nk0 = more_k ? k0 + kc : 0, nkc = std::min(kChunk, K - nk0);
-            const int64_t nrow = nj0 >= jh || d.w_pg ? 0 : std::min(PR, jh - nj0);
-            const char* pnext = d.w_pg && nj0 < jh ? reinterpret_cast<const char*>(d.w_pg + ((g * npanel + nj0 / PR) * K + nk0) * PR) : nullptr;
-            const int64_t plines = pnext ? (nkc * PR * 4 + 63) / 64 : 0;
-            for (int64_t t = 0; t < nt; ++t) {
-              prefetch_part(pnext, plines, t, nt);
-              for (int64_t r = nrow * t / nt; r < nrow * (t + 1) / nt; ++r) {
-                const char* row = reinterpret_cast<const char*>(w + (g * Cog + nj0 + r) * K + nk0);
-                for (int64_t b = 0; b < nkc * 4; b += 64) __builtin_prefetch(row + b, 0, 2);
-              }
-              kt.pgemm(kc, wpk, trows + k0, tl[3 * t], tl[3 * t + 1], ct + t * PM * PR, k0 > 0, 1, jn);
-            }
-          }
-          // (finish_one: the same bits as the igemm's epilogue)
+        // One pass: panel j0's tiles over chunk k0 (rows rk), into its sums cp; the pass after
+        // it is (nj0, nk0) (nj0 >= jh: none), whose weights are prefetched on the way.
+        auto pass = [&](int64_t j0, int64_t k0, int64_t nj0, int64_t nk0, const float* const* rk, float* cp) {
+          const int64_t jn = std::min(PR, jh - j0), kc = std::min(kChunk, K - k0);
+          const float* wpk = d.w_pg ? d.w_pg + ((g * npanel + j0 / PR) * K + k0) * PR : wpack;
+          if (!d.w_pg) pack_panel(kt, w + (g * Cog + j0) * K + k0, K, jn, kc, PR, wpack);
+          // The next pass's weight rows (to transpose) are fetched into L2 while the tiles
+          // run: the transposes would otherwise wait on them, 32 rows at a time, too many
+          // streams for the hardware prefetcher (W4's 9.4 MB are read once per call).
+          // Packed panels (prepared layers) likewise, the next chunk's 24 KiB a few lines per
+          // tile: the first tile of each chunk waited on them, at the pace the hardware
+          // fetched one sequential stream (in-process A/B, W4's Conv2d on Zen 3, three runs:
+          // 0.84-0.91x the time at 1 thread, 0.93-0.97x at 2; same bits).
+          const int64_t nkc = std::min(kChunk, K - nk0);
+          const int64_t nrow = nj0 >= jh || d.w_pg ? 0 : std::min(PR, jh - nj0);
+          const char* pnext = d.w_pg && nj0 < jh ? reinterpret_cast<const char*>(d.w_pg + ((g * npanel + nj0 / PR) * K + nk0) * PR) : nullptr;
+          const int64_t plines = pnext ? (nkc * PR * 4 + 63) / 64 : 0;
           for (int64_t t = 0; t < nt; ++t) {
-            const float* cs = ct + t * PM * PR;
+            prefetch_part(pnext, plines, t, nt);
+            for (int64_t r = nrow * t / nt; r < nrow * (t + 1) / nt; ++r) {
+              const char* row = reinterpret_cast<const char*>(w + (g * Cog + nj0 + r) * K + nk0);
+              for (int64_t b = 0; b < nkc * 4; b += 64) __builtin_prefetch(row + b, 0, 2);
+            }
+            kt.pgemm(kc, wpk, rk, tl[3 * t], tl[3 * t + 1], cp + t * PM * PR, k0 > 0, 1, jn);
+          }
+        };
+        // A panel's [pixel][channel] sums straight to the output rows, finished on the way
+        // (finish_one: the same bits as the igemm's epilogue).
+        auto finish_panel = [&](int64_t j0, const float* cp) {
+          const int64_t jn = std::min(PR, jh - j0);
+          for (int64_t t = 0; t < nt; ++t) {
+            const float* cs = cp + t * PM * PR;
             const int64_t len = tl[3 * t + 1], ys = tl[3 * t + 2];
             const float* sc = scale ? scale + ys : nullptr;
             const float* po = post ? post + ys : nullptr;
@@ -1360,7 +1459,37 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
               for (int64_t i = 0; i < len; ++i) yr[i] = finish_one(cs[i * PR + j], bv, sc, po, i);
             }
           }
+        };
+        if (!pg_chunked) {  // the input read in place: panel by panel, each over every chunk
+          for (int64_t j0 = jl; j0 < jh; j0 += PR) {
+            for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
+              const bool more_k = k0 + kChunk < K;
+              pass(j0, k0, more_k ? j0 : j0 + PR, more_k ? k0 + kChunk : 0, trows + k0, ct);
+            }
+            finish_panel(j0, ct);
+          }
+          continue;
         }
+        for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
+          const int64_t kc = std::min(kChunk, K - k0);
+          const int64_t ic_lo = k0 / taps, ic_hi = (k0 + kc - 1) / taps + 1;
+          const size_t ti = static_cast<size_t>(tid);
+          const bool kept = frame_band[ti] == bi && framed[ti] >= ic_hi - ic_lo;
+          gather(n, g, base, buf, ic_lo, ic_hi, slot_cap, ic_lo, kept);
+          if (!kept) {
+            frame_band[ti] = bi;
+            framed[ti] = ic_hi - ic_lo;
+          }
+          for (int64_t k = 0, t = k0 % taps, c = 0; k < kc; ++k) {  // (k0 + k = (ic_lo + c) * taps + t)
+            trows[k] = buf + (off[static_cast<size_t>(t)] + c * Ez);
+            if (++t == taps) t = 0, ++c;
+          }
+          for (int64_t j0 = jl; j0 < jh; j0 += PR) {
+            const bool last = j0 + PR >= jh;
+            pass(j0, k0, last && k0 + kc >= K ? jh : last ? jl : j0 + PR, last ? k0 + kc : k0, trows, ct + (j0 - jl) / PR * pg_sums);
+          }
+        }
+        for (int64_t j0 = jl; j0 < jh; j0 += PR) finish_panel(j0, ct + (j0 - jl) / PR * pg_sums);
         continue;
       }
       // Reduction groups: one for a plain conv (every block reduces over all K rows); for

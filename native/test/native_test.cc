@@ -686,7 +686,11 @@ static void test_pgemm_paths(std::mt19937& r) {
   run_case("pgemm 3-D 8->40 3x3x3", shape(3, 1, 8, 40, 1, {3, 4, 5}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, Z), r);
   run_case("pgemm 1-D 24->33 k3 d2", shape(1, 1, 24, 33, 1, {10}, {3}, {1}, {2}, {2}, {2}, Z), r);
   run_case("pgemm 32->32 3x3 NHWC", shape(2, 1, 32, 32, 1, {5, 6}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z, true, true), r);
-  CHECK(!kt.pgemm || packed_run - before == 5, "pgemm: %ld of 5 small-map cases took the packed path", (long)(packed_run - before));
+  // Outputs large enough for the per-chunk gathers (conv_fast's pg_chunked): several images,
+  // chunks across channel boundaries; a constant fill over several bands of a tall map.
+  run_case("pgemm 64->128 7x7 x4 pad 1, gathered by chunks", shape(2, 4, 64, 128, 1, {7, 7}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z), r);
+  run_case("pgemm 40->80 130x7 constant, gathered by chunks", shape(2, 1, 40, 80, 1, {130, 7}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, PadMode::kConstant), r);
+  CHECK(!kt.pgemm || packed_run - before == 7, "pgemm: %ld of 7 small-map cases took the packed path", (long)(packed_run - before));
 }
 
 // The streamed epilogue rows (AVX-512: 64-byte non-temporal stores): every length and
