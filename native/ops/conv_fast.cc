@@ -77,19 +77,6 @@ inline void every_other(const float* src, float* dst, int64_t n, const float* ms
   for (; i < n; ++i) dst[i] = kMask ? src[2 * i] * msk[2 * i] : src[2 * i];
 }
 
-// dst[i] = src[i] for i < n, n short (a small map's row): whole vectors, the last one
-// overlapping the one before, rather than a call to memcpy.
-inline void copy_short(const float* src, float* dst, int64_t n) {
-#if defined(__SSE2__)
-  if (n >= 4) {
-    for (int64_t i = 0; i + 4 < n; i += 4) _mm_storeu_ps(dst + i, _mm_loadu_ps(src + i));
-    _mm_storeu_ps(dst + n - 4, _mm_loadu_ps(src + n - 4));
-    return;
-  }
-#endif
-  for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
-}
-
 // dst[i] = src[i * s] (kMask: times msk[i * s]) for i < n: a run of one phase row of the
 // input, at stride s along the row.
 template <bool kMask>

@@ -283,18 +283,37 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
   const int64_t* E = pp.E;
   const int64_t Eb = checked_mul(checked_mul(E[0], E[1], d.fn), E[2], d.fn), Sout = prod3(d.out), Kfull = prod3(d.k);
 
-  // The zero-extended input of every (image, group), made once by the pad op (zeros; a
-  // negative `after` crops what no pixel reads).
-  float* buf = arena(2, checked_mul(d.N * d.Cin, Eb, d.fn), d.fn, "the zero-extended input");
-  PadDesc zx;
-  zx.fn = d.fn;
-  zx.rank = d.rank;
-  zx.N = d.N; zx.C = d.Cin;
-  for (int i = 0; i < 3; ++i) {
-    zx.in[i] = d.in[i]; zx.before[i] = pp.umax[i]; zx.out[i] = E[i]; zx.after[i] = E[i] - d.in[i] - pp.umax[i];
+  // Per thread: the chunk's packed weights (every phase) and the transpose scratch, then the
+  // band's tile sums and one tile transposed.
+  const int64_t pack = wpk ? 0 : nph * kChunk * PR + Kfull * PR;
+  const int64_t per_thread_base = pack + pp.max_tiles * PM * PR + PM * PR;
+  // The input zero-extended: coordinate c of dim i holds input c - umax[i] (a negative
+  // `after` crops what no pixel reads). Made once for every (image, group) by the pad op;
+  // or, where that would take the call's scratch past its output's size (W8 at 2 threads:
+  // 332 KB, and 2 x 125 KB per thread, against a 512 KB output), per item and reduction
+  // chunk, only the chunk's input channels (slot_cap of them), into a per-thread buffer
+  // whose zeros are written once. W8 at 2 threads: extra memory 1.11x -> 0.60x of the
+  // output (its ConvTranspose2d 1.01x -> 0.50x); in-process A/B, same bits: 0.98x the time,
+  // the layer 0.95-0.97x. (At 1 thread, where the whole buffer fits, per chunk took
+  // 1.01x / 1.01-1.02x.)
+  int64_t slot_cap = 0;
+  for (int64_t k0 = 0; k0 < K; k0 += kChunk) slot_cap = std::max(slot_cap, (std::min(K, k0 + kChunk) - 1) / pp.kv - k0 / pp.kv + 1);
+  const bool chunked = checked_mul(d.N * d.Cin, Eb, d.fn) + threads * per_thread_base > checked_mul(d.N * d.Cout, Sout, d.fn);
+  const int64_t cbuf = chunked ? slot_cap * Eb : 0;
+  float* buf = chunked ? nullptr : arena(2, checked_mul(d.N * d.Cin, Eb, d.fn), d.fn, "the zero-extended input");
+  int64_t ext[3];  // the input's extent inside the buffer, per dim
+  for (int i = 0; i < 3; ++i) ext[i] = std::min(d.in[i], E[i] - pp.umax[i]);
+  if (!chunked) {
+    PadDesc zx;
+    zx.fn = d.fn;
+    zx.rank = d.rank;
+    zx.N = d.N; zx.C = d.Cin;
+    for (int i = 0; i < 3; ++i) {
+      zx.in[i] = d.in[i]; zx.before[i] = pp.umax[i]; zx.out[i] = E[i]; zx.after[i] = E[i] - d.in[i] - pp.umax[i];
+    }
+    zx.x = x; zx.y = buf;
+    pad_forward(zx);
   }
-  zx.x = x; zx.y = buf;
-  pad_forward(zx);
   // Offsets of the reduction indices k = (ic, pos) in a group's buffer.
   std::vector<int64_t> off(static_cast<size_t>(K));
   for (int64_t ic = 0, k = 0; ic < cig; ++ic)
@@ -303,29 +322,30 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
         for (int64_t c = 0; c < pp.ks[2]; ++c)
           off[static_cast<size_t>(k++)] = ic * Eb + ((a * pp.dil[0]) * E[1] + b * pp.dil[1]) * E[2] + c * pp.dil[2];
 
-  // Per thread: the chunk's packed weights (every phase) and the transpose scratch, then the
-  // band's tile sums and one tile transposed.
-  const int64_t pack = wpk ? 0 : nph * kChunk * PR + Kfull * PR;
-  const int64_t per_thread = pack + pp.max_tiles * PM * PR + PM * PR;
+  const int64_t per_thread = per_thread_base + cbuf;  // (the chunk's input last)
   float* scr = arena(0, checked_mul(threads, per_thread, d.fn), d.fn, "the per-thread tiles");
-  std::vector<const float*> rows_all(static_cast<size_t>(threads * K));
+  const int64_t rows_len = chunked ? std::min(K, kChunk) : K;
+  std::vector<const float*> rows_all(static_cast<size_t>(threads * rows_len));
   // per thread: 3 per tile (flat pixel, pixels, output pixel), then each phase's first tile
   const int64_t tl_len = 3 * pp.max_tiles + nph + 1;
   std::vector<int64_t> tiles_all(static_cast<size_t>(threads * tl_len));
+  std::vector<char> zeroed(static_cast<size_t>(threads), 0);  // (chunked) the thread's buffer's zeros written
+  note_scratch(static_cast<int64_t>(rows_all.size() * sizeof(const float*) + (off.size() + tiles_all.size()) * sizeof(int64_t)));
   const int64_t nbands = pp.nbands, npanel = pp.npanel, items = d.N * d.groups * npanel * nbands;
   parallel_for_tid(items, 1, threads, [&](int tid, int64_t b0, int64_t b1) {
     float* wp = scr + tid * per_thread;
     float* tr = wp + nph * kChunk * PR;
     float* ct = wp + pack;
     float* tt = ct + pp.max_tiles * PM * PR;  // a tile transposed
-    const float** rows = rows_all.data() + tid * K;
+    float* cb = wp + per_thread_base;           // (chunked) the chunk's input channels
+    const float** rows = rows_all.data() + tid * rows_len;
     int64_t* tl = tiles_all.data() + tid * tl_len;
     int64_t* first = tl + 3 * pp.max_tiles;
     int64_t rows_of = -1;
     for (int64_t it = b0; it < b1; ++it) {
       const int64_t band = it % nbands, panel = it / nbands % npanel, ng = it / (nbands * npanel);
       const int64_t n = ng / d.groups, g = ng % d.groups;
-      if (rows_of != ng) {
+      if (!chunked && rows_of != ng) {
         rows_of = ng;
         const float* base = buf + (n * d.Cin + g * cig) * Eb;
         for (int64_t k = 0; k < K; ++k) rows[k] = base + off[static_cast<size_t>(k)];
@@ -359,6 +379,23 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
       for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
         const int64_t kc = std::min(kChunk, K - k0);
         if (!wpk) pack_phase_panels(d, pp, kt, g, panel, k0, kc, wp, kChunk * PR, tr);
+        const float* const* rk = rows + k0;
+        if (chunked) {  // the chunk's input channels, zero-extended, and their rows
+          if (!zeroed[static_cast<size_t>(tid)]) {
+            std::fill(cb, cb + cbuf, 0.f);
+            zeroed[static_cast<size_t>(tid)] = 1;
+          }
+          const int64_t ic_lo = k0 / pp.kv, ic_hi = (k0 + kc - 1) / pp.kv + 1;
+          for (int64_t ic = ic_lo; ic < ic_hi; ++ic) {
+            const float* xc = x + (n * d.Cin + g * cig + ic) * prod3(d.in);
+            float* bc = cb + (ic - ic_lo) * Eb + (pp.umax[0] * E[1] + pp.umax[1]) * E[2] + pp.umax[2];
+            for (int64_t z0 = 0; z0 < ext[0]; ++z0)
+              for (int64_t z1 = 0; z1 < ext[1]; ++z1)
+                copy_short(xc + (z0 * d.in[1] + z1) * d.in[2], bc + (z0 * E[1] + z1) * E[2], ext[2]);
+          }
+          for (int64_t k = 0; k < kc; ++k) rows[k] = cb + (off[static_cast<size_t>(k0 + k)] - ic_lo * Eb);
+          rk = rows;
+        }
         // (The tiles compute the panel's jn channels only: W8's last panel holds 8 of 24;
         // in-process A/B, 0.95-0.97x the time at 1 thread, 0.92-0.98x at 2; same bits.)
         // Unless prepared, the next chunk's weight blocks ([PR][taps] per input channel, read
@@ -382,7 +419,7 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
             prefetch_part(pn, plines, t - first[phi], first[phi + 1] - first[phi]);
             for (const int64_t upto = nlines * (t + 1) / nt; fetched < upto; ++fetched)
               __builtin_prefetch(wnext + (fetched / blk_lines) * cog * Kfull * 4 + (fetched % blk_lines) * 64, 0, 2);
-            kt.pgemm(kc, w, rows + k0, tl[3 * t], tl[3 * t + 1], ct + t * PM * PR, k0 > 0, 1, jn);
+            kt.pgemm(kc, w, rk, tl[3 * t], tl[3 * t + 1], ct + t * PM * PR, k0 > 0, 1, jn);
           }
         }
       }

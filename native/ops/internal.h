@@ -7,6 +7,10 @@
 
 #include "../kernels/kernels.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace convkit {
 
 // Convolution results of this many bytes or more are written by non-temporal stores where
@@ -21,6 +25,20 @@ constexpr int64_t kStreamCopyBytes = int64_t{4} << 20;
 // next pass reads, spread over the current pass's tiles (the pixel-major paths' weights).
 inline void prefetch_part(const char* p, int64_t lines, int64_t part, int64_t parts) {
   for (int64_t l = lines * part / parts; l < lines * (part + 1) / parts; ++l) __builtin_prefetch(p + l * 64, 0, 2);
+}
+
+// dst[i] = src[i] for i < n, n short (a small map's row, the gathers of
+// conv_fast's pg_chunked and conv_transpose_pgemm): whole vectors, the last one
+// overlapping the one before, rather than a call to memcpy.
+inline void copy_short(const float* src, float* dst, int64_t n) {
+#if defined(__SSE2__)
+  if (n >= 4) {
+    for (int64_t i = 0; i + 4 < n; i += 4) _mm_storeu_ps(dst + i, _mm_loadu_ps(src + i));
+    _mm_storeu_ps(dst + n - 4, _mm_loadu_ps(src + n - 4));
+    return;
+  }
+#endif
+  for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
 }
 
 // NC(S) -> N(S)C when to_cl, else back; parallel over images and channel/space blocks.
