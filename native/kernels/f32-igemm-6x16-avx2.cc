@@ -105,6 +105,57 @@ void f32_igemm_6x16p_avx2(int64_t K, const float* ap, const float* const* rows, 
   }
 }
 
+// A block's last 1-3 channels (Cout 32: 5 blocks of 6 + 2; 128: 21 + 2) over a tile group of
+// up to 32 pixels, 4 ymm per channel: 4 * MR FMA chains in flight, where the 6x16 tile runs
+// 2 * MR (with 2 channels, 4 chains: bound by the FMA latency, ~half the pipes' rate). The
+// packed weights as igemm_6x16p's (a[k*6 + m]); the same FMA chain per output, so the same
+// bits. kTail: nr < 32, the vectors from lane nr masked (loads) or skipped (stores: c rows
+// are padded past the last pixel, as for the 6x16 tile's full-width stores).
+template <int MR, bool kTail>
+void igemm_3x32(int64_t K, const float* a, const float* const* rows, int64_t p0, int64_t nr, float* c, int64_t ldc,
+                bool accumulate) {
+  static_assert(MR >= 1 && MR <= 3, "1 to 3 channels");
+  __m256 acc[MR][4];
+#pragma GCC unroll 4
+  for (int m = 0; m < MR; ++m) acc[m][0] = acc[m][1] = acc[m][2] = acc[m][3] = _mm256_setzero_ps();
+  __m256i mk[4];
+#pragma GCC unroll 4
+  for (int v = 0; v < 4; ++v) {
+    const int64_t n = nr - 8 * v;
+    mk[v] = lane_mask(n < 0 ? 0 : n > 8 ? 8 : n);
+  }
+  for (int64_t k = 0; k < K; ++k, a += 6) {
+    const float* b = rows[k] + p0;
+    __m256 bv[4];
+#pragma GCC unroll 4
+    for (int v = 0; v < 4; ++v) bv[v] = kTail ? _mm256_maskload_ps(b + 8 * v, mk[v]) : _mm256_loadu_ps(b + 8 * v);
+#pragma GCC unroll 4
+    for (int m = 0; m < MR; ++m) {
+      const __m256 av = _mm256_broadcast_ss(a + m);
+#pragma GCC unroll 4
+      for (int v = 0; v < 4; ++v) acc[m][v] = _mm256_fmadd_ps(av, bv[v], acc[m][v]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int m = 0; m < MR; ++m)
+#pragma GCC unroll 4
+    for (int v = 0; v < 4; ++v) {
+      if (kTail && 8 * v >= nr) break;
+      float* cr = c + m * ldc + 8 * v;
+      _mm256_storeu_ps(cr, accumulate ? _mm256_add_ps(_mm256_loadu_ps(cr), acc[m][v]) : acc[m][v]);
+    }
+}
+
+void f32_igemm_3x32p_avx2(int64_t K, const float* ap, const float* const* rows, int64_t p0, int64_t nr, float* c,
+                          int64_t ldc, bool accumulate, int64_t mr) {
+  const bool tail = nr < 32;
+  switch (mr) {
+    case 1: tail ? igemm_3x32<1, true>(K, ap, rows, p0, nr, c, ldc, accumulate) : igemm_3x32<1, false>(K, ap, rows, p0, nr, c, ldc, accumulate); break;
+    case 2: tail ? igemm_3x32<2, true>(K, ap, rows, p0, nr, c, ldc, accumulate) : igemm_3x32<2, false>(K, ap, rows, p0, nr, c, ldc, accumulate); break;
+    default: tail ? igemm_3x32<3, true>(K, ap, rows, p0, nr, c, ldc, accumulate) : igemm_3x32<3, false>(K, ap, rows, p0, nr, c, ldc, accumulate); break;
+  }
+}
+
 void f32_igemm_6x16_avx2(int64_t K, const float* a, int64_t lda, const float* const* rows, int64_t p0, int64_t nr,
                          float* c, int64_t ldc, bool accumulate) {
   if (nr == 16) igemm_6x16<6, true, false>(K, a, lda, rows, p0, nr, c, ldc, accumulate);
@@ -212,6 +263,8 @@ void register_avx2_kernels(KernelTable& t) {
   t.igemm_mr = 6;
   t.igemm_nr = 16;
   t.igemm_pk = f32_igemm_6x16p_avx2;
+  t.igemm_pk_narrow = f32_igemm_3x32p_avx2;
+  t.igemm_pk_narrow_mr = 3;
   t.conv1d_in_place = false;  // Zen 3: W14 0.79-0.85x the time gathered (ops/conv_fast.cc)
   t.dwconv = DwconvFn(f32_dwconv_avx2, f32_dwconv_block_avx2);
 }

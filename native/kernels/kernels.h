@@ -188,6 +188,11 @@ struct KernelTable {
   IgemmFn igemm = nullptr;
   int igemm_mr = 0, igemm_nr = 0;
   IgemmPackedFn igemm_pk = nullptr;  // null: plain convolutions take the igemm above (unpacked weights)
+  // The packed form for a block's last mr <= igemm_pk_narrow_mr channels, over a tile group of
+  // up to 2 * igemm_nr pixels at once (more FMA chains than igemm_pk's tile has for so few
+  // rows); igemm_pk's packing and bits. Null: igemm_pk serves every block.
+  IgemmPackedFn igemm_pk_narrow = nullptr;
+  int igemm_pk_narrow_mr = 0;
   PgemmFn pgemm = nullptr;  // null: the igemm serves every map
   int pgemm_mr = 0, pgemm_nr = 0;
   double pgemm_min_ratio = 0;  // the igemm's lanes / the pgemm's from which the pgemm runs faster
