@@ -266,6 +266,7 @@ void register_avx2_kernels(KernelTable& t) {
   t.igemm_pk_narrow = f32_igemm_3x32p_avx2;
   t.igemm_pk_narrow_mr = 3;
   t.conv1d_in_place = false;  // Zen 3: W14 0.79-0.85x the time gathered (ops/conv_fast.cc)
+  t.wide_bands = false;       // Zen 3: W6 0.92x the time at 2 threads in bands of 512 (ops/conv_fast.cc)
   t.dwconv = DwconvFn(f32_dwconv_avx2, f32_dwconv_block_avx2);
 }
 

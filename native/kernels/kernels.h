@@ -200,6 +200,9 @@ struct KernelTable {
   // 1-D convolutions read the input's rows in place (true), or gather each band like the
   // other ranks (see conv_fast); a tuning of the machines each ISA was measured on.
   bool conv1d_in_place = true;
+  // 2-D and 3-D convolutions at several threads take bands of 1024 pixels, not 512, on large
+  // outputs (see conv_fast); a tuning as above.
+  bool wide_bands = true;
   DwconvFn dwconv = nullptr;
   DwFlatFn dwconv_flat = nullptr;  // null: channels-last depthwise by chunks of planes (dwconv_cl)
   const ResizeKernels* resize = nullptr;  // interpolate; null: the portable loops in ops/interpolate.cc

@@ -853,7 +853,10 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // output row (in-process A/B at 2 threads: W3 -4 to -6%, W6 -3 to -5%, W7 -1.5 to -2.5%;
   // at 1 thread alike within 2%, W14's 1-D bands 1-2% slower). Not on smaller outputs: there the
   // larger per-thread buffers outgrew the output (a 64x64 3->4 conv: 73 KB for 64 KB).
-  const bool wide_bands = threads > 1 && bo < 2 && !depthwise && d.N * d.Cout * prod3(d.out) * 4 >= (int64_t{1} << 21);
+  // Those figures are Zen 5's (AVX-512, 1 MiB of L2); on Zen 3 (AVX2, 512 KiB), 512-pixel bands
+  // against 1024 at 2 threads, in-process A/B: W6 0.92x the time (twice), W3 0.98x, W7 0.92x
+  // then 1.03x, W10, W11, W15 1.0-1.01x. So per ISA: kt.wide_bands.
+  const bool wide_bands = kt.wide_bands && threads > 1 && bo < 2 && !depthwise && d.N * d.Cout * prod3(d.out) * 4 >= (int64_t{1} << 21);
   int64_t band = std::max<int64_t>(depthwise ? 8 : 1, (depthwise ? 8192 : wide_bands ? 1024 : 512) / std::max<int64_t>(1, inner));
   band = std::min(band, out_bo);
   // Items the threads should have: bands first (3 per thread, before the last ones are
