@@ -16,15 +16,16 @@ namespace {
 // Cout % 24: W8's 128 = 5 x 24 + 8, W4's 512 = 21 x 24 + 8).
 template <int MR, int NV, bool kStrided>
 void pgemm(int64_t K, const float* wp, const float* const* rows, int64_t p0, float* c, bool accumulate, int64_t ps) {
+  static_assert(MR * NV <= 12, "12 accumulators");
   __m256 acc[MR][3];
-#pragma GCC unroll 4
+#pragma GCC unroll 12
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = acc[i][2] = _mm256_setzero_ps();
   for (int64_t k = 0; k < K; ++k) {
     const float* b = rows[k] + (kStrided ? p0 * ps : p0);
     const __m256 w0 = _mm256_loadu_ps(wp + k * 24);
     const __m256 w1 = NV > 1 ? _mm256_loadu_ps(wp + k * 24 + 8) : w0;
     const __m256 w2 = NV > 2 ? _mm256_loadu_ps(wp + k * 24 + 16) : w0;
-#pragma GCC unroll 4
+#pragma GCC unroll 12
     for (int i = 0; i < MR; ++i) {
       const __m256 bv = _mm256_broadcast_ss(b + (kStrided ? i * ps : i));
       acc[i][0] = _mm256_fmadd_ps(w0, bv, acc[i][0]);
@@ -32,7 +33,7 @@ void pgemm(int64_t K, const float* wp, const float* const* rows, int64_t p0, flo
       if (NV > 2) acc[i][2] = _mm256_fmadd_ps(w2, bv, acc[i][2]);
     }
   }
-#pragma GCC unroll 4
+#pragma GCC unroll 12
   for (int i = 0; i < MR; ++i) {
     float* cr = c + i * 24;
 #pragma GCC unroll 3
@@ -44,13 +45,17 @@ void pgemm(int64_t K, const float* wp, const float* const* rows, int64_t p0, flo
   }
 }
 
+// NV = 1 (a panel's last 8 channels or fewer): up to 12 pixels, a run of 3 tiles at once
+// (12 accumulators, as the 4 x 24 tile; one tile alone had 4 FMA chains, half the pipes'
+// rate). Else tiles of 1..4 pixels.
 template <int NV>
 void pgemm_nv(int64_t K, const float* wp, const float* const* rows, int64_t p0, int64_t mr, float* c, bool accumulate,
               int64_t ps) {
+  constexpr int kMax = NV == 1 ? 12 : 4;
   if (ps == 1)
-    with_mr<4>(mr, [&](auto n) { pgemm<decltype(n)::value, NV, false>(K, wp, rows, p0, c, accumulate, 1); });  // (tiles of 1..4 pixels)
+    with_mr<kMax>(mr, [&](auto n) { pgemm<decltype(n)::value, NV, false>(K, wp, rows, p0, c, accumulate, 1); });
   else
-    with_mr<4>(mr, [&](auto n) { pgemm<decltype(n)::value, NV, true>(K, wp, rows, p0, c, accumulate, ps); });
+    with_mr<kMax>(mr, [&](auto n) { pgemm<decltype(n)::value, NV, true>(K, wp, rows, p0, c, accumulate, ps); });
 }
 
 void f32_pgemm_4x24_avx2(int64_t K, const float* wp, const float* const* rows, int64_t p0, int64_t mr, float* c,
@@ -66,6 +71,7 @@ void register_avx2_pgemm(KernelTable& t) {
   t.pgemm = f32_pgemm_4x24_avx2;
   t.pgemm_mr = 4;
   t.pgemm_nr = 24;
+  t.pgemm_mr_narrow = 12;  // (nc <= 8)
   t.pgemm_min_ratio = 1.1;  // W4 (7x7: 64 lanes for 56, 1.14): 3.16-3.19 -> 2.64-2.82 ms at 1 thread, 1.57-1.60 -> 1.46-1.48 at 2
 }
 

@@ -55,6 +55,7 @@ void f32_pgemm_8x32_avx512(int64_t K, const float* wp, const float* const* rows,
 void register_avx512_pgemm(KernelTable& t) {
   t.pgemm = f32_pgemm_8x32_avx512;
   t.pgemm_mr = 8;
+  t.pgemm_mr_narrow = 0;  // (the AVX2 entry's runs of 12 pixels: not this kernel's)
   t.pgemm_nr = 32;
   t.pgemm_min_ratio = 1.2;  // W4 (7x7, 1.31) gains; forced on 56x56 maps (1.06) it lost at 1 thread
 }

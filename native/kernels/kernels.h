@@ -35,7 +35,8 @@ using IgemmFn = void (*)(int64_t K, const float* a, int64_t lda, const float* co
 using IgemmPackedFn = void (*)(int64_t K, const float* ap, const float* const* rows, int64_t p0, int64_t nr, float* c,
                                int64_t ldc, bool accumulate, int64_t mr);
 
-// Pixel-major indirect GEMM (output channels in the lanes): for i < mr <= pgemm_mr,
+// Pixel-major indirect GEMM (output channels in the lanes): for i < mr <= pgemm_mr (or
+// pgemm_mr_narrow, see there),
 //   c[i*nr + j] (+)= sum_k wp[k*nr + j] * rows[k][(p0 + i) * ps], j < nc <= nr = pgemm_nr,
 // wp the weights of nr output channels packed k-major; ps the pixel stride (1 for rows of
 // pixels; a channels-last input's channel count, rows[k] pointing at channel k of pixel 0);
@@ -195,6 +196,9 @@ struct KernelTable {
   int igemm_pk_narrow_mr = 0;
   PgemmFn pgemm = nullptr;  // null: the igemm serves every map
   int pgemm_mr = 0, pgemm_nr = 0;
+  // Pixels per call where nc <= pgemm_nr / 3 (a panel's last channels in one vector): a run of
+  // consecutive tiles' pixels at once, c rows nr apart as ever; 0: pgemm_mr.
+  int pgemm_mr_narrow = 0;
   double pgemm_min_ratio = 0;  // the igemm's lanes / the pgemm's from which the pgemm runs faster
   StreamRowFn stream_row = nullptr;  // null: the driver's SSE loop
   // 1-D convolutions read the input's rows in place (true), or gather each band like the

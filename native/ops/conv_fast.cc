@@ -1424,13 +1424,18 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
           const int64_t nrow = nj0 >= jh || d.w_pg ? 0 : std::min(PR, jh - nj0);
           const char* pnext = d.w_pg && nj0 < jh ? reinterpret_cast<const char*>(d.w_pg + ((g * npanel + nj0 / PR) * K + nk0) * PR) : nullptr;
           const int64_t plines = pnext ? (nkc * PR * 4 + 63) / 64 : 0;
-          for (int64_t t = 0; t < nt; ++t) {
-            prefetch_part(pnext, plines, t, nt);
-            for (int64_t r = nrow * t / nt; r < nrow * (t + 1) / nt; ++r) {
-              const char* row = reinterpret_cast<const char*>(w + (g * Cog + nj0 + r) * K + nk0);
-              for (int64_t b = 0; b < nkc * 4; b += 64) __builtin_prefetch(row + b, 0, 2);
+          for (int64_t t = 0; t < nt;) {
+            int64_t px = 0;
+            const int64_t tn = pgemm_run(kt, tl, t, nt, PM, jn, &px);  // (W4's last 8 channels: a row's 2 tiles)
+            for (int64_t u = t; u < t + tn; ++u) {
+              prefetch_part(pnext, plines, u, nt);
+              for (int64_t r = nrow * u / nt; r < nrow * (u + 1) / nt; ++r) {
+                const char* row = reinterpret_cast<const char*>(w + (g * Cog + nj0 + r) * K + nk0);
+                for (int64_t b = 0; b < nkc * 4; b += 64) __builtin_prefetch(row + b, 0, 2);
+              }
             }
-            kt.pgemm(kc, wpk, rk, tl[3 * t], tl[3 * t + 1], cp + t * PM * PR, k0 > 0, 1, jn);
+            kt.pgemm(kc, wpk, rk, tl[3 * t], px, cp + t * PM * PR, k0 > 0, 1, jn);
+            t += tn;
           }
         };
         // A panel's [pixel][channel] sums straight to the output rows, finished on the way

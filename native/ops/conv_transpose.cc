@@ -415,11 +415,19 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
         for (int64_t phi = 0; phi < nph; ++phi) {
           const float* w = wpk ? panel_w + (phi * K + k0) * PR : wp + phi * kChunk * PR;
           const char* pn = pfx ? reinterpret_cast<const char*>(panel_w + (phi * K + k0 + kc) * PR) : nullptr;
-          for (int64_t t = first[phi]; t < first[phi + 1]; ++t) {
-            prefetch_part(pn, plines, t - first[phi], first[phi + 1] - first[phi]);
-            for (const int64_t upto = nlines * (t + 1) / nt; fetched < upto; ++fetched)
-              __builtin_prefetch(wnext + (fetched / blk_lines) * cog * Kfull * 4 + (fetched % blk_lines) * 64, 0, 2);
-            kt.pgemm(kc, w, rk, tl[3 * t], tl[3 * t + 1], ct + t * PM * PR, k0 > 0, 1, jn);
+          for (int64_t t = first[phi]; t < first[phi + 1];) {
+            // A last panel of one vector of channels (W8's 128 = 5 x 24 + 8): runs of tiles
+            // in one call (pgemm_run; their sums are consecutive too). In-process A/B, W8, 1 /
+            // 2 threads: 0.975-0.98x / 1.0x the time, the layer 0.965-0.97x / 0.99x; same bits.
+            int64_t px = 0;
+            const int64_t tn = pgemm_run(kt, tl, t, first[phi + 1], PM, jn, &px);
+            for (int64_t u = t; u < t + tn; ++u) {
+              prefetch_part(pn, plines, u - first[phi], first[phi + 1] - first[phi]);
+              for (const int64_t upto = nlines * (u + 1) / nt; fetched < upto; ++fetched)
+                __builtin_prefetch(wnext + (fetched / blk_lines) * cog * Kfull * 4 + (fetched % blk_lines) * 64, 0, 2);
+            }
+            kt.pgemm(kc, w, rk, tl[3 * t], px, ct + t * PM * PR, k0 > 0, 1, jn);
+            t += tn;
           }
         }
       }

@@ -27,6 +27,20 @@ inline void prefetch_part(const char* p, int64_t lines, int64_t part, int64_t pa
   for (int64_t l = lines * part / parts; l < lines * (part + 1) / parts; ++l) __builtin_prefetch(p + l * 64, 0, 2);
 }
 
+// The pixel-major paths' tiles, 3 entries each (flat pixel, pixels, output pixel), from tile
+// t to tend: how many to run in one pgemm call, and their pixels (*px). One, unless the
+// panel's channels fit one vector (nc <= nr / 3) and the ISA takes runs (kt.pgemm_mr_narrow):
+// then whole (pm-pixel) tiles, consecutive in the flat pixels, up to that many pixels.
+inline int64_t pgemm_run(const KernelTable& kt, const int64_t* tl, int64_t t, int64_t tend, int64_t pm, int64_t nc, int64_t* px) {
+  int64_t tn = 1;
+  *px = tl[3 * t + 1];
+  if (kt.pgemm_mr_narrow && nc <= kt.pgemm_nr / 3)
+    while (t + tn < tend && tl[3 * (t + tn - 1) + 1] == pm && tl[3 * (t + tn)] == tl[3 * (t + tn - 1)] + pm &&
+           *px + tl[3 * (t + tn) + 1] <= kt.pgemm_mr_narrow)
+      *px += tl[3 * (t + tn++) + 1];
+  return tn;
+}
+
 // dst[i] = src[i] for i < n, n short (a small map's row, the gathers of
 // conv_fast's pg_chunked and conv_transpose_pgemm): whole vectors, the last one
 // overlapping the one before, rather than a call to memcpy.

@@ -628,6 +628,52 @@ static void test_igemm_packed(std::mt19937& r) {
       }
 }
 
+// The kernels that take more pixels at once for a few channels: igemm_pk_narrow (a block's last
+// 1-3 channels, a tile group of up to 32 pixels) against igemm_pk tile by tile, and the pgemm's
+// runs of up to pgemm_mr_narrow pixels (one vector of channels) against tile-by-tile calls:
+// the same bits, nothing written to rows (channels) past mr.
+static void test_narrow_kernels(std::mt19937& r) {
+  const convkit::KernelTable& kt = convkit::kernels();
+  if (kt.igemm_pk_narrow) {
+    const int64_t MR = kt.igemm_mr, NR = kt.igemm_nr, ldc = 64, L = 64;
+    for (int64_t K : {1, 5, 256})
+      for (int64_t mr = 1; mr <= kt.igemm_pk_narrow_mr; ++mr)
+        for (int64_t nr : {1, 7, 8, 9, 16, 17, 31, 32})
+          for (int acc = 0; acc < 2; ++acc) {
+            std::vector<float> src = randv(r, K * L), ap = randv(r, K * MR), c0 = randv(r, MR * ldc);
+            std::vector<const float*> rows(static_cast<size_t>(K));
+            for (int64_t k = 0; k < K; ++k) rows[static_cast<size_t>(k)] = src.data() + k * L;
+            std::vector<float> c1 = c0, c2 = c0;
+            kt.igemm_pk_narrow(K, ap.data(), rows.data(), 5, nr, c1.data(), ldc, acc != 0, mr);
+            for (int64_t p = 0; p < nr; p += NR) kt.igemm_pk(K, ap.data(), rows.data(), 5 + p, std::min(NR, nr - p), c2.data() + p, ldc, acc != 0, mr);
+            int bad = 0;
+            for (int64_t m = 0; m < MR; ++m)
+              bad += std::memcmp(&c1[static_cast<size_t>(m * ldc)], m < mr ? &c2[static_cast<size_t>(m * ldc)] : &c0[static_cast<size_t>(m * ldc)],
+                                 static_cast<size_t>(nr) * 4) != 0;
+            CHECK(bad == 0, "igemm_pk_narrow K %ld mr %ld nr %ld acc %d: %d rows differ from igemm_pk's (or, past mr, from before)",
+                  (long)K, (long)mr, (long)nr, acc, bad);
+          }
+  }
+  if (kt.pgemm_mr_narrow) {
+    const int64_t NR = kt.pgemm_nr, PM = kt.pgemm_mr, L = 40;
+    for (int64_t K : {1, 7, 256})
+      for (int64_t mr = 1; mr <= kt.pgemm_mr_narrow; ++mr)
+        for (int64_t nc : {int64_t{1}, NR / 3})
+          for (int acc = 0; acc < 2; ++acc) {
+            std::vector<float> src = randv(r, K * L), wp = randv(r, K * NR), c0 = randv(r, kt.pgemm_mr_narrow * NR);
+            std::vector<const float*> rows(static_cast<size_t>(K));
+            for (int64_t k = 0; k < K; ++k) rows[static_cast<size_t>(k)] = src.data() + k * L;
+            std::vector<float> c1 = c0, c2 = c0;
+            kt.pgemm(K, wp.data(), rows.data(), 3, mr, c1.data(), acc != 0, 1, nc);
+            for (int64_t p = 0; p < mr; p += PM) kt.pgemm(K, wp.data(), rows.data(), 3 + p, std::min(PM, mr - p), c2.data() + p * NR, acc != 0, 1, nc);
+            int bad = 0;
+            for (int64_t i = 0; i < mr; ++i)
+              bad += std::memcmp(&c1[static_cast<size_t>(i * NR)], &c2[static_cast<size_t>(i * NR)], static_cast<size_t>(nc) * 4) != 0;
+            CHECK(bad == 0, "pgemm run K %ld mr %ld nc %ld acc %d: %d pixels differ from tile-by-tile calls", (long)K, (long)mr, (long)nc, acc, bad);
+          }
+  }
+}
+
 static void test_pgemm_paths(std::mt19937& r) {
   const convkit::KernelTable& kt = convkit::kernels();
   if (kt.pgemm) {
@@ -1036,6 +1082,7 @@ static void run(std::mt19937& r) {
   test_transpose_kernels(r);
   test_igemm_paths(r);
   test_igemm_packed(r);
+  test_narrow_kernels(r);
   test_pgemm_paths(r);
   test_transpose_paths(r);
   test_stream_row(r);
