@@ -1007,7 +1007,8 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // Taken where the threads' buffers then fit in the output's size with items of 2 panels or
   // more (smaller items gather too often: a 3x3 s2 256->512 14->7 conv at 2 threads, 1 panel
   // per item, took 1.27x the time); items of up to 4 panels in the functional form (W4 at 1
-  // thread: 11 panels 1.0-1.05x the time of 4), as many as fit with prepared panels. In-process
+  // thread against the shared band: 11 panels per item 1.0-1.05x the time, 4 panels
+  // 0.98-1.01x), as many as fit with prepared panels (there 11 measured 0.98-0.99x). In-process
   // A/B against the shared band on Zen 3, 1 / 2 threads, same bits: W4 1.02-1.03x / 1.03-1.04x
   // the time, its Conv2d 0.99-1.0x / 1.0x; that s2 conv 0.99x at 1 thread.
   const bool pg_gathered = use_pg && !direct && !x_cl && !xmask && (data_mode == PadMode::kZeros || data_mode == PadMode::kConstant);
@@ -1129,13 +1130,13 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // Channels [ic_lo, ic_hi) only, if given; `slots` channels per phase in `out`, the first
   // being ic_base (pg_chunked's per-chunk buffers). frame_kept: the padding positions already
   // hold their values (a constant mode, the same band gathered before into the same slots),
-  // so only the input's pixels are copied.
+  // so only the input's pixels are copied (NCHW and unmasked only: pg_chunked's inputs).
   auto gather = [&](int64_t n, int64_t g, const int64_t* base, float* out, int64_t ic_lo = 0, int64_t ic_hi = -1,
                     int64_t slots = -1, int64_t ic_base = 0, bool frame_kept = false) {
     if (ic_hi < 0) ic_hi = Cig;
     if (slots < 0) slots = Cig;
     auto ceil_div = [](int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); };
-    if (frame_kept && !x_cl && !xmask) {
+    if (frame_kept) {
       // Only the input's pixels, row by row of each phase, each row's run for every channel
       // (pg_chunked's short rows: W4 copies 7 floats per row, ~30 channels per chunk).
       for (int64_t cc = 0; cc < nres[2]; ++cc) {
@@ -1191,8 +1192,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                 const int64_t s1 = src_of(1, r1, z1 + base[1]);
                 float* row = out + (ph * slots + ic_lo - ic_base) * Ez + (z0 * E[1] + z1) * E[2];  // channel ic_lo's; the next Ez apart
                 if (s0 < 0 || s1 < 0) {
-                  if (!frame_kept)
-                    for (int64_t c = 0; c < nc; ++c) std::fill(row + c * Ez, row + c * Ez + E[2], (s0 == -2 || s1 == -2) ? 0.f : fill);
+                  for (int64_t c = 0; c < nc; ++c) std::fill(row + c * Ez, row + c * Ez + E[2], (s0 == -2 || s1 == -2) ? 0.f : fill);
                   continue;
                 }
                 const float* xp = x + (n * Sin + (s0 * d.in[1] + s1) * d.in[2]) * d.Cin + g * Cig + ic_lo;  // pixel 0's channel ic_lo
@@ -1201,7 +1201,6 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                   const int64_t s2 = src_of(2, r2, z2 + base2);
                   for (int64_t c = 0; c < nc; ++c) row[c * Ez + z2] = s2 >= 0 ? xp[s2 * d.Cin + c] : (s2 == -1 ? fill : 0.f);
                 };
-                if (frame_kept) continue;  // (constant modes: every edge column is padding)
                 for (int64_t z2 = 0; z2 < lo; ++z2) edge(z2);
                 for (int64_t z2 = hi > lo ? hi : lo; z2 < E[2]; ++z2) edge(z2);
               }
@@ -1218,7 +1217,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                 const int64_t s1 = src_of(1, r1, z1 + base[1]);
                 float* row = dst + (z0 * E[1] + z1) * E[2];
                 if (s0 < 0 || s1 < 0) {
-                  if (!frame_kept) std::fill(row, row + E[2], (s0 == -2 || s1 == -2) ? 0.f : fill);
+                  std::fill(row, row + E[2], (s0 == -2 || s1 == -2) ? 0.f : fill);
                   continue;
                 }
                 const float* xr = xc + (s0 * d.in[1] + s1) * d.in[2];
@@ -1231,7 +1230,6 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                   const int64_t s2 = src_of(2, r2, z2 + base2);
                   row[z2] = s2 >= 0 ? (mr ? xr[s2] * mr[s2] : xr[s2]) : (s2 == -1 ? fill : 0.f);
                 };
-                if (frame_kept) continue;  // (constant modes: every edge column is padding)
                 for (int64_t z2 = 0; z2 < lo; ++z2) edge(z2);
                 for (int64_t z2 = hi > lo ? hi : lo; z2 < E[2]; ++z2) edge(z2);
               }
