@@ -84,7 +84,8 @@ inline void strided_run(const float* src, const float* msk, int64_t s, int64_t n
   if (s == 2) {
     every_other<kMask>(src, dst, n, msk);
   } else if (!kMask && s == 1) {
-    std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
+    if (n < 16) copy_short(src, dst, n);  // (a small map's row: no library call)
+    else std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
   } else {
     for (int64_t i = 0; i < n; ++i) dst[i] = kMask ? src[i * s] * msk[i * s] : src[i * s];
   }
@@ -855,7 +856,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // larger per-thread buffers outgrew the output (a 64x64 3->4 conv: 73 KB for 64 KB).
   // Those figures are Zen 5's (AVX-512, 1 MiB of L2); on Zen 3 (AVX2, 512 KiB), 512-pixel bands
   // against 1024 at 2 threads, in-process A/B: W6 0.92x the time (twice), W3 0.98x, W7 0.92x
-  // then 1.03x, W10, W11, W15 1.0-1.01x. So per ISA: kt.wide_bands.
+  // then 1.03x, W10, W11, W15 0.99-1.01x. So per ISA: kt.wide_bands.
   const bool wide_bands = kt.wide_bands && threads > 1 && bo < 2 && !depthwise && d.N * d.Cout * prod3(d.out) * 4 >= (int64_t{1} << 21);
   int64_t band = std::max<int64_t>(depthwise ? 8 : 1, (depthwise ? 8192 : wide_bands ? 1024 : 512) / std::max<int64_t>(1, inner));
   band = std::min(band, out_bo);
@@ -1013,10 +1014,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // the time, its Conv2d 0.99-1.0x / 1.0x; that s2 conv 0.99x at 1 thread.
   const bool pg_gathered = use_pg && !direct && !x_cl && !xmask && (data_mode == PadMode::kZeros || data_mode == PadMode::kConstant);
   const int64_t taps = prod3(d.k);
-  int64_t slot_cap = 0;  // the most input channels a reduction chunk reads
-  if (pg_gathered)
-    for (int64_t k0 = 0; k0 < K; k0 += kGemmChunk)
-      slot_cap = std::max(slot_cap, (std::min(K, k0 + kGemmChunk) - 1) / taps - k0 / taps + 1);
+  const int64_t slot_cap = pg_gathered ? max_chunk_channels(K, kGemmChunk, taps) : 0;
   const int64_t pg_wfloats = use_pg && !d.w_pg ? PR * kGemmChunk : 0;  // a chunk of a panel, packed (the functional form)
   const int64_t pg_sums = max_tiles * PM * PR;                         // one panel's tile sums
   const int64_t cbuf_floats = pg_gathered ? checked_mul(nphase * slot_cap, Ez, d.fn) : 0;
@@ -1135,16 +1133,26 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                     int64_t slots = -1, int64_t ic_base = 0, bool frame_kept = false) {
     if (ic_hi < 0) ic_hi = Cig;
     if (slots < 0) slots = Cig;
-    auto ceil_div = [](int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); };
+    // The last dim's run of phase cc, the same for every row: the interior [lo, hi) (source =
+    // padded coordinate - pb, inside the input), whose first source column is `first`; the
+    // edges, outside it, go through the map. (Worked out once per phase, not per row, with
+    // its two divisions: 1-2% of a 3x3 conv, in-process A/B.)
+    auto run_of = [&](int64_t cc, int64_t* lo, int64_t* hi, int64_t* first) {
+      auto ceil_div = [](int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); };
+      const int64_t s2s = dim[2].s, off2 = dim[2].residues[static_cast<size_t>(cc)] - dim[2].pb;  // source = (z+base2)*s + off2
+      *lo = std::min<int64_t>(E[2], std::max<int64_t>(0, ceil_div(-off2, s2s) - base[2]));
+      *hi = std::max<int64_t>(*lo, std::min<int64_t>(E[2], ceil_div(dim[2].in - off2, s2s) - base[2]));
+      *first = (*lo + base[2]) * s2s + off2;
+    };
     if (frame_kept) {
       // Only the input's pixels, row by row of each phase, each row's run for every channel
       // (pg_chunked's short rows: W4 copies 7 floats per row, ~30 channels per chunk).
       for (int64_t cc = 0; cc < nres[2]; ++cc) {
-        const int64_t r2 = dim[2].residues[static_cast<size_t>(cc)], s2s = dim[2].s, off2 = r2 - dim[2].pb;
-        const int64_t lo = std::min<int64_t>(E[2], std::max<int64_t>(0, ceil_div(-off2, s2s) - base[2]));
-        const int64_t hi = std::max<int64_t>(lo, std::min<int64_t>(E[2], ceil_div(dim[2].in - off2, s2s) - base[2]));
+        int64_t lo = 0, hi = 0, first = 0;
+        run_of(cc, &lo, &hi, &first);
         if (hi == lo) continue;
-        const float* xg = x + (n * d.Cin + g * Cig + ic_lo) * Sin + (lo + base[2]) * s2s + off2;  // channel ic_lo's first column
+        const int64_t s2s = dim[2].s;
+        const float* xg = x + (n * d.Cin + g * Cig + ic_lo) * Sin + first;  // channel ic_lo's first column
         for (int64_t a = 0; a < nres[0]; ++a)
           for (int64_t bb = 0; bb < nres[1]; ++bb) {
             const int64_t ph = (a * nres[1] + bb) * nres[2] + cc;
@@ -1158,10 +1166,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                 if (s1 < 0) continue;
                 const float* xr = xg + (s0 * d.in[1] + s1) * d.in[2];
                 float* row = og + (z0 * E[1] + z1) * E[2];
-                if (s2s == 1)
-                  for (int64_t c = 0; c < ic_hi - ic_lo; ++c) copy_short(xr + c * Sin, row + c * Ez, hi - lo);
-                else
-                  for (int64_t c = 0; c < ic_hi - ic_lo; ++c) strided_run<false>(xr + c * Sin, nullptr, s2s, hi - lo, row + c * Ez);
+                for (int64_t c = 0; c < ic_hi - ic_lo; ++c) strided_run<false>(xr + c * Sin, nullptr, s2s, hi - lo, row + c * Ez);
               }
             }
           }
@@ -1169,15 +1174,11 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
       return;
     }
     for (int64_t cc = 0; cc < nres[2]; ++cc) {
-      // The last dim's run of this phase, the same for every row: the interior [lo, hi)
-      // (source = padded coordinate - pb, inside the input) copied whole at stride 1, by a
-      // plain strided loop otherwise; the edges through the map. (Worked out once per phase,
-      // not per row, with its two divisions: 1-2% of a 3x3 conv, in-process A/B.)
-      const int64_t r2 = dim[2].residues[static_cast<size_t>(cc)], base2 = base[2];
-      const int64_t s2s = dim[2].s, off2 = r2 - dim[2].pb;  // source = (z+base2)*s + off2
-      const int64_t lo = std::min<int64_t>(E[2], std::max<int64_t>(0, ceil_div(-off2, s2s) - base2));
-      const int64_t hi = std::max<int64_t>(lo, std::min<int64_t>(E[2], ceil_div(dim[2].in - off2, s2s) - base2));
-      const int64_t first = (lo + base2) * s2s + off2;  // the run's first source column
+      // The run of this phase (run_of) copied whole at stride 1, by a plain strided loop
+      // otherwise; the edges through the map.
+      const int64_t r2 = dim[2].residues[static_cast<size_t>(cc)], base2 = base[2], s2s = dim[2].s;
+      int64_t lo = 0, hi = 0, first = 0;
+      run_of(cc, &lo, &hi, &first);
       for (int64_t a = 0; a < nres[0]; ++a)
         for (int64_t bb = 0; bb < nres[1]; ++bb) {
           const int64_t ph = (a * nres[1] + bb) * nres[2] + cc;
@@ -1465,7 +1466,8 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
         }
         for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
           const int64_t kc = std::min(kChunk, K - k0);
-          const int64_t ic_lo = k0 / taps, ic_hi = (k0 + kc - 1) / taps + 1;
+          int64_t ic_lo = 0, ic_hi = 0;
+          chunk_channels(k0, kc, taps, &ic_lo, &ic_hi);
           const size_t ti = static_cast<size_t>(tid);
           const bool kept = frame_band[ti] == bi && framed[ti] >= ic_hi - ic_lo;
           gather(n, g, base, buf, ic_lo, ic_hi, slot_cap, ic_lo, kept);
@@ -1560,7 +1562,8 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
               // A last block of 1-3 channels: the whole tile group at once through the narrow
               // kernel (4 vectors per channel: W15's last 2 channels of 32 had 4 FMA chains,
               // 9% of its time for 6% of its work; in-process A/B, 1 / 2 threads: W15
-              // 0.96-0.98x / 0.98-1.0x the time, W6 0.92-1.0x / 0.98-0.99x; same bits).
+              // 0.96-0.98x / 0.98-1.0x the time, W6 0.92-1.09x (noise: W1, untouched, read
+              // 0.86x in the same run) / 0.98-0.99x; same bits).
               if (mr <= kt.igemm_pk_narrow_mr && kt.igemm_pk_narrow)  // (t1 - t0 <= kTiles * NR: its width)
                 kt.igemm_pk_narrow(kc, ap, rk, t0 - pofs, t1 - t0, c + t0, ldc, k0 > 0, mr);
               else

@@ -281,7 +281,7 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
   const PhasePanels pp = phase_panels(d, ph, kt, threads);
   const int64_t PM = pp.PM, PR = pp.PR, K = pp.K, nph = pp.nph, cig = pp.cig, cog = pp.cog, kChunk = pp.kChunk;
   const int64_t* E = pp.E;
-  const int64_t Eb = checked_mul(checked_mul(E[0], E[1], d.fn), E[2], d.fn), Sout = prod3(d.out), Kfull = prod3(d.k);
+  const int64_t Eb = checked_mul(checked_mul(E[0], E[1], d.fn), E[2], d.fn), Sin = prod3(d.in), Sout = prod3(d.out), Kfull = prod3(d.k);
 
   // Per thread: the chunk's packed weights (every phase) and the transpose scratch, then the
   // band's tile sums and one tile transposed.
@@ -296,8 +296,7 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
   // output (its ConvTranspose2d 1.01x -> 0.50x); in-process A/B, same bits: 0.98x the time,
   // the layer 0.95-0.97x. (At 1 thread, where the whole buffer fits, per chunk took
   // 1.01x / 1.01-1.02x.)
-  int64_t slot_cap = 0;
-  for (int64_t k0 = 0; k0 < K; k0 += kChunk) slot_cap = std::max(slot_cap, (std::min(K, k0 + kChunk) - 1) / pp.kv - k0 / pp.kv + 1);
+  const int64_t slot_cap = max_chunk_channels(K, kChunk, pp.kv);
   const bool chunked = checked_mul(d.N * d.Cin, Eb, d.fn) + threads * per_thread_base > checked_mul(d.N * d.Cout, Sout, d.fn);
   const int64_t cbuf = chunked ? slot_cap * Eb : 0;
   float* buf = chunked ? nullptr : arena(2, checked_mul(d.N * d.Cin, Eb, d.fn), d.fn, "the zero-extended input");
@@ -385,9 +384,10 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
             std::fill(cb, cb + cbuf, 0.f);
             zeroed[static_cast<size_t>(tid)] = 1;
           }
-          const int64_t ic_lo = k0 / pp.kv, ic_hi = (k0 + kc - 1) / pp.kv + 1;
+          int64_t ic_lo = 0, ic_hi = 0;
+          chunk_channels(k0, kc, pp.kv, &ic_lo, &ic_hi);
           for (int64_t ic = ic_lo; ic < ic_hi; ++ic) {
-            const float* xc = x + (n * d.Cin + g * cig + ic) * prod3(d.in);
+            const float* xc = x + (n * d.Cin + g * cig + ic) * Sin;
             float* bc = cb + (ic - ic_lo) * Eb + (pp.umax[0] * E[1] + pp.umax[1]) * E[2] + pp.umax[2];
             for (int64_t z0 = 0; z0 < ext[0]; ++z0)
               for (int64_t z1 = 0; z1 < ext[1]; ++z1)

@@ -1,5 +1,6 @@
 // Helpers shared by the operators (not part of the binding's surface).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -39,6 +40,22 @@ inline int64_t pgemm_run(const KernelTable& kt, const int64_t* tl, int64_t t, in
            *px + tl[3 * (t + tn) + 1] <= kt.pgemm_mr_narrow)
       *px += tl[3 * (t + tn++) + 1];
   return tn;
+}
+
+// The input channels [*ic_lo, *ic_hi) that reduction indices [k0, k0 + kc) read, k = ic * taps
+// + tap (the per-chunk gathers of conv_fast's pg_chunked and conv_transpose_pgemm).
+inline void chunk_channels(int64_t k0, int64_t kc, int64_t taps, int64_t* ic_lo, int64_t* ic_hi) {
+  *ic_lo = k0 / taps;
+  *ic_hi = (k0 + kc - 1) / taps + 1;
+}
+// The most input channels any chunk of `chunk` reduction indices (from 0) of K reads.
+inline int64_t max_chunk_channels(int64_t K, int64_t chunk, int64_t taps) {
+  int64_t most = 0, lo = 0, hi = 0;
+  for (int64_t k0 = 0; k0 < K; k0 += chunk) {
+    chunk_channels(k0, std::min(chunk, K - k0), taps, &lo, &hi);
+    most = std::max(most, hi - lo);
+  }
+  return most;
 }
 
 // dst[i] = src[i] for i < n, n short (a small map's row, the gathers of
