@@ -158,14 +158,27 @@ async function measure(fn, opts, { onFirst, release } = {}) {
 // each), after a warm-up of both: their medians and b's median / a's. On a machine whose
 // speed drifts over seconds (issue 3's VM), two cells measured one after the other compare
 // two states of the machine; blocks taking turns compare the forms.
-async function interleaved(a, b, { blocks = 12, calls = 8, release } = {}) {
-  for (let i = 0; i < calls; i++) {
-    await timeOnce(a, release);
-    await timeOnce(b, release);
+// enter(0 | 1), if given, runs before each block of a (0) or b (1), untimed, followed by one
+// untimed call: for arms that are a setting rather than a function (the thread count).
+async function interleaved(a, b, { blocks = 12, calls = 8, release, enter } = {}) {
+  if (enter) {
+    for (const k of [0, 1]) {
+      enter(k);
+      for (let i = 0; i < calls; i++) await timeOnce(k ? b : a, release);
+    }
+  } else {
+    for (let i = 0; i < calls; i++) {
+      await timeOnce(a, release);
+      await timeOnce(b, release);
+    }
   }
   const ta = [], tb = [];
   for (let k = 0; k < 2 * blocks; k++) {
     const fn = k % 2 ? b : a, into = k % 2 ? tb : ta;
+    if (enter) {
+      enter(k % 2);
+      await timeOnce(fn, release);
+    }
     for (let i = 0; i < calls; i++) into.push((await timeOnce(fn, release)).ms);
   }
   const ma = median(ta), mb = median(tb);
