@@ -19,6 +19,7 @@
         "native/ops/conv.cc",
         "native/ops/conv_fast.cc",
         "native/ops/conv_transpose.cc",
+        "native/ops/conv_winograd.cc",
         "native/ops/interpolate.cc",
         "native/ops/layout.cc",
         "native/ops/pad.cc",
@@ -49,7 +50,7 @@
         {
           "target_name": "convkit_avx2",
           "type": "static_library",
-          "sources": ["native/kernels/f32-igemm-6x16-avx2.cc", "native/kernels/f32-pgemm-4x24-avx2.cc", "native/kernels/f32-dwconv-avx2.cc", "native/kernels/f32-resize-avx2.cc", "native/kernels/f32-deinterleave-avx2.cc"],
+          "sources": ["native/kernels/f32-igemm-6x16-avx2.cc", "native/kernels/f32-pgemm-4x24-avx2.cc", "native/kernels/f32-dwconv-avx2.cc", "native/kernels/f32-resize-avx2.cc", "native/kernels/f32-deinterleave-avx2.cc", "native/kernels/f32-winograd-avx2.cc"],
           "cflags": ["-O3", "-Wall", "-Wextra", "-mavx2", "-mfma", "-fPIC"],
           "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-mavx2", "-mfma", "-fPIC"],
           "cflags!": ["-O2"],

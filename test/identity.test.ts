@@ -761,6 +761,34 @@ describe('NaN and Infinity in data propagate (not errors)', () => {
     expect(Number.isNaN(y2.data[0])).toBe(true);
   });
 
+  // A 3x3 unit-stride conv of 32 channels on each side: Winograd's transforms (AVX2) would mix
+  // each patch's 16 inputs, turning an infinity into NaN (inf - inf), and into outputs whose
+  // windows do not hold it; such calls take the direct sums. Input all ones, weights all ones,
+  // padding 1: each output is 32 x (taps inside), exactly, except where the special value
+  // reaches. One image of 30x31 (an odd width: a column of half tiles).
+  it.each([
+    ['+Infinity in the input', 'x', Infinity],
+    ['-Infinity in the input', 'x', -Infinity],
+    ['NaN in the input', 'x', NaN],
+    ['+Infinity in a weight', 'w', Infinity],
+  ] as [string, 'x' | 'w', number][])('32 -> 32 channels 3x3 (Winograd-sized): %s', (_n, where, v) => {
+    const H = 30, W = 31, C = 32;
+    const xd = new Float32Array(C * H * W).fill(1), wd = new Float32Array(C * C * 9).fill(1);
+    if (where === 'x') xd[(5 * H + 6) * W + 7] = v; // channel 5, (6, 7)
+    else wd[(3 * C + 7) * 9 + 4] = v; // output channel 3, input channel 7, centre tap
+    const y = ck.conv2d(ck.tensor(xd, [1, C, H, W]), ck.tensor(wd, [C, C, 3, 3]), { padding: 1 });
+    const taps = (r: number, c: number) => (Math.min(r + 1, H - 1) - Math.max(r - 1, 0) + 1) * (Math.min(c + 1, W - 1) - Math.max(c - 1, 0) + 1);
+    for (let oc = 0; oc < C; oc++)
+      for (let r = 0; r < H; r++)
+        for (let c = 0; c < W; c++) {
+          const got = y.data[(oc * H + r) * W + c];
+          const hit = where === 'x' ? Math.abs(r - 6) <= 1 && Math.abs(c - 7) <= 1 : oc === 3;
+          const want = hit ? v : C * taps(r, c);
+          if (!Object.is(got, want) && !(Number.isNaN(want) && Number.isNaN(got)))
+            expect.fail(`output channel ${oc} at (${r}, ${c}): got ${got}, expected ${want}`);
+        }
+  });
+
   it('NaN in a weight, in a bias, in pad, interpolate and convTranspose', () => {
     const x = ck.tensor(new Float32Array(49).fill(1), [1, 1, 7, 7]);
     const w = new Float32Array(9).fill(1);

@@ -1182,6 +1182,41 @@ describe('small maps through the pgemm, gathered chunk by chunk, against the ref
   });
 });
 
+// 3x3 convolutions of unit stride and dilation, 32 channels or more on each side: on AVX2,
+// Winograd F(2x2, 3x3) (native/ops/conv_winograd.cc; elsewhere the direct sums, under the same
+// checks). Odd output sizes (a last row and column of half tiles), padding that differs per side
+// and exceeds the kernel's reach, a constant fill, several images, a last block of fewer than 6
+// output channels; the 48x48 map makes the scratch bound split the output channels into passes
+// at 2 threads (2 blocks of 6 per pass) but not at 1. Against the float64 reference, 1 / 2
+// threads bit for bit, and the prepared Conv2d bit for bit with conv2d.
+describe('3x3 unit-stride convolutions (Winograd on AVX2), against the reference', () => {
+  const cases: [string, number[], number[], ck.ConvOptions][] = [
+    ['32->40 p1 bias, 2 images of 29x31', [2, 32, 29, 31], [40, 32, 3, 3], { padding: 1, bias: randomData(40, 71) }],
+    ['36->32 valid, 3 images of 37x30', [3, 36, 37, 30], [32, 36, 3, 3], { padding: 0 }],
+    ['32->34 padding [[2, 0], [0, 3]], 3 images of 15x20', [3, 32, 15, 20], [34, 32, 3, 3], { padding: [[2, 0], [0, 3]] }],
+    ['40->32 p2 constant 0.5, bias, 2 images of 30x26', [2, 40, 30, 26], [32, 40, 3, 3], { padding: 2, paddingMode: 'constant', paddingValue: 0.5, bias: randomData(32, 72) }],
+    ['64->64 p1, 48x48 (channel passes at 2 threads)', [1, 64, 48, 48], [64, 64, 3, 3], { padding: 1 }],
+  ];
+  it.each(cases)('%s', (name, xShape, wShape, opts) => {
+    const xd = randomData(prod(xShape), 73), wd = randomData(prod(wShape), 74);
+    const ref = refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>);
+    const x = ck.tensor(xd, xShape), w = ck.tensor(wd, wShape);
+    checkOneAndTwoThreads(name, () => ck.conv2d(x, w, opts), ref);
+    const { bias, ...rest } = opts;
+    const layer = new ck.Conv2d({ weight: w, bias: bias as Float32Array | undefined, ...rest });
+    const saved = ck.getNumThreads();
+    try {
+      for (const t of [1, 2]) {
+        ck.setNumThreads(t);
+        const [a, b] = [ck.conv2d(x, w, opts), layer.forward(x)].map((y) => new Uint32Array(y.data.buffer, y.data.byteOffset, y.data.length));
+        expect(a.findIndex((v, i) => v !== b[i]), `${t} thread(s): Conv2d against conv2d, bit for bit: first differing output`).toBe(-1);
+      }
+    } finally {
+      ck.setNumThreads(saved);
+    }
+  });
+});
+
 // Depthwise results of 256 KiB or more: whole-line rows written by non-temporal stores where
 // the rows are 64-byte aligned (widths a multiple of 16), plain and masked stores elsewhere.
 // Against the float64 reference, and 1 / 2 threads bit for bit.

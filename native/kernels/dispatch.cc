@@ -16,6 +16,7 @@ const KernelTable& kernels() {
       register_avx2_kernels(t);
       register_avx2_pgemm(t);
       register_avx2_deinterleave(t);
+      register_avx2_winograd(t);
       t.resize = resize_kernels_avx2();
     }
     if (isa == Isa::kAvx512f) {  // overrides the AVX2 entries

@@ -194,6 +194,14 @@ struct KernelTable {
   // rows); igemm_pk's packing and bits. Null: igemm_pk serves every block.
   IgemmPackedFn igemm_pk_narrow = nullptr;
   int igemm_pk_narrow_mr = 0;
+  // Winograd F(2x2, 3x3) transforms of a row of n tiles (ops/conv_winograd.cc). wino_in:
+  // V = B^T d B per tile l < n, d[r][j] = R[r * rs + 2l + j] (4 padded input rows), position
+  // p = 4i + j to v[p * vs + l]; true if any input it read (R[r * rs + 0 .. 2n + 2)) is a NaN
+  // or an infinity. wino_out: A^T m A + bias, m position p at m[p * ms + l], to y0[2l, 2l + 1]
+  // (output row 2ty) and y1 (row 2ty + 1, null: outside); half: one more tile, l = n, whose
+  // first column only. Null: no Winograd (the direct sums).
+  bool (*wino_in)(const float* R, int64_t rs, int64_t n, float* v, int64_t vs) = nullptr;
+  void (*wino_out)(const float* m, int64_t ms, int64_t n, bool half, float bias, float* y0, float* y1) = nullptr;
   PgemmFn pgemm = nullptr;  // null: the igemm serves every map
   int pgemm_mr = 0, pgemm_nr = 0;
   // Pixels per call where nc <= pgemm_nr / 3 (a panel's last channels in one vector): a run of
@@ -219,6 +227,7 @@ void register_avx512_pgemm(KernelTable& t);    // f32-pgemm-8x32-avx512.cc
 void register_avx512_transpose(KernelTable& t);  // f32-transpose-avx512.cc
 void register_avx2_pgemm(KernelTable& t);      // f32-pgemm-4x24-avx2.cc
 void register_avx2_deinterleave(KernelTable& t);  // f32-deinterleave-avx2.cc
+void register_avx2_winograd(KernelTable& t);     // f32-winograd-avx2.cc
 void register_neon_kernels(KernelTable& t);    // f32-*-neon.cc (aarch64 only)
 
 const KernelTable& kernels();             // chosen once from active_isa()

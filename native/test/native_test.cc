@@ -674,6 +674,19 @@ static void test_narrow_kernels(std::mt19937& r) {
   }
 }
 
+// 3x3 unit-stride convolutions of 32+ channels each side: Winograd F(2x2, 3x3) where the ISA
+// has its transforms (ops/conv_winograd.cc), else the direct sums. Odd output sizes (half
+// tiles), padding per side, a constant fill, a last block of fewer than 6 channels, several
+// images; the scratch bound gives passes of output channels and single-worker calls.
+static void test_winograd(std::mt19937& r) {
+  const PadMode Z = PadMode::kZeros, C = PadMode::kConstant;
+  run_case("winograd 32->38 p1, 2 x 29x31", shape(2, 2, 32, 38, 1, {29, 31}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z), r);
+  run_case("winograd 36->32 valid, 3 x 37x30", shape(2, 3, 36, 32, 1, {37, 30}, {3, 3}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z), r);
+  run_case("winograd 40->32 constant, pads (2,0) (0,3), 2 x 30x26",
+           shape(2, 2, 40, 32, 1, {30, 26}, {3, 3}, {1, 1}, {1, 1}, {2, 0}, {0, 3}, C), r);
+  run_case("winograd 64->64 p1 48x48", shape(2, 1, 64, 64, 1, {48, 48}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z), r);
+}
+
 static void test_pgemm_paths(std::mt19937& r) {
   const convkit::KernelTable& kt = convkit::kernels();
   if (kt.pgemm) {
@@ -1084,6 +1097,7 @@ static void run(std::mt19937& r) {
   test_igemm_packed(r);
   test_narrow_kernels(r);
   test_pgemm_paths(r);
+  test_winograd(r);
   test_transpose_paths(r);
   test_stream_row(r);
   test_dwconv_paths(r);

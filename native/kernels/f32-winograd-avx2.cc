@@ -1,0 +1,127 @@
+// f32 Winograd F(2x2, 3x3) transforms, AVX2: 8 tiles of a row of tiles a step (see
+// ops/conv_winograd.cc for the algorithm and KernelTable::wino_in / wino_out for the
+// contracts). The last tiles of a row (fewer than 8) run the same arithmetic one tile at a
+// time, so every tile's values are the same whichever way it ran.
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "kernels.h"
+
+namespace convkit {
+
+namespace {
+
+// Even and odd floats of r[0..16): e[i] = r[2i], o[i] = r[2i + 1].
+inline void split(const float* r, __m256& e, __m256& o) {
+  const __m256 a = _mm256_loadu_ps(r), b = _mm256_loadu_ps(r + 8);
+  e = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xd8));
+  o = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xdd)), 0xd8));
+}
+
+// V = B^T d B for the tiles 0 <= l < n of a row of tiles: d[r][j] = R[r * rs + 2l + j]
+// (4 padded input rows), V position p = 4i + j at v[p * vs + l]. True if any of the inputs
+// read (R[r * rs + 0 .. 2n + 2)) is a NaN or an infinity.
+bool wino_in_avx2(const float* R, int64_t rs, int64_t n, float* v, int64_t vs) {
+  __m256 chk = _mm256_setzero_ps();
+  const __m256 zero = _mm256_setzero_ps();
+  int64_t l = 0;
+  for (; l + 8 <= n; l += 8) {
+    __m256 d[4][4];
+    for (int r = 0; r < 4; ++r) {
+      const float* rr = R + r * rs + 2 * l;
+      split(rr, d[r][0], d[r][1]);
+      split(rr + 2, d[r][2], d[r][3]);
+      chk = _mm256_add_ps(chk, _mm256_mul_ps(_mm256_add_ps(d[r][0], d[r][1]), zero));
+    }
+    for (int j = 0; j < 4; ++j) {  // B^T d
+      const __m256 t0 = _mm256_sub_ps(d[0][j], d[2][j]), t1 = _mm256_add_ps(d[1][j], d[2][j]);
+      const __m256 t2 = _mm256_sub_ps(d[2][j], d[1][j]), t3 = _mm256_sub_ps(d[1][j], d[3][j]);
+      d[0][j] = t0, d[1][j] = t1, d[2][j] = t2, d[3][j] = t3;
+    }
+    for (int i = 0; i < 4; ++i) {  // (B^T d) B
+      float* vi = v + 4 * i * vs + l;
+      _mm256_storeu_ps(vi, _mm256_sub_ps(d[i][0], d[i][2]));
+      _mm256_storeu_ps(vi + vs, _mm256_add_ps(d[i][1], d[i][2]));
+      _mm256_storeu_ps(vi + 2 * vs, _mm256_sub_ps(d[i][2], d[i][1]));
+      _mm256_storeu_ps(vi + 3 * vs, _mm256_sub_ps(d[i][1], d[i][3]));
+    }
+  }
+  float c = 0.f;
+  for (; l < n; ++l) {
+    float d[4][4];
+    for (int r = 0; r < 4; ++r) {
+      for (int j = 0; j < 4; ++j) d[r][j] = R[r * rs + 2 * l + j];
+      c += (d[r][0] + d[r][1]) * 0.f;
+    }
+    float t[4][4];
+    for (int j = 0; j < 4; ++j) {
+      t[0][j] = d[0][j] - d[2][j];
+      t[1][j] = d[1][j] + d[2][j];
+      t[2][j] = d[2][j] - d[1][j];
+      t[3][j] = d[1][j] - d[3][j];
+    }
+    for (int i = 0; i < 4; ++i) {
+      float* vi = v + 4 * i * vs + l;
+      vi[0] = t[i][0] - t[i][2];
+      vi[vs] = t[i][1] + t[i][2];
+      vi[2 * vs] = t[i][2] - t[i][1];
+      vi[3 * vs] = t[i][1] - t[i][3];
+    }
+  }
+  for (int r = 0; r < 4; ++r) c += (R[r * rs + 2 * n] + R[r * rs + 2 * n + 1]) * 0.f;  // the last two columns
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, chk);
+  for (float x : lanes) c += x;
+  return c != c;
+}
+
+// Y = A^T m A + bias for the tiles 0 <= l < n: m position p at m[p * ms + l]; y0[2l], y0[2l + 1]
+// (output row 2ty) and y1[2l], y1[2l + 1] (row 2ty + 1; null: outside the output). half: one
+// more tile, l = n, whose first column only is inside (an odd output width).
+void wino_out_avx2(const float* m, int64_t ms, int64_t n, bool half, float bias, float* y0, float* y1) {
+  const __m256 bv = _mm256_set1_ps(bias);
+  int64_t l = 0;
+  for (; l + 8 <= n; l += 8) {
+    __m256 s0[4], s1[4];  // A^T m
+    for (int j = 0; j < 4; ++j) {
+      const __m256 a = _mm256_loadu_ps(m + j * ms + l), b = _mm256_loadu_ps(m + (4 + j) * ms + l);
+      const __m256 c = _mm256_loadu_ps(m + (8 + j) * ms + l), e = _mm256_loadu_ps(m + (12 + j) * ms + l);
+      s0[j] = _mm256_add_ps(_mm256_add_ps(a, b), c);
+      s1[j] = _mm256_sub_ps(_mm256_sub_ps(b, c), e);
+    }
+    for (int r = 0; r < 2; ++r) {
+      float* yr = r ? y1 : y0;
+      if (!yr) continue;
+      const __m256* s = r ? s1 : s0;
+      const __m256 c0 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s[0], s[1]), s[2]), bv);  // (A^T m) A
+      const __m256 c1 = _mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(s[1], s[2]), s[3]), bv);
+      const __m256 lo = _mm256_unpacklo_ps(c0, c1), hi = _mm256_unpackhi_ps(c0, c1);
+      _mm256_storeu_ps(yr + 2 * l, _mm256_permute2f128_ps(lo, hi, 0x20));
+      _mm256_storeu_ps(yr + 2 * l + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+    }
+  }
+  for (; l < n + (half ? 1 : 0); ++l) {
+    float s[2][4];
+    for (int j = 0; j < 4; ++j) {
+      const float a = m[j * ms + l], b = m[(4 + j) * ms + l], c = m[(8 + j) * ms + l], e = m[(12 + j) * ms + l];
+      s[0][j] = a + b + c;
+      s[1][j] = b - c - e;
+    }
+    for (int r = 0; r < 2; ++r) {
+      float* yr = r ? y1 : y0;
+      if (!yr) continue;
+      yr[2 * l] = s[r][0] + s[r][1] + s[r][2] + bias;
+      if (l < n) yr[2 * l + 1] = s[r][1] - s[r][2] - s[r][3] + bias;
+    }
+  }
+}
+
+}  // namespace
+
+void register_avx2_winograd(KernelTable& t) {
+  t.wino_in = wino_in_avx2;
+  t.wino_out = wino_out_avx2;
+}
+
+}  // namespace convkit

@@ -1,0 +1,204 @@
+// Winograd F(2x2, 3x3) for 3x3 convolutions of unit stride and dilation (Lavin & Gray, "Fast
+// Algorithms for Convolutional Neural Networks", 2015): each 2x2 tile of the output is
+// A^T [ (G g G^T) .* (B^T d B) ] A over its 4x4 input patch d, which takes 16 products per
+// input and output channel where the direct sum takes 36. Summed over the input channels,
+// the 16 elementwise products are 16 GEMMs (Cout x Cin by Cin x tiles), run by the igemm
+// kernels of the dispatch table, between an input and an output transform.
+//
+//   G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]     (weights, 3x3 -> 4x4)
+//   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]      (input patches, 4x4 -> 4x4)
+//   A^T = [1 1 1 0; 0 1 -1 -1]                          (products, 4x4 -> 2x2)
+//
+// Every output is the same arithmetic whatever the thread count or the item it falls in
+// (the transforms run lane by lane, the GEMMs' chains over the input channels in order), so
+// results stay bit-identical across thread counts and between the call's forms. They are not
+// the direct sums' bits, and their rounding error is larger (the transforms add and subtract
+// up to 9 terms before and after the products), within the same float32 bounds the tests hold
+// every convolution to: on W1 (576 terms per output, outputs up to ~40 in size) they differ
+// from the direct sums by at most 2.5e-5.
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <vector>
+
+#include "../core/common.h"
+#include "../core/threadpool.h"
+#include "../kernels/kernels.h"
+#include "internal.h"
+#include "ops.h"
+
+namespace convkit {
+
+namespace {
+
+constexpr int kPos = 16;  // the 4x4 positions of a transformed tile
+
+// Where F(2x2, 3x3) applies and pays: a 2-D 3x3 conv (any padding amounts) of unit stride and
+// dilation, one group, a constant padding mode, channels-first in and out, and channels
+// enough on both sides that the 16 GEMMs outweigh the transforms.
+bool winograd_applies(const ConvDesc& d, const KernelTable& kt) {
+  if (!kt.wino_in || !kt.wino_out || !kt.igemm_pk || d.groups != 1 || d.x_cl || d.y_cl) return false;
+  if (d.mode != PadMode::kZeros && d.mode != PadMode::kConstant) return false;
+  if (d.in[0] != 1 || d.k[0] != 1 || d.out[0] != 1) return false;
+  for (int i = 1; i < 3; ++i)
+    if (d.k[i] != 3 || d.stride[i] != 1 || d.dil[i] != 1 || d.out[i] < 4) return false;
+  return d.Cin >= 32 && d.Cout >= 32;
+}
+
+}  // namespace
+
+bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) {
+  const KernelTable& kt = kernels();
+  if (!winograd_applies(d, kt)) return false;
+  const int64_t Cin = d.Cin, Cout = d.Cout, H = d.in[1], W = d.in[2], OH = d.out[1], OW = d.out[2];
+  const int64_t ph = d.pb[1], pw = d.pb[2];
+  const int64_t TH = (OH + 1) / 2, TW = (OW + 1) / 2, tiles = TH * TW;  // 2x2 output tiles per image
+  const int64_t MR = kt.igemm_mr, NR = kt.igemm_nr, nblk = (Cout + MR - 1) / MR;
+  const float fill = d.mode == PadMode::kConstant ? d.pad_value : 0.f;
+  const int threads = get_num_threads();
+
+  // Tiles per item T: a multiple of the igemm's lanes, up to 4 tile groups, with the item's
+  // transformed input (16 x Cin x T) within 256 KiB (L2). Blocks of output channels per pass
+  // over it, cb: as many as the call's scratch allows within its output's size (issue 3's
+  // bound on extra memory): the transformed weights, and per thread the transformed input,
+  // the pass's products and the row buffers.
+  const int64_t U_floats = kPos * nblk * MR * Cin, out_floats = d.N * Cout * OH * OW;
+  const int64_t RL = 2 * TW + 2;  // a padded input row of a row of tiles
+  // The 16 positions' rows lie an odd number of 64-byte lines apart, so that a tile's 16
+  // values (stored, then read back, together) fall in 16 different L1 sets: at W1's 64 x 64
+  // floats apart they shared one (W1 at 1 thread: 3.2 -> 2.0 ms with the skew).
+  auto skew = [](int64_t floats) { return floats / 16 % 2 ? floats : floats + 16; };
+  auto per_thread = [&](int64_t T, int64_t cb) { return kPos * (skew(Cin * T) + skew(cb * MR * T)) + 4 * RL; };
+  auto fits = [&](int64_t T, int64_t cb, int64_t n) { return U_floats + n * per_thread(T, cb) <= out_floats; };
+  // Taken where one thread's buffers fit at the smallest T and cb, whatever the thread count
+  // (so that neither the path nor the bits depend on it); then as many threads as fit.
+  if (!fits(NR, 1, 1)) return false;
+  int64_t T = NR, cb = 1;
+  for (int64_t m = 4; m >= 1; --m) {
+    const int64_t t = m * NR;
+    if (m > 1 && kPos * Cin * t * 4 > (int64_t{256} << 10)) continue;
+    if (m > 1 && threads > 1 && d.N * ((tiles + t - 1) / t) < 3 * threads) continue;  // items enough for the threads
+    if (!fits(t, 1, threads)) continue;
+    T = t;
+    cb = nblk;
+    while (cb > 1 && !fits(T, cb, threads)) cb = (cb + 1) / 2;
+    break;
+  }
+  const int workers = static_cast<int>(std::min<int64_t>(threads, (out_floats - U_floats) / per_thread(T, cb)));
+  const int64_t Ts = T;  // a row of the transformed input / the products (the GEMMs' tiles: whole lanes)
+  const int64_t per = per_thread(T, cb), vs = skew(Cin * Ts), ms = skew(cb * MR * Ts);  // (position strides)
+
+  // The transformed weights, zero past the last channel, packed for kt.igemm_pk:
+  // [p][block][Cin][MR].
+  float* U = arena(1, U_floats, d.fn, "the transformed weights");
+  parallel_for(nblk, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b)
+      for (int64_t m = 0; m < MR; ++m) {
+        const int64_t oc = b * MR + m;
+        for (int64_t ic = 0; ic < Cin; ++ic) {
+          float u[kPos];
+          if (oc < Cout) {
+            const float* g = w + (oc * Cin + ic) * 9;
+            float t[4][3];  // G g
+            for (int j = 0; j < 3; ++j) {
+              t[0][j] = g[j];
+              t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
+              t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
+              t[3][j] = g[6 + j];
+            }
+            for (int i = 0; i < 4; ++i) {  // (G g) G^T
+              u[i * 4] = t[i][0];
+              u[i * 4 + 1] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+              u[i * 4 + 2] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+              u[i * 4 + 3] = t[i][2];
+            }
+          } else {
+            std::fill(u, u + kPos, 0.f);
+          }
+          for (int p = 0; p < kPos; ++p)
+            U[((p * nblk + b) * Cin + ic) * MR + m] = u[p];
+        }
+      }
+  });
+
+  // Infinities and NaNs: the transforms mix each patch's 16 inputs, so an infinite input
+  // would come out as NaN (inf - inf), and in outputs whose window does not hold it, where the
+  // direct sum gives +-inf or a finite value (SPEC: they propagate as IEEE arithmetic says).
+  // Such calls are left to the direct sums (conv_fast redoes the whole output).
+  std::atomic<bool> nonfinite{false};
+  {
+    float chk = 0.f;
+    for (int64_t i = 0, n = Cout * Cin * 9; i < n; ++i) chk += w[i] * 0.f;
+    if (chk != chk) return false;
+  }
+  float* scr = arena(0, checked_mul(workers, per, d.fn), d.fn, "the per-thread tiles");
+  std::vector<const float*> rows_all(static_cast<size_t>(workers * kPos * Cin));
+  note_scratch(static_cast<int64_t>(rows_all.size() * sizeof(const float*)));
+  const int64_t per_image = (tiles + T - 1) / T, items = d.N * per_image;
+  parallel_for_tid(items, 1, workers, [&](int tid, int64_t i0, int64_t i1) {
+    float* V = scr + tid * per;  // [p][ic][Ts], positions vs apart: the item's transformed input
+    float* M = V + kPos * vs;    // [p][oc][Ts], positions ms apart: the products (whole blocks of channels)
+    float* R = M + kPos * ms;    // 4 input rows, padded: [4][RL]
+    const float** rows = rows_all.data() + tid * kPos * Cin;
+    for (int64_t p = 0; p < kPos; ++p)
+      for (int64_t ic = 0; ic < Cin; ++ic) rows[p * Cin + ic] = V + p * vs + ic * Ts;
+    for (int64_t it = i0; it < i1; ++it) {
+      const int64_t n = it / per_image, ta = it % per_image * T, tb = std::min(tiles, ta + T), nt = tb - ta;
+      // Each row of tiles the item holds: (ty, first tx, tiles, its first lane).
+      auto segments = [&](auto&& f) {
+        for (int64_t t = ta; t < tb;) {
+          const int64_t ty = t / TW, tx = t % TW, len = std::min(TW - tx, tb - t);
+          f(ty, tx, len, t - ta);
+          t += len;
+        }
+      };
+      // 1. The input transform, V = B^T d B per tile and input channel.
+      for (int64_t ic = 0; ic < Cin; ++ic) {
+        const float* xc = x + (n * Cin + ic) * H * W;
+        segments([&](int64_t ty, int64_t tx, int64_t len, int64_t lane) {
+          const int64_t ix0 = 2 * tx - pw, cols = 2 * len + 2;  // input columns ix0 .. ix0 + cols
+          for (int r = 0; r < 4; ++r) {
+            const int64_t iy = 2 * ty - ph + r;
+            float* rr = R + r * RL;
+            if (iy < 0 || iy >= H) {
+              std::fill(rr, rr + cols, fill);
+            } else {
+              const float* xr = xc + iy * W;
+              const int64_t lo = std::min(cols, std::max<int64_t>(0, -ix0)), hi = std::max(lo, std::min(cols, W - ix0));
+              std::fill(rr, rr + lo, fill);
+              if (hi > lo) std::memcpy(rr + lo, xr + ix0 + lo, static_cast<size_t>(hi - lo) * sizeof(float));
+              std::fill(rr + hi, rr + cols, fill);
+            }
+          }
+          if (kt.wino_in(R, RL, len, V + ic * Ts + lane, vs)) nonfinite.store(true, std::memory_order_relaxed);
+        });
+      }
+      // 2. Per pass of cb blocks of output channels: the 16 GEMMs, position by position (its
+      // transformed input stays in L1 across the blocks), then the output transform.
+      for (int64_t b0 = 0; b0 < nblk; b0 += cb) {
+        const int64_t b1 = std::min(nblk, b0 + cb);
+        for (int64_t p = 0; p < kPos; ++p) {
+          const float* const* rp = rows + p * Cin;
+          for (int64_t b = b0; b < b1; ++b) {
+            const int64_t mr = std::min(MR, Cout - b * MR);
+            float* c = M + p * ms + (b - b0) * MR * Ts;
+            for (int64_t p0 = 0; p0 < nt; p0 += NR)
+              kt.igemm_pk(Cin, U + (p * nblk + b) * Cin * MR, rp, p0, std::min(NR, nt - p0), c + p0, Ts, false, mr);
+          }
+        }
+        for (int64_t oc = b0 * MR; oc < std::min(Cout, b1 * MR); ++oc) {
+          const float bias = d.bias ? d.bias[oc] : 0.f;
+          float* yc = y + (n * Cout + oc) * OH * OW;
+          segments([&](int64_t ty, int64_t tx, int64_t len, int64_t lane) {
+            const int64_t whole = std::min(len, (OW - 2 * tx) / 2);  // tiles with both columns inside (OW odd: the last has one)
+            float* y0 = yc + 2 * ty * OW + 2 * tx;
+            kt.wino_out(M + (oc - b0 * MR) * Ts + lane, ms, whole, whole < len, bias, y0, 2 * ty + 1 < OH ? y0 + OW : nullptr);
+          });
+        }
+      }
+    }
+  });
+  return !nonfinite.load();
+}
+
+}  // namespace convkit
