@@ -1186,16 +1186,16 @@ describe('small maps through the pgemm, gathered chunk by chunk, against the ref
 // Winograd F(2x2, 3x3) (native/ops/conv_winograd.cc; elsewhere the direct sums, under the same
 // checks). Odd output sizes (a last row and column of half tiles), padding that differs per side
 // and exceeds the kernel's reach, a constant fill, several images, a last block of fewer than 6
-// output channels; the 48x48 map makes the scratch bound split the output channels into passes
-// at 2 threads (2 blocks of 6 per pass) but not at 1. Against the float64 reference, 1 / 2
-// threads bit for bit, and the prepared Conv2d bit for bit with conv2d.
+// output channels. The scratch bound (the output's size) runs them in passes of 1-3 blocks of
+// output channels, and some on one worker at 2 threads; items of 16-64 tiles. Against the
+// float64 reference, 1 / 2 threads bit for bit, and the prepared Conv2d bit for bit with conv2d.
 describe('3x3 unit-stride convolutions (Winograd on AVX2), against the reference', () => {
   const cases: [string, number[], number[], ck.ConvOptions][] = [
     ['32->40 p1 bias, 2 images of 29x31', [2, 32, 29, 31], [40, 32, 3, 3], { padding: 1, bias: randomData(40, 71) }],
     ['36->32 valid, 3 images of 37x30', [3, 36, 37, 30], [32, 36, 3, 3], { padding: 0 }],
     ['32->34 padding [[2, 0], [0, 3]], 3 images of 15x20', [3, 32, 15, 20], [34, 32, 3, 3], { padding: [[2, 0], [0, 3]] }],
     ['40->32 p2 constant 0.5, bias, 2 images of 30x26', [2, 40, 30, 26], [32, 40, 3, 3], { padding: 2, paddingMode: 'constant', paddingValue: 0.5, bias: randomData(32, 72) }],
-    ['64->64 p1, 48x48 (channel passes at 2 threads)', [1, 64, 48, 48], [64, 64, 3, 3], { padding: 1 }],
+    ['64->64 p1, 48x48', [1, 64, 48, 48], [64, 64, 3, 3], { padding: 1 }],
   ];
   it.each(cases)('%s', (name, xShape, wShape, opts) => {
     const xd = randomData(prod(xShape), 73), wd = randomData(prod(wShape), 74);
