@@ -1182,11 +1182,11 @@ describe('small maps through the pgemm, gathered chunk by chunk, against the ref
   });
 });
 
-// 3x3 convolutions of unit stride and dilation, 32 channels or more on each side: on AVX2,
+// 3x3 convolutions of unit stride, 32 channels or more on each side: on AVX2,
 // Winograd F(2x2, 3x3) (native/ops/conv_winograd.cc; elsewhere the direct sums, under the same
 // checks). Odd output sizes (a last row and column of half tiles), padding that differs per side
 // and exceeds the kernel's reach, a constant fill, several images, a last block of fewer than 6
-// output channels. The scratch bound (the output's size) runs them in passes of 1-3 blocks of
+// output channels, dilations of 2 and 3 (per dim). The scratch bound (the output's size) runs them in passes of 1-3 blocks of
 // output channels, and some on one worker at 2 threads; items of 16-64 tiles. Against the
 // float64 reference, 1 / 2 threads bit for bit, and the prepared Conv2d bit for bit with conv2d.
 describe('3x3 unit-stride convolutions (Winograd on AVX2), against the reference', () => {
@@ -1196,6 +1196,10 @@ describe('3x3 unit-stride convolutions (Winograd on AVX2), against the reference
     ['32->34 padding [[2, 0], [0, 3]], 3 images of 15x20', [3, 32, 15, 20], [34, 32, 3, 3], { padding: [[2, 0], [0, 3]] }],
     ['40->32 p2 constant 0.5, bias, 2 images of 30x26', [2, 40, 30, 26], [32, 40, 3, 3], { padding: 2, paddingMode: 'constant', paddingValue: 0.5, bias: randomData(32, 72) }],
     ['64->64 p1, 48x48', [1, 64, 48, 48], [64, 64, 3, 3], { padding: 1 }],
+    // dilations: D x D sub-grids of the output, each undilated (odd sizes per sub-grid)
+    ['dilation 2, 32->36 p2 bias, 2 images of 27x38', [2, 32, 27, 38], [36, 32, 3, 3], { padding: 2, dilation: 2, bias: randomData(36, 75) }],
+    ['dilation [2, 3], 34->32 padding [[1, 3], [4, 2]] constant -0.25, 31x40', [1, 34, 31, 40], [32, 34, 3, 3],
+      { dilation: [2, 3], padding: [[1, 3], [4, 2]], paddingMode: 'constant', paddingValue: -0.25 }],
   ];
   it.each(cases)('%s', (name, xShape, wShape, opts) => {
     const xd = randomData(prod(xShape), 73), wd = randomData(prod(wShape), 74);

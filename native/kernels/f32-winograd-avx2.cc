@@ -76,10 +76,10 @@ bool wino_in_avx2(const float* R, int64_t rs, int64_t n, float* v, int64_t vs) {
   return c != c;
 }
 
-// Y = A^T m A + bias for the tiles 0 <= l < n: m position p at m[p * ms + l]; y0[2l], y0[2l + 1]
-// (output row 2ty) and y1[2l], y1[2l + 1] (row 2ty + 1; null: outside the output). half: one
-// more tile, l = n, whose first column only is inside (an odd output width).
-void wino_out_avx2(const float* m, int64_t ms, int64_t n, bool half, float bias, float* y0, float* y1) {
+// Y = A^T m A + bias for the tiles 0 <= l < n: m position p at m[p * ms + l]; y0[2l ys],
+// y0[(2l + 1) ys] (output row 2ty) and likewise y1 (row 2ty + 1; null: outside the output).
+// half: one more tile, l = n, whose first column only is inside (an odd output width).
+void wino_out_avx2(const float* m, int64_t ms, int64_t n, bool half, float bias, float* y0, float* y1, int64_t ys) {
   const __m256 bv = _mm256_set1_ps(bias);
   int64_t l = 0;
   for (; l + 8 <= n; l += 8) {
@@ -96,9 +96,16 @@ void wino_out_avx2(const float* m, int64_t ms, int64_t n, bool half, float bias,
       const __m256* s = r ? s1 : s0;
       const __m256 c0 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s[0], s[1]), s[2]), bv);  // (A^T m) A
       const __m256 c1 = _mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(s[1], s[2]), s[3]), bv);
-      const __m256 lo = _mm256_unpacklo_ps(c0, c1), hi = _mm256_unpackhi_ps(c0, c1);
-      _mm256_storeu_ps(yr + 2 * l, _mm256_permute2f128_ps(lo, hi, 0x20));
-      _mm256_storeu_ps(yr + 2 * l + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+      if (ys == 1) {
+        const __m256 lo = _mm256_unpacklo_ps(c0, c1), hi = _mm256_unpackhi_ps(c0, c1);
+        _mm256_storeu_ps(yr + 2 * l, _mm256_permute2f128_ps(lo, hi, 0x20));
+        _mm256_storeu_ps(yr + 2 * l + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+      } else {  // (a dilation's sub-grid: every ys-th column)
+        alignas(32) float a[8], b[8];
+        _mm256_store_ps(a, c0);
+        _mm256_store_ps(b, c1);
+        for (int i = 0; i < 8; ++i) yr[(2 * (l + i)) * ys] = a[i], yr[(2 * (l + i) + 1) * ys] = b[i];
+      }
     }
   }
   for (; l < n + (half ? 1 : 0); ++l) {
@@ -111,8 +118,8 @@ void wino_out_avx2(const float* m, int64_t ms, int64_t n, bool half, float bias,
     for (int r = 0; r < 2; ++r) {
       float* yr = r ? y1 : y0;
       if (!yr) continue;
-      yr[2 * l] = s[r][0] + s[r][1] + s[r][2] + bias;
-      if (l < n) yr[2 * l + 1] = s[r][1] - s[r][2] - s[r][3] + bias;
+      yr[2 * l * ys] = s[r][0] + s[r][1] + s[r][2] + bias;
+      if (l < n) yr[(2 * l + 1) * ys] = s[r][1] - s[r][2] - s[r][3] + bias;
     }
   }
 }

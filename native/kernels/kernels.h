@@ -197,11 +197,12 @@ struct KernelTable {
   // Winograd F(2x2, 3x3) transforms of a row of n tiles (ops/conv_winograd.cc). wino_in:
   // V = B^T d B per tile l < n, d[r][j] = R[r * rs + 2l + j] (4 padded input rows), position
   // p = 4i + j to v[p * vs + l]; true if any input it read (R[r * rs + 0 .. 2n + 2)) is a NaN
-  // or an infinity. wino_out: A^T m A + bias, m position p at m[p * ms + l], to y0[2l, 2l + 1]
-  // (output row 2ty) and y1 (row 2ty + 1, null: outside); half: one more tile, l = n, whose
-  // first column only. Null: no Winograd (the direct sums).
+  // or an infinity. wino_out: A^T m A + bias, m position p at m[p * ms + l], to y0[(2l) * ys]
+  // and y0[(2l + 1) * ys] (output row 2ty; ys: the columns' stride, a dilation) and likewise y1
+  // (row 2ty + 1, null: outside); half: one more tile, l = n, whose first column only. Null: no
+  // Winograd (the direct sums).
   bool (*wino_in)(const float* R, int64_t rs, int64_t n, float* v, int64_t vs) = nullptr;
-  void (*wino_out)(const float* m, int64_t ms, int64_t n, bool half, float bias, float* y0, float* y1) = nullptr;
+  void (*wino_out)(const float* m, int64_t ms, int64_t n, bool half, float bias, float* y0, float* y1, int64_t ys) = nullptr;
   PgemmFn pgemm = nullptr;  // null: the igemm serves every map
   int pgemm_mr = 0, pgemm_nr = 0;
   // Pixels per call where nc <= pgemm_nr / 3 (a panel's last channels in one vector): a run of

@@ -33,15 +33,16 @@ namespace {
 
 constexpr int kPos = 16;  // the 4x4 positions of a transformed tile
 
-// Where F(2x2, 3x3) applies and pays: a 2-D 3x3 conv (any padding amounts) of unit stride and
-// dilation, one group, a constant padding mode, channels-first in and out, and channels
-// enough on both sides that the 16 GEMMs outweigh the transforms.
+// Where F(2x2, 3x3) applies and pays: a 2-D 3x3 conv (any padding amounts) of unit stride,
+// one group, a constant padding mode, channels-first in and out, and channels enough on both
+// sides that the 16 GEMMs outweigh the transforms. A dilation D splits the conv into D x D
+// undilated ones, over the output's pixels of each residue (row mod D, column mod D).
 bool winograd_applies(const ConvDesc& d, const KernelTable& kt) {
   if (!kt.wino_in || !kt.wino_out || !kt.igemm_pk || d.groups != 1 || d.x_cl || d.y_cl) return false;
   if (d.mode != PadMode::kZeros && d.mode != PadMode::kConstant) return false;
   if (d.in[0] != 1 || d.k[0] != 1 || d.out[0] != 1) return false;
   for (int i = 1; i < 3; ++i)
-    if (d.k[i] != 3 || d.stride[i] != 1 || d.dil[i] != 1 || d.out[i] < 4) return false;
+    if (d.k[i] != 3 || d.stride[i] != 1 || d.out[i] < 4 * d.dil[i]) return false;
   return d.Cin >= 32 && d.Cout >= 32;
 }
 
@@ -52,7 +53,23 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
   if (!winograd_applies(d, kt)) return false;
   const int64_t Cin = d.Cin, Cout = d.Cout, H = d.in[1], W = d.in[2], OH = d.out[1], OW = d.out[2];
   const int64_t ph = d.pb[1], pw = d.pb[2];
-  const int64_t TH = (OH + 1) / 2, TW = (OW + 1) / 2, tiles = TH * TW;  // 2x2 output tiles per image
+  const int64_t Dy = d.dil[1], Dx = d.dil[2];
+  // The sub-grids of a dilation (one, undilated): output pixels (Dy u + ry, Dx v + rx), in 2x2
+  // tiles of (u, v); their input rows Dy (u + i) + ry - ph, columns Dx (v + j) + rx - pw.
+  struct Sub {
+    int64_t ry, rx, OHs, OWs, TW, tiles;
+  };
+  std::vector<Sub> subs;
+  int64_t tiles = 0, TW = 0;  // (tiles: of an image; TW: the most tiles per row)
+  for (int64_t ry = 0; ry < Dy; ++ry)
+    for (int64_t rx = 0; rx < Dx; ++rx) {
+      Sub u;
+      u.ry = ry, u.rx = rx, u.OHs = (OH - ry + Dy - 1) / Dy, u.OWs = (OW - rx + Dx - 1) / Dx;
+      u.TW = (u.OWs + 1) / 2, u.tiles = (u.OHs + 1) / 2 * u.TW;
+      subs.push_back(u);
+      tiles += u.tiles;
+      TW = std::max(TW, u.TW);
+    }
   const int64_t MR = kt.igemm_mr, NR = kt.igemm_nr, nblk = (Cout + MR - 1) / MR;
   const float fill = d.mode == PadMode::kConstant ? d.pad_value : 0.f;
   const int threads = get_num_threads();
@@ -134,7 +151,9 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
   float* scr = arena(0, checked_mul(workers, per, d.fn), d.fn, "the per-thread tiles");
   std::vector<const float*> rows_all(static_cast<size_t>(workers * kPos * Cin));
   note_scratch(static_cast<int64_t>(rows_all.size() * sizeof(const float*)));
-  const int64_t per_image = (tiles + T - 1) / T, items = d.N * per_image;
+  std::vector<int64_t> sub_items(subs.size() + 1, 0);  // each sub-grid's first item in an image
+  for (size_t i = 0; i < subs.size(); ++i) sub_items[i + 1] = sub_items[i] + (subs[i].tiles + T - 1) / T;
+  const int64_t per_image = sub_items.back(), items = d.N * per_image;
   parallel_for_tid(items, 1, workers, [&](int tid, int64_t i0, int64_t i1) {
     float* V = scr + tid * per;  // [p][ic][Ts], positions vs apart: the item's transformed input
     float* M = V + kPos * vs;    // [p][oc][Ts], positions ms apart: the products (whole blocks of channels)
@@ -143,11 +162,15 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
     for (int64_t p = 0; p < kPos; ++p)
       for (int64_t ic = 0; ic < Cin; ++ic) rows[p * Cin + ic] = V + p * vs + ic * Ts;
     for (int64_t it = i0; it < i1; ++it) {
-      const int64_t n = it / per_image, ta = it % per_image * T, tb = std::min(tiles, ta + T), nt = tb - ta;
+      const int64_t n = it / per_image, j = it % per_image;
+      size_t si = 0;
+      while (sub_items[si + 1] <= j) ++si;
+      const Sub& sg = subs[si];
+      const int64_t ta = (j - sub_items[si]) * T, tb = std::min(sg.tiles, ta + T), nt = tb - ta;
       // Each row of tiles the item holds: (ty, first tx, tiles, its first lane).
       auto segments = [&](auto&& f) {
         for (int64_t t = ta; t < tb;) {
-          const int64_t ty = t / TW, tx = t % TW, len = std::min(TW - tx, tb - t);
+          const int64_t ty = t / sg.TW, tx = t % sg.TW, len = std::min(sg.TW - tx, tb - t);
           f(ty, tx, len, t - ta);
           t += len;
         }
@@ -156,12 +179,15 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
       for (int64_t ic = 0; ic < Cin; ++ic) {
         const float* xc = x + (n * Cin + ic) * H * W;
         segments([&](int64_t ty, int64_t tx, int64_t len, int64_t lane) {
-          const int64_t ix0 = 2 * tx - pw, cols = 2 * len + 2;  // input columns ix0 .. ix0 + cols
+          const int64_t ix0 = Dx * 2 * tx + sg.rx - pw, cols = 2 * len + 2;  // input columns ix0 + Dx i, i < cols
           for (int r = 0; r < 4; ++r) {
-            const int64_t iy = 2 * ty - ph + r;
+            const int64_t iy = Dy * (2 * ty + r) + sg.ry - ph;
             float* rr = R + r * RL;
             if (iy < 0 || iy >= H) {
               std::fill(rr, rr + cols, fill);
+            } else if (Dx > 1) {
+              const float* xr = xc + iy * W;
+              for (int64_t i = 0, ix = ix0; i < cols; ++i, ix += Dx) rr[i] = ix >= 0 && ix < W ? xr[ix] : fill;
             } else {
               const float* xr = xc + iy * W;
               const int64_t lo = std::min(cols, std::max<int64_t>(0, -ix0)), hi = std::max(lo, std::min(cols, W - ix0));
@@ -190,9 +216,9 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
           const float bias = d.bias ? d.bias[oc] : 0.f;
           float* yc = y + (n * Cout + oc) * OH * OW;
           segments([&](int64_t ty, int64_t tx, int64_t len, int64_t lane) {
-            const int64_t whole = std::min(len, (OW - 2 * tx) / 2);  // tiles with both columns inside (OW odd: the last has one)
-            float* y0 = yc + 2 * ty * OW + 2 * tx;
-            kt.wino_out(M + (oc - b0 * MR) * Ts + lane, ms, whole, whole < len, bias, y0, 2 * ty + 1 < OH ? y0 + OW : nullptr);
+            const int64_t whole = std::min(len, (sg.OWs - 2 * tx) / 2);  // tiles with both columns inside (else the first only)
+            float* y0 = yc + (Dy * 2 * ty + sg.ry) * OW + Dx * 2 * tx + sg.rx;
+            kt.wino_out(M + (oc - b0 * MR) * Ts + lane, ms, whole, whole < len, bias, y0, 2 * ty + 1 < sg.OHs ? y0 + Dy * OW : nullptr, Dx);
           });
         }
       }
