@@ -1188,7 +1188,8 @@ describe('small maps through the pgemm, gathered chunk by chunk, against the ref
 // and exceeds the kernel's reach, a constant fill, several images, a last block of fewer than 6
 // output channels, dilations of 2 and 3 (per dim). The scratch bound (the output's size) runs them in passes of 1-3 blocks of
 // output channels, and some on one worker at 2 threads; items of 16-64 tiles. Against the
-// float64 reference, 1 / 2 threads bit for bit, and the prepared Conv2d bit for bit with conv2d.
+// float64 reference, 1 / 2 threads bit for bit, and the prepared Conv2d and channels-last in
+// and out bit for bit with conv2d in NCHW.
 describe('3x3 unit-stride convolutions (Winograd on AVX2), against the reference', () => {
   const cases: [string, number[], number[], ck.ConvOptions][] = [
     ['32->40 p1 bias, 2 images of 29x31', [2, 32, 29, 31], [40, 32, 3, 3], { padding: 1, bias: randomData(40, 71) }],
@@ -1209,11 +1210,22 @@ describe('3x3 unit-stride convolutions (Winograd on AVX2), against the reference
     const { bias, ...rest } = opts;
     const layer = new ck.Conv2d({ weight: w, bias: bias as Float32Array | undefined, ...rest });
     const saved = ck.getNumThreads();
+    const u32 = (y: ck.Tensor) => new Uint32Array(y.data.buffer, y.data.byteOffset, y.data.length);
     try {
       for (const t of [1, 2]) {
         ck.setNumThreads(t);
-        const [a, b] = [ck.conv2d(x, w, opts), layer.forward(x)].map((y) => new Uint32Array(y.data.buffer, y.data.byteOffset, y.data.length));
+        const [a, b] = [ck.conv2d(x, w, opts), layer.forward(x)].map(u32);
         expect(a.findIndex((v, i) => v !== b[i]), `${t} thread(s): Conv2d against conv2d, bit for bit: first differing output`).toBe(-1);
+        // channels-last in, out, or both (read and written in place): the same bits
+        const xl = x.to('NHWC');
+        for (const [what, y] of [
+          ['NHWC in and out', ck.conv2d(xl, w, opts).to('NCHW')],
+          ['NHWC in, NCHW out', ck.conv2d(xl, w, { ...opts, outputLayout: 'NCHW' })],
+          ['NCHW in, NHWC out', ck.conv2d(x, w, { ...opts, outputLayout: 'NHWC' }).to('NCHW')],
+        ] as [string, ck.Tensor][]) {
+          const c = u32(y);
+          expect(a.findIndex((v, i) => v !== c[i]), `${t} thread(s): ${what} against NCHW, bit for bit: first differing output`).toBe(-1);
+        }
       }
     } finally {
       ck.setNumThreads(saved);

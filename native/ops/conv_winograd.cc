@@ -34,11 +34,11 @@ namespace {
 constexpr int kPos = 16;  // the 4x4 positions of a transformed tile
 
 // Where F(2x2, 3x3) applies and pays: a 2-D 3x3 conv (any padding amounts) of unit stride,
-// one group, a constant padding mode, channels-first in and out, and channels enough on both
+// one group, a constant padding mode, either layout in and out, and channels enough on both
 // sides that the 16 GEMMs outweigh the transforms. A dilation D splits the conv into D x D
 // undilated ones, over the output's pixels of each residue (row mod D, column mod D).
 bool winograd_applies(const ConvDesc& d, const KernelTable& kt) {
-  if (!kt.wino_in || !kt.wino_out || !kt.igemm_pk || d.groups != 1 || d.x_cl || d.y_cl) return false;
+  if (!kt.wino_in || !kt.wino_out || !kt.igemm_pk || d.groups != 1) return false;
   if (d.mode != PadMode::kZeros && d.mode != PadMode::kConstant) return false;
   if (d.in[0] != 1 || d.k[0] != 1 || d.out[0] != 1) return false;
   for (int i = 1; i < 3; ++i)
@@ -72,6 +72,7 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
     }
   const int64_t MR = kt.igemm_mr, NR = kt.igemm_nr, nblk = (Cout + MR - 1) / MR;
   const float fill = d.mode == PadMode::kConstant ? d.pad_value : 0.f;
+  const int64_t xps = d.x_cl ? Cin : 1, yps = d.y_cl ? Cout : 1;  // floats from a pixel to the next
   const int threads = get_num_threads();
 
   // Tiles per item T: a multiple of the igemm's lanes, up to 4 tile groups, with the item's
@@ -177,7 +178,9 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
       };
       // 1. The input transform, V = B^T d B per tile and input channel.
       for (int64_t ic = 0; ic < Cin; ++ic) {
-        const float* xc = x + (n * Cin + ic) * H * W;
+        // (channels-last: a pixel's channels Cin apart, read and written in place: the same
+        // values through the same arithmetic, so the same bits as channels-first)
+        const float* xc = d.x_cl ? x + n * H * W * Cin + ic : x + (n * Cin + ic) * H * W;
         segments([&](int64_t ty, int64_t tx, int64_t len, int64_t lane) {
           const int64_t ix0 = Dx * 2 * tx + sg.rx - pw, cols = 2 * len + 2;  // input columns ix0 + Dx i, i < cols
           for (int r = 0; r < 4; ++r) {
@@ -185,9 +188,9 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
             float* rr = R + r * RL;
             if (iy < 0 || iy >= H) {
               std::fill(rr, rr + cols, fill);
-            } else if (Dx > 1) {
-              const float* xr = xc + iy * W;
-              for (int64_t i = 0, ix = ix0; i < cols; ++i, ix += Dx) rr[i] = ix >= 0 && ix < W ? xr[ix] : fill;
+            } else if (Dx > 1 || xps > 1) {
+              const float* xr = xc + iy * W * xps;
+              for (int64_t i = 0, ix = ix0; i < cols; ++i, ix += Dx) rr[i] = ix >= 0 && ix < W ? xr[ix * xps] : fill;
             } else {
               const float* xr = xc + iy * W;
               const int64_t lo = std::min(cols, std::max<int64_t>(0, -ix0)), hi = std::max(lo, std::min(cols, W - ix0));
@@ -214,11 +217,12 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
         }
         for (int64_t oc = b0 * MR; oc < std::min(Cout, b1 * MR); ++oc) {
           const float bias = d.bias ? d.bias[oc] : 0.f;
-          float* yc = y + (n * Cout + oc) * OH * OW;
+          float* yc = d.y_cl ? y + n * OH * OW * Cout + oc : y + (n * Cout + oc) * OH * OW;
           segments([&](int64_t ty, int64_t tx, int64_t len, int64_t lane) {
             const int64_t whole = std::min(len, (sg.OWs - 2 * tx) / 2);  // tiles with both columns inside (else the first only)
-            float* y0 = yc + (Dy * 2 * ty + sg.ry) * OW + Dx * 2 * tx + sg.rx;
-            kt.wino_out(M + (oc - b0 * MR) * Ts + lane, ms, whole, whole < len, bias, y0, 2 * ty + 1 < sg.OHs ? y0 + Dy * OW : nullptr, Dx);
+            float* y0 = yc + ((Dy * 2 * ty + sg.ry) * OW + Dx * 2 * tx + sg.rx) * yps;
+            kt.wino_out(M + (oc - b0 * MR) * Ts + lane, ms, whole, whole < len, bias, y0, 2 * ty + 1 < sg.OHs ? y0 + Dy * OW * yps : nullptr,
+                        Dx * yps);
           });
         }
       }

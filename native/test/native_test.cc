@@ -685,6 +685,9 @@ static void test_winograd(std::mt19937& r) {
   run_case("winograd 40->32 constant, pads (2,0) (0,3), 2 x 30x26",
            shape(2, 2, 40, 32, 1, {30, 26}, {3, 3}, {1, 1}, {1, 1}, {2, 0}, {0, 3}, C), r);
   run_case("winograd 64->64 p1 48x48", shape(2, 1, 64, 64, 1, {48, 48}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z), r);
+  run_case("winograd 32->38 p1 NHWC in and out, 2 x 29x31",
+           shape(2, 2, 32, 38, 1, {29, 31}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z, true, true), r);
+  run_case("winograd 32->36 dilation 2 p2, NHWC in, 27x38", shape(2, 1, 32, 36, 1, {27, 38}, {3, 3}, {1, 1}, {2, 2}, {2, 2}, {2, 2}, Z, true), r);
   run_case("winograd 32->36 dilation 2 p2, 2 x 27x38", shape(2, 2, 32, 36, 1, {27, 38}, {3, 3}, {1, 1}, {2, 2}, {2, 2}, {2, 2}, Z), r);
   run_case("winograd 34->32 dilation (2, 3) constant, pads (1, 4) (3, 2), 31x40",
            shape(2, 1, 34, 32, 1, {31, 40}, {3, 3}, {1, 1}, {2, 3}, {1, 4}, {3, 2}, C), r);
