@@ -776,7 +776,10 @@ describe('NaN and Infinity in data propagate (not errors)', () => {
     const xd = new Float32Array(C * H * W).fill(1), wd = new Float32Array(C * C * 9).fill(1);
     if (where === 'x') xd[(5 * H + 6) * W + 7] = v; // channel 5, (6, 7)
     else wd[(3 * C + 7) * 9 + 4] = v; // output channel 3, input channel 7, centre tap
-    const y = ck.conv2d(ck.tensor(xd, [1, C, H, W]), ck.tensor(wd, [C, C, 3, 3]), { padding: 1 });
+    const x = ck.tensor(xd, [1, C, H, W]), wt = ck.tensor(wd, [C, C, 3, 3]);
+    const y = ck.conv2d(x, wt, { padding: 1 });
+    // the prepared layer (its weights transformed once) alike, bit for bit
+    expectBitIdentical(y, new ck.Conv2d({ weight: wt, padding: 1 }).forward(x), 'Conv2d against conv2d');
     const taps = (r: number, c: number) => (Math.min(r + 1, H - 1) - Math.max(r - 1, 0) + 1) * (Math.min(c + 1, W - 1) - Math.max(c - 1, 0) + 1);
     for (let oc = 0; oc < C; oc++)
       for (let r = 0; r < H; r++)

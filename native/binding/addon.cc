@@ -287,6 +287,7 @@ const napi_type_tag kPackedTag = {0x636f6e766b697421ULL, 0x7061636b65642121ULL};
 struct PackedConv {
   int64_t Cin = 0, Cout = 0, groups = 0, k[3]{};
   std::vector<float> w;
+  bool wino = false;  // w: Winograd's transformed weights (else the small-map kernel's panels)
   explicit PackedConv(const ConvDesc& d) : Cin(d.Cin), Cout(d.Cout), groups(d.groups) {
     for (int i = 0; i < 3; ++i) k[i] = d.k[i];
   }
@@ -412,7 +413,8 @@ Napi::Value Conv(const Napi::CallbackInfo& info) {
                     {"bias", d->bias, d->Cout}});
     advise_output(d->y, total(d->N, d->Cout, d->out, d->fn));
     const PackedConv* pc = read_packed<PackedConv>(o, *d, kPackedConvTag, "prepareConv");  // only one made for this geometry
-    d->w_pg = pc ? pc->w.data() : nullptr;
+    d->w_pg = pc && !pc->wino ? pc->w.data() : nullptr;
+    d->w_wino = pc && pc->wino ? pc->w.data() : nullptr;
     return std::function<void()>([d, nm] { conv_forward(*d); });
   });
 }
@@ -520,7 +522,8 @@ Napi::Value PrepareConvTranspose(const Napi::CallbackInfo& info) {
       [](const ConvTransposeDesc& d, PackedConvTranspose& p) { return pack_conv_transpose(d, &p.panels); });
 }
 
-// The small-map kernel's panels, for the input geometry of the descriptor (pack_conv).
+// Winograd's transformed weights or the small-map kernel's panels, for the input geometry of
+// the descriptor (pack_conv).
 Napi::Value PrepareConv(const Napi::CallbackInfo& info) {
   return prepare_packed<ConvDesc, PackedConv>(
       info, "prepareConv", kPackedConvTag,
@@ -529,7 +532,7 @@ Napi::Value PrepareConv(const Napi::CallbackInfo& info) {
         check_conv(d);
         d.w = r.f32("w", total(d.Cout, d.Cin / d.groups, d.k, d.fn));
       },
-      [](const ConvDesc& d, PackedConv&) { return pack_conv(d); });
+      [](const ConvDesc& d, PackedConv& p) { return pack_conv(d, &p.wino); });
 }
 
 Napi::Value Pad(const Napi::CallbackInfo& info) {

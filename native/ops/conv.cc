@@ -115,11 +115,14 @@ void check_conv(const ConvDesc& d) {
   if (d.mask && d.mask_c != 1 && d.mask_c != d.Cin) range_error(f + "mask must have 1 or Cin channels");
 }
 
-std::vector<float> pack_conv(const ConvDesc& d) {
+std::vector<float> pack_conv(const ConvDesc& d, bool* wino) {
   check_conv(d);
   if (!d.w) type_error(fn_of(d.fn) + "missing buffer");
   std::vector<float> wt;
-  return pgemm_pack(d, weight_ois(d, wt));
+  const float* w = weight_ois(d, wt);
+  std::vector<float> u = winograd_pack(d, w);
+  *wino = !u.empty();
+  return *wino ? u : pgemm_pack(d, w);
 }
 
 void conv_forward(const ConvDesc& d) {
@@ -235,7 +238,7 @@ void partial_conv_forward(const ConvDesc& d) {
   {
     const std::vector<float> ones(static_cast<size_t>(K), 1.f);
     ConvDesc one = d;
-    one.Cin = 1; one.Cout = 1; one.groups = 1; one.mode = PadMode::kZeros; one.bias = nullptr; one.w_pg = nullptr;
+    one.Cin = 1; one.Cout = 1; one.groups = 1; one.mode = PadMode::kZeros; one.bias = nullptr; one.w_pg = nullptr; one.w_wino = nullptr;
     one.in_cl = one.out_cl = false;
     if (!conv_fast(one, ms, ones.data(), cnt, nullptr, nullptr)) {
       const float* msp = padded_input(ms, d.N, d.in, d.pb, d.pa, PadMode::kZeros, 0.f, mp, d.fn);

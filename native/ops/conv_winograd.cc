@@ -46,69 +46,61 @@ bool winograd_applies(const ConvDesc& d, const KernelTable& kt) {
   return d.Cin >= 32 && d.Cout >= 32;
 }
 
-}  // namespace
-
-bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) {
-  const KernelTable& kt = kernels();
-  if (!winograd_applies(d, kt)) return false;
-  const int64_t Cin = d.Cin, Cout = d.Cout, H = d.in[1], W = d.in[2], OH = d.out[1], OW = d.out[2];
-  const int64_t ph = d.pb[1], pw = d.pb[2];
-  const int64_t Dy = d.dil[1], Dx = d.dil[2];
-  // The sub-grids of a dilation (one, undilated): output pixels (Dy u + ry, Dx v + rx), in 2x2
-  // tiles of (u, v); their input rows Dy (u + i) + ry - ph, columns Dx (v + j) + rx - pw.
+// A call's tiling: the dilation's sub-grids (one, undilated, without), their tiles, and the
+// sizes of the scratch (floats).
+struct Tiling {
+  // Sub-grid: output pixels (Dy u + ry, Dx v + rx), in 2x2 tiles of (u, v); their input rows
+  // Dy (u + i) + ry - ph, columns Dx (v + j) + rx - pw.
   struct Sub {
     int64_t ry, rx, OHs, OWs, TW, tiles;
   };
   std::vector<Sub> subs;
   int64_t tiles = 0, TW = 0;  // (tiles: of an image; TW: the most tiles per row)
-  for (int64_t ry = 0; ry < Dy; ++ry)
-    for (int64_t rx = 0; rx < Dx; ++rx) {
-      Sub u;
-      u.ry = ry, u.rx = rx, u.OHs = (OH - ry + Dy - 1) / Dy, u.OWs = (OW - rx + Dx - 1) / Dx;
-      u.TW = (u.OWs + 1) / 2, u.tiles = (u.OHs + 1) / 2 * u.TW;
-      subs.push_back(u);
-      tiles += u.tiles;
-      TW = std::max(TW, u.TW);
-    }
-  const int64_t MR = kt.igemm_mr, NR = kt.igemm_nr, nblk = (Cout + MR - 1) / MR;
-  const float fill = d.mode == PadMode::kConstant ? d.pad_value : 0.f;
-  const int64_t xps = d.x_cl ? Cin : 1, yps = d.y_cl ? Cout : 1;  // floats from a pixel to the next
-  const int threads = get_num_threads();
-
-  // Tiles per item T: a multiple of the igemm's lanes, up to 4 tile groups, with the item's
-  // transformed input (16 x Cin x T) within 256 KiB (L2). Blocks of output channels per pass
-  // over it, cb: as many as the call's scratch allows within its output's size (issue 3's
-  // bound on extra memory): the transformed weights, and per thread the transformed input,
-  // the pass's products and the row buffers.
-  const int64_t U_floats = kPos * nblk * MR * Cin, out_floats = d.N * Cout * OH * OW;
-  const int64_t RL = 2 * TW + 2;  // a padded input row of a row of tiles
+  int64_t MR = 0, NR = 0, nblk = 0, U_floats = 0, out_floats = 0, RL = 0;
   // The 16 positions' rows lie an odd number of 64-byte lines apart, so that a tile's 16
   // values (stored, then read back, together) fall in 16 different L1 sets: at W1's 64 x 64
   // floats apart they shared one (W1 at 1 thread: 3.2 -> 2.0 ms with the skew).
-  auto skew = [](int64_t floats) { return floats / 16 % 2 ? floats : floats + 16; };
-  auto per_thread = [&](int64_t T, int64_t cb) { return kPos * (skew(Cin * T) + skew(cb * MR * T)) + 4 * RL; };
-  auto fits = [&](int64_t T, int64_t cb, int64_t n) { return U_floats + n * per_thread(T, cb) <= out_floats; };
-  // Taken where one thread's buffers fit at the smallest T and cb, whatever the thread count
-  // (so that neither the path nor the bits depend on it); then as many threads as fit.
-  if (!fits(NR, 1, 1)) return false;
-  int64_t T = NR, cb = 1;
-  for (int64_t m = 4; m >= 1; --m) {
-    const int64_t t = m * NR;
-    if (m > 1 && kPos * Cin * t * 4 > (int64_t{256} << 10)) continue;
-    if (m > 1 && threads > 1 && d.N * ((tiles + t - 1) / t) < 3 * threads) continue;  // items enough for the threads
-    if (!fits(t, 1, threads)) continue;
-    T = t;
-    cb = nblk;
-    while (cb > 1 && !fits(T, cb, threads)) cb = (cb + 1) / 2;
-    break;
-  }
-  const int workers = static_cast<int>(std::min<int64_t>(threads, (out_floats - U_floats) / per_thread(T, cb)));
-  const int64_t Ts = T;  // a row of the transformed input / the products (the GEMMs' tiles: whole lanes)
-  const int64_t per = per_thread(T, cb), vs = skew(Cin * Ts), ms = skew(cb * MR * Ts);  // (position strides)
+  static int64_t skew(int64_t floats) { return floats / 16 % 2 ? floats : floats + 16; }
+  // Per thread, for items of T tiles and passes of cb blocks of output channels: the item's
+  // transformed input, the pass's products and the row buffers.
+  int64_t per_thread(int64_t Cin, int64_t T, int64_t cb) const { return kPos * (skew(Cin * T) + skew(cb * MR * T)) + 4 * RL; }
+  // The call's scratch within its output's size (issue 3's bound on extra memory): the
+  // transformed weights and n threads' buffers.
+  bool fits(int64_t Cin, int64_t T, int64_t cb, int64_t n) const { return U_floats + n * per_thread(Cin, T, cb) <= out_floats; }
 
-  // The transformed weights, zero past the last channel, packed for kt.igemm_pk:
-  // [p][block][Cin][MR].
-  float* U = arena(1, U_floats, d.fn, "the transformed weights");
+  Tiling(const ConvDesc& d, const KernelTable& kt) {
+    const int64_t Dy = d.dil[1], Dx = d.dil[2], OH = d.out[1], OW = d.out[2];
+    for (int64_t ry = 0; ry < Dy; ++ry)
+      for (int64_t rx = 0; rx < Dx; ++rx) {
+        Sub u;
+        u.ry = ry, u.rx = rx, u.OHs = (OH - ry + Dy - 1) / Dy, u.OWs = (OW - rx + Dx - 1) / Dx;
+        u.TW = (u.OWs + 1) / 2, u.tiles = (u.OHs + 1) / 2 * u.TW;
+        subs.push_back(u);
+        tiles += u.tiles;
+        TW = std::max(TW, u.TW);
+      }
+    MR = kt.igemm_mr, NR = kt.igemm_nr, nblk = (d.Cout + MR - 1) / MR;
+    U_floats = kPos * nblk * MR * d.Cin, out_floats = d.N * d.Cout * OH * OW, RL = 2 * TW + 2;
+  }
+};
+
+// Taken where the conv applies and one thread's buffers fit at the smallest T and cb, whatever
+// the thread count (so that neither the path nor the bits depend on it), for the functional
+// and prepared forms alike.
+bool winograd_takes(const ConvDesc& d, const KernelTable& kt, const Tiling& tl) {
+  return winograd_applies(d, kt) && tl.fits(d.Cin, tl.NR, 1, 1);
+}
+
+bool finite(const float* v, int64_t n) {
+  float chk = 0.f;
+  for (int64_t i = 0; i < n; ++i) chk += v[i] * 0.f;
+  return chk == chk;
+}
+
+// The transformed weights U = G g G^T, zero past the last channel, packed for kt.igemm_pk:
+// [p][block][Cin][MR].
+void transform_weights(const ConvDesc& d, const Tiling& tl, const float* w, float* U) {
+  const int64_t Cin = d.Cin, Cout = d.Cout, MR = tl.MR, nblk = tl.nblk;
   parallel_for(nblk, 1, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b)
       for (int64_t m = 0; m < MR; ++m) {
@@ -133,22 +125,70 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
           } else {
             std::fill(u, u + kPos, 0.f);
           }
-          for (int p = 0; p < kPos; ++p)
-            U[((p * nblk + b) * Cin + ic) * MR + m] = u[p];
+          for (int p = 0; p < kPos; ++p) U[((p * nblk + b) * Cin + ic) * MR + m] = u[p];
         }
       }
   });
+}
+
+}  // namespace
+
+std::vector<float> winograd_pack(const ConvDesc& d, const float* w) {
+  const KernelTable& kt = kernels();
+  if (!winograd_applies(d, kt)) return {};
+  const Tiling tl(d, kt);
+  if (!winograd_takes(d, kt, tl) || !finite(w, d.Cout * d.Cin * 9)) return {};
+  std::vector<float> U(static_cast<size_t>(tl.U_floats));
+  transform_weights(d, tl, w, U.data());
+  return U;
+}
+
+bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) {
+  const KernelTable& kt = kernels();
+  if (!winograd_applies(d, kt)) return false;
+  const Tiling tl(d, kt);
+  if (!winograd_takes(d, kt, tl)) return false;
+  const int64_t Cin = d.Cin, Cout = d.Cout, H = d.in[1], W = d.in[2], OH = d.out[1], OW = d.out[2];
+  const int64_t ph = d.pb[1], pw = d.pb[2], Dy = d.dil[1], Dx = d.dil[2];
+  const std::vector<Tiling::Sub>& subs = tl.subs;
+  const int64_t tiles = tl.tiles, MR = tl.MR, NR = tl.NR, nblk = tl.nblk, U_floats = tl.U_floats, out_floats = tl.out_floats;
+  const int64_t RL = tl.RL;
+  const float fill = d.mode == PadMode::kConstant ? d.pad_value : 0.f;
+  const int64_t xps = d.x_cl ? Cin : 1, yps = d.y_cl ? Cout : 1;  // floats from a pixel to the next
+  const int threads = get_num_threads();
+
+  // Tiles per item T: a multiple of the igemm's lanes, up to 4 tile groups, with the item's
+  // transformed input (16 x Cin x T) within 256 KiB (L2). Blocks of output channels per pass
+  // over it, cb: as many as the call's scratch allows within its output's size (Tiling::fits;
+  // the same bound with prepared weights); then as many threads as fit.
+  int64_t T = NR, cb = 1;
+  for (int64_t m = 4; m >= 1; --m) {
+    const int64_t t = m * NR;
+    if (m > 1 && kPos * Cin * t * 4 > (int64_t{256} << 10)) continue;
+    if (m > 1 && threads > 1 && d.N * ((tiles + t - 1) / t) < 3 * threads) continue;  // items enough for the threads
+    if (!tl.fits(Cin, t, 1, threads)) continue;
+    T = t;
+    cb = nblk;
+    while (cb > 1 && !tl.fits(Cin, T, cb, threads)) cb = (cb + 1) / 2;
+    break;
+  }
+  const int workers = static_cast<int>(std::min<int64_t>(threads, (out_floats - U_floats) / tl.per_thread(Cin, T, cb)));
+  const int64_t Ts = T;  // a row of the transformed input / the products (the GEMMs' tiles: whole lanes)
+  const int64_t per = tl.per_thread(Cin, T, cb), vs = Tiling::skew(Cin * Ts), ms = Tiling::skew(cb * MR * Ts);  // (position strides)
 
   // Infinities and NaNs: the transforms mix each patch's 16 inputs, so an infinite input
   // would come out as NaN (inf - inf), and in outputs whose window does not hold it, where the
   // direct sum gives +-inf or a finite value (SPEC: they propagate as IEEE arithmetic says).
-  // Such calls are left to the direct sums (conv_fast redoes the whole output).
-  std::atomic<bool> nonfinite{false};
-  {
-    float chk = 0.f;
-    for (int64_t i = 0, n = Cout * Cin * 9; i < n; ++i) chk += w[i] * 0.f;
-    if (chk != chk) return false;
+  // Such calls are left to the direct sums (conv_fast redoes the whole output). (Prepared
+  // weights were checked when prepared: winograd_pack.)
+  const float* U = d.w_wino;
+  if (!U) {
+    if (!finite(w, Cout * Cin * 9)) return false;
+    float* u = arena(1, U_floats, d.fn, "the transformed weights");
+    transform_weights(d, tl, w, u);
+    U = u;
   }
+  std::atomic<bool> nonfinite{false};
   float* scr = arena(0, checked_mul(workers, per, d.fn), d.fn, "the per-thread tiles");
   std::vector<const float*> rows_all(static_cast<size_t>(workers * kPos * Cin));
   note_scratch(static_cast<int64_t>(rows_all.size() * sizeof(const float*)));
@@ -166,7 +206,7 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
       const int64_t n = it / per_image, j = it % per_image;
       size_t si = 0;
       while (sub_items[si + 1] <= j) ++si;
-      const Sub& sg = subs[si];
+      const Tiling::Sub& sg = subs[si];
       const int64_t ta = (j - sub_items[si]) * T, tb = std::min(sg.tiles, ta + T), nt = tb - ta;
       // Each row of tiles the item holds: (ty, first tx, tiles, its first lane).
       auto segments = [&](auto&& f) {

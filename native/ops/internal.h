@@ -111,8 +111,11 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
 // pixel q's pgemm_nr channels at sums + (q - q0) * pgemm_nr. wp: the panels, [g][p][K][nr].
 // Needs the ISA's pgemm. (Pointwise convs and kernel = stride transposed convs, channels-last.)
 // Winograd F(2x2, 3x3) for the 3x3 convolutions it serves (ops/conv_winograd.cc); false: not
-// taken (the caller runs the direct sums, which then write the whole output).
+// taken (the caller runs the direct sums, which then write the whole output). winograd_pack:
+// the transformed weights for d.w_wino where d's geometry takes it (and w is finite), else
+// an empty vector.
 bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y);
+std::vector<float> winograd_pack(const ConvDesc& d, const float* w);
 
 using PixelBlockStore = std::function<void(int64_t n, int64_t g, int64_t p, int64_t q0, int64_t q1, const float* sums)>;
 void pixel_gemm_cl(const float* x, int64_t N, int64_t S, int64_t Cin, int64_t groups, const float* wp, int64_t np,

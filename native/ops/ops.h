@@ -37,12 +37,16 @@ struct ConvDesc {
   // Optional: w already packed by pack_conv (prepared layers); conv_fast's pixel-major path
   // reads it instead of packing per call. Null: packed per call.
   const float* w_pg = nullptr;
+  // Optional: Winograd's transformed weights, made by pack_conv (prepared layers) for a
+  // geometry that takes it; conv_winograd reads them instead of transforming per call.
+  const float* w_wino = nullptr;
 };
 
-// Prepared-layer packing of a convolution's weight (any weightLayout): the pixel-major
-// kernel's panels when the geometry, input size included, takes that path (small maps,
-// see ops/conv_fast.cc), else an empty vector.
-std::vector<float> pack_conv(const ConvDesc& d);
+// Prepared-layer packing of a convolution's weight (any weightLayout), for the path the
+// geometry, input size included, takes: Winograd's transformed weights (*wino set; see
+// ops/conv_winograd.cc), the pixel-major kernel's panels (small maps, see ops/conv_fast.cc),
+// else an empty vector.
+std::vector<float> pack_conv(const ConvDesc& d, bool* wino);
 
 struct ConvTransposeDesc {
   const char* fn = "convTranspose";

@@ -504,11 +504,13 @@ static void run_case(const char* what, const Shape& c, std::mt19937& r) {
   set_num_threads(2); d.y = y2; conv_forward(d);
   CHECK(std::memcmp(y1, y2, ny * sizeof(float)) == 0, "%s: 1 and 2 threads differ", what);
   // A prepared layer's packed weight (when the geometry takes one): the same bits.
-  const std::vector<float> wp = pack_conv(d);
+  bool wino = false;
+  const std::vector<float> wp = pack_conv(d, &wino);
   if (!wp.empty()) {
-    d.w_pg = wp.data(); d.y = y2;
+    (wino ? d.w_wino : d.w_pg) = wp.data();
+    d.y = y2;
     conv_forward(d);
-    d.w_pg = nullptr;
+    d.w_pg = d.w_wino = nullptr;
     CHECK(std::memcmp(y1, y2, ny * sizeof(float)) == 0, "%s: packed weight differs", what);
     ++packed_run;
   }
