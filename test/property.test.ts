@@ -1162,25 +1162,43 @@ describe('small maps through the pgemm, gathered chunk by chunk, against the ref
     ['3x3 s2 p1, 64->128, 3 images of 14x14 -> 7x7', [3, 64, 14, 14], [128, 64, 3, 3], { padding: 1, stride: 2 }],
     ['5x5 p2 constant -1, 30->100, 3 images of 7x7', [3, 30, 7, 7], [100, 30, 5, 5], { padding: 2, paddingMode: 'constant', paddingValue: -1 }],
   ];
-  it.each(cases)('%s', (name, xShape, wShape, opts) => {
-    const xd = randomData(prod(xShape), 62), wd = randomData(prod(wShape), 63);
-    const ref = refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>);
-    const x = ck.tensor(xd, xShape), w = ck.tensor(wd, wShape);
-    checkOneAndTwoThreads(name, () => ck.conv2d(x, w, opts), ref);
-    const { bias, ...rest } = opts;
-    const layer = new ck.Conv2d({ weight: w, bias: bias as Float32Array | undefined, ...rest });
-    const saved = ck.getNumThreads();
-    try {
-      for (const t of [1, 2]) {
-        ck.setNumThreads(t);
-        const [a, b] = [ck.conv2d(x, w, opts), layer.forward(x)].map((y) => new Uint32Array(y.data.buffer, y.data.byteOffset, y.data.length));
-        expect(a.findIndex((v, i) => v !== b[i]), `${t} thread(s): Conv2d against conv2d, bit for bit: first differing output`).toBe(-1);
-      }
-    } finally {
-      ck.setNumThreads(saved);
-    }
-  });
+  it.each(cases)('%s', (name, xShape, wShape, opts) => checkConv2dForms(name, xShape, wShape, opts, [62, 63], false));
 });
+
+// conv2d against the float64 reference at 1 thread, bit for bit at 2, and the prepared Conv2d
+// bit for bit with it at 1 and 2 threads; with `layouts`, channels-last in, out, or both too.
+function checkConv2dForms(name: string, xShape: number[], wShape: number[], opts: ck.ConvOptions, seeds: [number, number], layouts: boolean): void {
+  const xd = randomData(prod(xShape), seeds[0]), wd = randomData(prod(wShape), seeds[1]);
+  const ref = refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>);
+  const x = ck.tensor(xd, xShape), w = ck.tensor(wd, wShape);
+  checkOneAndTwoThreads(name, () => ck.conv2d(x, w, opts), ref);
+  const { bias, ...rest } = opts;
+  const layer = new ck.Conv2d({ weight: w, bias: bias as Float32Array | undefined, ...rest });
+  const saved = ck.getNumThreads();
+  const u32 = (y: ck.Tensor) => new Uint32Array(y.data.buffer, y.data.byteOffset, y.data.length);
+  try {
+    for (const t of [1, 2]) {
+      ck.setNumThreads(t);
+      const a = u32(ck.conv2d(x, w, opts));
+      const forms: [string, () => ck.Tensor][] = [['Conv2d', () => layer.forward(x)]];
+      if (layouts) {
+        // channels-last in, out, or both (read and written in place): the same bits
+        const xl = x.to('NHWC');
+        forms.push(
+          ['NHWC in and out', () => ck.conv2d(xl, w, opts).to('NCHW')],
+          ['NHWC in, NCHW out', () => ck.conv2d(xl, w, { ...opts, outputLayout: 'NCHW' })],
+          ['NCHW in, NHWC out', () => ck.conv2d(x, w, { ...opts, outputLayout: 'NHWC' }).to('NCHW')],
+        );
+      }
+      for (const [what, f] of forms) {
+        const c = u32(f());
+        expect(a.findIndex((v, i) => v !== c[i]), `${t} thread(s): ${what} against conv2d in NCHW, bit for bit: first differing output`).toBe(-1);
+      }
+    }
+  } finally {
+    ck.setNumThreads(saved);
+  }
+}
 
 // 3x3 convolutions of unit stride, 32 channels or more on each side: on AVX2,
 // Winograd F(2x2, 3x3) (native/ops/conv_winograd.cc; elsewhere the direct sums, under the same
@@ -1202,35 +1220,7 @@ describe('3x3 unit-stride convolutions (Winograd on AVX2), against the reference
     ['dilation [2, 3], 34->32 padding [[1, 3], [4, 2]] constant -0.25, 31x40', [1, 34, 31, 40], [32, 34, 3, 3],
       { dilation: [2, 3], padding: [[1, 3], [4, 2]], paddingMode: 'constant', paddingValue: -0.25 }],
   ];
-  it.each(cases)('%s', (name, xShape, wShape, opts) => {
-    const xd = randomData(prod(xShape), 73), wd = randomData(prod(wShape), 74);
-    const ref = refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>);
-    const x = ck.tensor(xd, xShape), w = ck.tensor(wd, wShape);
-    checkOneAndTwoThreads(name, () => ck.conv2d(x, w, opts), ref);
-    const { bias, ...rest } = opts;
-    const layer = new ck.Conv2d({ weight: w, bias: bias as Float32Array | undefined, ...rest });
-    const saved = ck.getNumThreads();
-    const u32 = (y: ck.Tensor) => new Uint32Array(y.data.buffer, y.data.byteOffset, y.data.length);
-    try {
-      for (const t of [1, 2]) {
-        ck.setNumThreads(t);
-        const [a, b] = [ck.conv2d(x, w, opts), layer.forward(x)].map(u32);
-        expect(a.findIndex((v, i) => v !== b[i]), `${t} thread(s): Conv2d against conv2d, bit for bit: first differing output`).toBe(-1);
-        // channels-last in, out, or both (read and written in place): the same bits
-        const xl = x.to('NHWC');
-        for (const [what, y] of [
-          ['NHWC in and out', ck.conv2d(xl, w, opts).to('NCHW')],
-          ['NHWC in, NCHW out', ck.conv2d(xl, w, { ...opts, outputLayout: 'NCHW' })],
-          ['NCHW in, NHWC out', ck.conv2d(x, w, { ...opts, outputLayout: 'NHWC' }).to('NCHW')],
-        ] as [string, ck.Tensor][]) {
-          const c = u32(y);
-          expect(a.findIndex((v, i) => v !== c[i]), `${t} thread(s): ${what} against NCHW, bit for bit: first differing output`).toBe(-1);
-        }
-      }
-    } finally {
-      ck.setNumThreads(saved);
-    }
-  });
+  it.each(cases)('%s', (name, xShape, wShape, opts) => checkConv2dForms(name, xShape, wShape, opts, [73, 74], true));
 });
 
 // Depthwise results of 256 KiB or more: whole-line rows written by non-temporal stores where
