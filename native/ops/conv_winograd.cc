@@ -226,11 +226,27 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
           for (int r = 0; r < 4; ++r) {
             const int64_t iy = Dy * (2 * ty + r) + sg.ry - ph;
             float* rr = R + r * RL;
+            if (!d.x_cl && ic + 1 < Cin && iy >= 0 && iy < H) {
+              // The next channel's row, fetched meanwhile: the rows of successive channels
+              // lie a plane apart, beyond the hardware prefetcher's reach (two builds in one
+              // process, both orders, 1 thread: W6 0.91x / 0.95x the time, W1 0.99x / 1.03x;
+              // same bits).
+              const int64_t a = std::max<int64_t>(0, ix0), b = std::min(W, ix0 + Dx * (cols - 1) + 1);
+              const char* nr = reinterpret_cast<const char*>(xc + H * W + iy * W);
+              for (int64_t off = a * 4 / 64 * 64; off < b * 4; off += 64) __builtin_prefetch(nr + off, 0, 3);
+            }
             if (iy < 0 || iy >= H) {
               std::fill(rr, rr + cols, fill);
             } else if (Dx > 1 || xps > 1) {
+              // columns ix0 + Dx i: inside the row for lo <= i < hi
               const float* xr = xc + iy * W * xps;
-              for (int64_t i = 0, ix = ix0; i < cols; ++i, ix += Dx) rr[i] = ix >= 0 && ix < W ? xr[ix * xps] : fill;
+              const int64_t lo = std::min(cols, ix0 >= 0 ? 0 : (-ix0 + Dx - 1) / Dx);
+              const int64_t hi = std::max(lo, std::min(cols, W - ix0 <= 0 ? 0 : (W - ix0 + Dx - 1) / Dx));
+              std::fill(rr, rr + lo, fill);
+              const int64_t step = Dx * xps;
+              const float* src = xr + (ix0 + Dx * lo) * xps;
+              for (int64_t i = lo; i < hi; ++i, src += step) rr[i] = *src;
+              std::fill(rr + hi, rr + cols, fill);
             } else {
               const float* xr = xc + iy * W;
               const int64_t lo = std::min(cols, std::max<int64_t>(0, -ix0)), hi = std::max(lo, std::min(cols, W - ix0));
