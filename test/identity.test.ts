@@ -792,6 +792,23 @@ describe('NaN and Infinity in data propagate (not errors)', () => {
         }
   });
 
+  // The 1-D form (Winograd F(2, 3) on AVX2): an infinity at position 201 of channel 5, k3 p1,
+  // length 401: outputs 200-202 infinite, the rest exactly 32 x (taps inside).
+  it('32 -> 32 channels k3 1-D (Winograd-sized): +Infinity in the input', () => {
+    const L = 401, C = 32;
+    const xd = new Float32Array(C * L).fill(1), wd = new Float32Array(C * C * 3).fill(1);
+    xd[5 * L + 201] = Infinity;
+    const x = ck.tensor(xd, [1, C, L]), wt = ck.tensor(wd, [C, C, 3]);
+    const y = ck.conv1d(x, wt, { padding: 1 });
+    expectBitIdentical(y, new ck.Conv1d({ weight: wt, padding: 1 }).forward(x), 'Conv1d against conv1d');
+    for (let oc = 0; oc < C; oc++)
+      for (let i = 0; i < L; i++) {
+        const got = y.data[oc * L + i];
+        const want = Math.abs(i - 201) <= 1 ? Infinity : C * (i === 0 || i === L - 1 ? 2 : 3);
+        if (got !== want) expect.fail(`output channel ${oc} at ${i}: got ${got}, expected ${want}`);
+      }
+  });
+
   it('NaN in a weight, in a bias, in pad, interpolate and convTranspose', () => {
     const x = ck.tensor(new Float32Array(49).fill(1), [1, 1, 7, 7]);
     const w = new Float32Array(9).fill(1);

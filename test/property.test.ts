@@ -1223,6 +1223,44 @@ describe('3x3 unit-stride convolutions (Winograd on AVX2), against the reference
   it.each(cases)('%s', (name, xShape, wShape, opts) => checkConv2dForms(name, xShape, wShape, opts, [73, 74], true));
 });
 
+// The 1-D form, F(2, 3) (AVX2; elsewhere the direct sums, under the same checks): odd
+// lengths (a half tile), per-side padding, a constant fill, dilation 2 and 3, several images.
+// Against the float64 reference, 1 / 2 threads bit for bit, the prepared Conv1d and NWC in and
+// out bit for bit with conv1d in NCW.
+describe('k3 unit-stride 1-D convolutions (Winograd F(2, 3) on AVX2), against the reference', () => {
+  const cases: [string, number[], number[], ck.ConvOptions][] = [
+    ['32->40 p1 bias, 3 x 201', [3, 32, 201], [40, 32, 3], { padding: 1, bias: randomData(40, 81) }],
+    ['36->32 valid, 3 x 300', [3, 36, 300], [32, 36, 3], { padding: 0 }],
+    ['40->34 padding [[2, 3]] constant 0.5, dilation 2, 2 x 515', [2, 40, 515], [34, 40, 3], { padding: [[2, 3]], paddingMode: 'constant', paddingValue: 0.5, dilation: 2 }],
+    ['64->64 p3 dilation 3, bias, 1000', [1, 64, 1000], [64, 64, 3], { padding: 3, dilation: 3, bias: randomData(64, 82) }],
+  ];
+  it.each(cases)('%s', (name, xShape, wShape, opts) => {
+    const xd = randomData(prod(xShape), 83), wd = randomData(prod(wShape), 84);
+    const ref = refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>);
+    const x = ck.tensor(xd, xShape), w = ck.tensor(wd, wShape);
+    checkOneAndTwoThreads(name, () => ck.conv1d(x, w, opts), ref);
+    const { bias, ...rest } = opts;
+    const layer = new ck.Conv1d({ weight: w, bias: bias as Float32Array | undefined, ...rest });
+    const saved = ck.getNumThreads();
+    const u32 = (y: ck.Tensor) => new Uint32Array(y.data.buffer, y.data.byteOffset, y.data.length);
+    try {
+      for (const t of [1, 2]) {
+        ck.setNumThreads(t);
+        const a = u32(ck.conv1d(x, w, opts));
+        for (const [what, f] of [
+          ['Conv1d', () => layer.forward(x)],
+          ['NWC in and out', () => ck.conv1d(x.to('NWC'), w, opts).to('NCW')],
+        ] as [string, () => ck.Tensor][]) {
+          const c = u32(f());
+          expect(a.findIndex((v, i) => v !== c[i]), `${t} thread(s): ${what} against conv1d in NCW, bit for bit: first differing output`).toBe(-1);
+        }
+      }
+    } finally {
+      ck.setNumThreads(saved);
+    }
+  });
+});
+
 // Depthwise results of 256 KiB or more: whole-line rows written by non-temporal stores where
 // the rows are 64-byte aligned (widths a multiple of 16), plain and masked stores elsewhere.
 // Against the float64 reference, and 1 / 2 threads bit for bit.

@@ -124,11 +124,73 @@ void wino_out_avx2(const float* m, int64_t ms, int64_t n, bool half, float bias,
   }
 }
 
+// F(2, 3), 1-D: V = B^T d for the tiles 0 <= l < n of a row, d[j] = R[2l + j], position j at
+// v[j * vs + l]; true if any input read (R[0 .. 2n + 2)) is a NaN or an infinity.
+bool wino_in1_avx2(const float* R, int64_t, int64_t n, float* v, int64_t vs) {
+  __m256 chk = _mm256_setzero_ps();
+  const __m256 zero = _mm256_setzero_ps();
+  int64_t l = 0;
+  for (; l + 8 <= n; l += 8) {
+    __m256 d0, d1, d2, d3;
+    split(R + 2 * l, d0, d1);
+    split(R + 2 * l + 2, d2, d3);
+    chk = _mm256_add_ps(chk, _mm256_mul_ps(_mm256_add_ps(d0, d1), zero));
+    _mm256_storeu_ps(v + l, _mm256_sub_ps(d0, d2));
+    _mm256_storeu_ps(v + vs + l, _mm256_add_ps(d1, d2));
+    _mm256_storeu_ps(v + 2 * vs + l, _mm256_sub_ps(d2, d1));
+    _mm256_storeu_ps(v + 3 * vs + l, _mm256_sub_ps(d1, d3));
+  }
+  float c = 0.f;
+  for (; l < n; ++l) {
+    const float d0 = R[2 * l], d1 = R[2 * l + 1], d2 = R[2 * l + 2], d3 = R[2 * l + 3];
+    c += (d0 + d1) * 0.f;
+    v[l] = d0 - d2;
+    v[vs + l] = d1 + d2;
+    v[2 * vs + l] = d2 - d1;
+    v[3 * vs + l] = d1 - d3;
+  }
+  c += (R[2 * n] + R[2 * n + 1]) * 0.f;  // the last two columns
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, chk);
+  for (float x : lanes) c += x;
+  return c != c;
+}
+
+// F(2, 3), 1-D: y = A^T m + bias for the tiles 0 <= l < n: y0[2l ys], y0[(2l + 1) ys]; half:
+// one more tile, l = n, its first output only. (y1 unused.)
+void wino_out1_avx2(const float* m, int64_t ms, int64_t n, bool half, float bias, float* y0, float*, int64_t ys) {
+  const __m256 bv = _mm256_set1_ps(bias);
+  int64_t l = 0;
+  for (; l + 8 <= n; l += 8) {
+    const __m256 a = _mm256_loadu_ps(m + l), b = _mm256_loadu_ps(m + ms + l);
+    const __m256 c = _mm256_loadu_ps(m + 2 * ms + l), e = _mm256_loadu_ps(m + 3 * ms + l);
+    const __m256 c0 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a, b), c), bv);
+    const __m256 c1 = _mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(b, c), e), bv);
+    if (ys == 1) {
+      const __m256 lo = _mm256_unpacklo_ps(c0, c1), hi = _mm256_unpackhi_ps(c0, c1);
+      _mm256_storeu_ps(y0 + 2 * l, _mm256_permute2f128_ps(lo, hi, 0x20));
+      _mm256_storeu_ps(y0 + 2 * l + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+    } else {
+      alignas(32) float p[8], q[8];
+      _mm256_store_ps(p, c0);
+      _mm256_store_ps(q, c1);
+      for (int i = 0; i < 8; ++i) y0[(2 * (l + i)) * ys] = p[i], y0[(2 * (l + i) + 1) * ys] = q[i];
+    }
+  }
+  for (; l < n + (half ? 1 : 0); ++l) {
+    const float a = m[l], b = m[ms + l], c = m[2 * ms + l], e = m[3 * ms + l];
+    y0[2 * l * ys] = a + b + c + bias;
+    if (l < n) y0[(2 * l + 1) * ys] = b - c - e + bias;
+  }
+}
+
 }  // namespace
 
 void register_avx2_winograd(KernelTable& t) {
   t.wino_in = wino_in_avx2;
   t.wino_out = wino_out_avx2;
+  t.wino_in1 = wino_in1_avx2;
+  t.wino_out1 = wino_out1_avx2;
 }
 
 }  // namespace convkit

@@ -818,7 +818,8 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // In-process A/B against the direct sums on Zen 3, 1 / 2 threads: W1 0.64x / 0.64x the
   // time, W11 0.59x / 0.57x; 64->128 56x56 0.57x / 0.70x, 128->128 56x56 0.54x / 0.63x,
   // 32->32 56x56 0.82x / 0.83x; W6 (dilation 2: four sub-grids) 0.66x / 0.67x. (16->16
-  // measured 0.98-1.06x: not taken.)
+  // measured 0.98-1.06x: not taken.) The 1-D form, F(2, 3): W14 0.75-0.88x / 0.79-0.80x (two
+  // builds in one process, both orders).
   if (!ps && !xmask && !scale && !post && conv_winograd(d, x, w, y)) return true;
 
   const PadMode data_mode = d.mode == PadMode::kPartial ? PadMode::kZeros : d.mode;

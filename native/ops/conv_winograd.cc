@@ -1,9 +1,10 @@
-// Winograd F(2x2, 3x3) for 3x3 convolutions of unit stride and dilation (Lavin & Gray, "Fast
+// Winograd F(2x2, 3x3) for 3x3 convolutions of unit stride (Lavin & Gray, "Fast
 // Algorithms for Convolutional Neural Networks", 2015): each 2x2 tile of the output is
 // A^T [ (G g G^T) .* (B^T d B) ] A over its 4x4 input patch d, which takes 16 products per
 // input and output channel where the direct sum takes 36. Summed over the input channels,
 // the 16 elementwise products are 16 GEMMs (Cout x Cin by Cin x tiles), run by the igemm
-// kernels of the dispatch table, between an input and an output transform.
+// kernels of the dispatch table, between an input and an output transform. 1-D convolutions
+// (k3) take F(2, 3) the same way: tiles of 2 outputs from 4 inputs, 4 GEMMs.
 //
 //   G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]     (weights, 3x3 -> 4x4)
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]      (input patches, 4x4 -> 4x4)
@@ -31,17 +32,21 @@ namespace convkit {
 
 namespace {
 
-constexpr int kPos = 16;  // the 4x4 positions of a transformed tile
+constexpr int kPos = 16;  // the 4x4 positions of a transformed tile (1-D: 4)
 
 // Where F(2x2, 3x3) applies and pays: a 2-D 3x3 conv (any padding amounts) of unit stride,
 // one group, a constant padding mode, either layout in and out, and channels enough on both
 // sides that the 16 GEMMs outweigh the transforms. A dilation D splits the conv into D x D
 // undilated ones, over the output's pixels of each residue (row mod D, column mod D).
+// 1-D (a rank-1 conv, or any whose only spatial extent is the last): F(2, 3), tiles of 2
+// outputs from 4 inputs, 4 products per input and output channel where the direct sum takes 6.
+bool winograd_1d(const ConvDesc& d) { return d.in[0] == 1 && d.in[1] == 1 && d.k[0] == 1 && d.k[1] == 1 && d.out[1] == 1; }
+
 bool winograd_applies(const ConvDesc& d, const KernelTable& kt) {
-  if (!kt.wino_in || !kt.wino_out || !kt.igemm_pk || d.groups != 1) return false;
+  if (!kt.wino_in || !kt.wino_out || !kt.wino_in1 || !kt.wino_out1 || !kt.igemm_pk || d.groups != 1) return false;
   if (d.mode != PadMode::kZeros && d.mode != PadMode::kConstant) return false;
   if (d.in[0] != 1 || d.k[0] != 1 || d.out[0] != 1) return false;
-  for (int i = 1; i < 3; ++i)
+  for (int i = winograd_1d(d) ? 2 : 1; i < 3; ++i)
     if (d.k[i] != 3 || d.stride[i] != 1 || d.out[i] < 4 * d.dil[i]) return false;
   return d.Cin >= 32 && d.Cout >= 32;
 }
@@ -57,13 +62,15 @@ struct Tiling {
   std::vector<Sub> subs;
   int64_t tiles = 0, TW = 0;  // (tiles: of an image; TW: the most tiles per row)
   int64_t MR = 0, NR = 0, nblk = 0, U_floats = 0, out_floats = 0, RL = 0;
+  bool one_d = false;
+  int P = kPos, rows = 4;  // positions of a transformed tile, input rows of a patch (1-D: 4, 1)
   // The 16 positions' rows lie an odd number of 64-byte lines apart, so that a tile's 16
   // values (stored, then read back, together) fall in 16 different L1 sets: at W1's 64 x 64
   // floats apart they shared one (W1 at 1 thread: 3.2 -> 2.0 ms with the skew).
   static int64_t skew(int64_t floats) { return floats / 16 % 2 ? floats : floats + 16; }
   // Per thread, for items of T tiles and passes of cb blocks of output channels: the item's
   // transformed input, the pass's products and the row buffers.
-  int64_t per_thread(int64_t Cin, int64_t T, int64_t cb) const { return kPos * (skew(Cin * T) + skew(cb * MR * T)) + 4 * RL; }
+  int64_t per_thread(int64_t Cin, int64_t T, int64_t cb) const { return P * (skew(Cin * T) + skew(cb * MR * T)) + rows * RL; }
   // The call's scratch within its output's size (issue 3's bound on extra memory): the
   // transformed weights and n threads' buffers.
   bool fits(int64_t Cin, int64_t T, int64_t cb, int64_t n) const { return U_floats + n * per_thread(Cin, T, cb) <= out_floats; }
@@ -79,8 +86,9 @@ struct Tiling {
         tiles += u.tiles;
         TW = std::max(TW, u.TW);
       }
+    one_d = winograd_1d(d), P = one_d ? 4 : kPos, rows = one_d ? 1 : 4;
     MR = kt.igemm_mr, NR = kt.igemm_nr, nblk = (d.Cout + MR - 1) / MR;
-    U_floats = kPos * nblk * MR * d.Cin, out_floats = d.N * d.Cout * OH * OW, RL = 2 * TW + 2;
+    U_floats = P * nblk * MR * d.Cin, out_floats = d.N * d.Cout * OH * OW, RL = 2 * TW + 2;
   }
 };
 
@@ -107,7 +115,13 @@ void transform_weights(const ConvDesc& d, const Tiling& tl, const float* w, floa
         const int64_t oc = b * MR + m;
         for (int64_t ic = 0; ic < Cin; ++ic) {
           float u[kPos];
-          if (oc < Cout) {
+          if (oc < Cout && tl.one_d) {
+            const float* g = w + (oc * Cin + ic) * 3;  // G g
+            u[0] = g[0];
+            u[1] = 0.5f * (g[0] + g[1] + g[2]);
+            u[2] = 0.5f * (g[0] - g[1] + g[2]);
+            u[3] = g[2];
+          } else if (oc < Cout) {
             const float* g = w + (oc * Cin + ic) * 9;
             float t[4][3];  // G g
             for (int j = 0; j < 3; ++j) {
@@ -125,7 +139,7 @@ void transform_weights(const ConvDesc& d, const Tiling& tl, const float* w, floa
           } else {
             std::fill(u, u + kPos, 0.f);
           }
-          for (int p = 0; p < kPos; ++p) U[((p * nblk + b) * Cin + ic) * MR + m] = u[p];
+          for (int p = 0; p < tl.P; ++p) U[((p * nblk + b) * Cin + ic) * MR + m] = u[p];
         }
       }
   });
@@ -137,7 +151,7 @@ std::vector<float> winograd_pack(const ConvDesc& d, const float* w) {
   const KernelTable& kt = kernels();
   if (!winograd_applies(d, kt)) return {};
   const Tiling tl(d, kt);
-  if (!winograd_takes(d, kt, tl) || !finite(w, d.Cout * d.Cin * 9)) return {};
+  if (!winograd_takes(d, kt, tl) || !finite(w, d.Cout * d.Cin * (tl.one_d ? 3 : 9))) return {};
   std::vector<float> U(static_cast<size_t>(tl.U_floats));
   transform_weights(d, tl, w, U.data());
   return U;
@@ -164,7 +178,7 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
   int64_t T = NR, cb = 1;
   for (int64_t m = 4; m >= 1; --m) {
     const int64_t t = m * NR;
-    if (m > 1 && kPos * Cin * t * 4 > (int64_t{256} << 10)) continue;
+    if (m > 1 && tl.P * Cin * t * 4 > (int64_t{256} << 10)) continue;
     if (m > 1 && threads > 1 && d.N * ((tiles + t - 1) / t) < 3 * threads) continue;  // items enough for the threads
     if (!tl.fits(Cin, t, 1, threads)) continue;
     T = t;
@@ -183,24 +197,25 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
   // weights were checked when prepared: winograd_pack.)
   const float* U = d.w_wino;
   if (!U) {
-    if (!finite(w, Cout * Cin * 9)) return false;
+    if (!finite(w, Cout * Cin * (tl.one_d ? 3 : 9))) return false;
     float* u = arena(1, U_floats, d.fn, "the transformed weights");
     transform_weights(d, tl, w, u);
     U = u;
   }
   std::atomic<bool> nonfinite{false};
   float* scr = arena(0, checked_mul(workers, per, d.fn), d.fn, "the per-thread tiles");
-  std::vector<const float*> rows_all(static_cast<size_t>(workers * kPos * Cin));
+  const int P = tl.P;
+  std::vector<const float*> rows_all(static_cast<size_t>(workers * P * Cin));
   note_scratch(static_cast<int64_t>(rows_all.size() * sizeof(const float*)));
   std::vector<int64_t> sub_items(subs.size() + 1, 0);  // each sub-grid's first item in an image
   for (size_t i = 0; i < subs.size(); ++i) sub_items[i + 1] = sub_items[i] + (subs[i].tiles + T - 1) / T;
   const int64_t per_image = sub_items.back(), items = d.N * per_image;
   parallel_for_tid(items, 1, workers, [&](int tid, int64_t i0, int64_t i1) {
     float* V = scr + tid * per;  // [p][ic][Ts], positions vs apart: the item's transformed input
-    float* M = V + kPos * vs;    // [p][oc][Ts], positions ms apart: the products (whole blocks of channels)
-    float* R = M + kPos * ms;    // 4 input rows, padded: [4][RL]
-    const float** rows = rows_all.data() + tid * kPos * Cin;
-    for (int64_t p = 0; p < kPos; ++p)
+    float* M = V + P * vs;    // [p][oc][Ts], positions ms apart: the products (whole blocks of channels)
+    float* R = M + P * ms;       // 4 input rows (1-D: 1), padded: [4][RL]
+    const float** rows = rows_all.data() + tid * P * Cin;
+    for (int64_t p = 0; p < P; ++p)
       for (int64_t ic = 0; ic < Cin; ++ic) rows[p * Cin + ic] = V + p * vs + ic * Ts;
     for (int64_t it = i0; it < i1; ++it) {
       const int64_t n = it / per_image, j = it % per_image;
@@ -223,7 +238,7 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
         const float* xc = d.x_cl ? x + n * H * W * Cin + ic : x + (n * Cin + ic) * H * W;
         segments([&](int64_t ty, int64_t tx, int64_t len, int64_t lane) {
           const int64_t ix0 = Dx * 2 * tx + sg.rx - pw, cols = 2 * len + 2;  // input columns ix0 + Dx i, i < cols
-          for (int r = 0; r < 4; ++r) {
+          for (int r = 0; r < tl.rows; ++r) {
             const int64_t iy = Dy * (2 * ty + r) + sg.ry - ph;
             float* rr = R + r * RL;
             if (!d.x_cl && ic + 1 < Cin && iy >= 0 && iy < H) {
@@ -255,14 +270,14 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
               std::fill(rr + hi, rr + cols, fill);
             }
           }
-          if (kt.wino_in(R, RL, len, V + ic * Ts + lane, vs)) nonfinite.store(true, std::memory_order_relaxed);
+          if ((tl.one_d ? kt.wino_in1 : kt.wino_in)(R, RL, len, V + ic * Ts + lane, vs)) nonfinite.store(true, std::memory_order_relaxed);
         });
       }
       // 2. Per pass of cb blocks of output channels: the 16 GEMMs, position by position (its
       // transformed input stays in L1 across the blocks), then the output transform.
       for (int64_t b0 = 0; b0 < nblk; b0 += cb) {
         const int64_t b1 = std::min(nblk, b0 + cb);
-        for (int64_t p = 0; p < kPos; ++p) {
+        for (int64_t p = 0; p < P; ++p) {
           const float* const* rp = rows + p * Cin;
           for (int64_t b = b0; b < b1; ++b) {
             const int64_t mr = std::min(MR, Cout - b * MR);
@@ -277,8 +292,8 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
           segments([&](int64_t ty, int64_t tx, int64_t len, int64_t lane) {
             const int64_t whole = std::min(len, (sg.OWs - 2 * tx) / 2);  // tiles with both columns inside (else the first only)
             float* y0 = yc + ((Dy * 2 * ty + sg.ry) * OW + Dx * 2 * tx + sg.rx) * yps;
-            kt.wino_out(M + (oc - b0 * MR) * Ts + lane, ms, whole, whole < len, bias, y0, 2 * ty + 1 < sg.OHs ? y0 + Dy * OW * yps : nullptr,
-                        Dx * yps);
+            (tl.one_d ? kt.wino_out1 : kt.wino_out)(M + (oc - b0 * MR) * Ts + lane, ms, whole, whole < len, bias, y0,
+                                                     2 * ty + 1 < sg.OHs ? y0 + Dy * OW * yps : nullptr, Dx * yps);
           });
         }
       }

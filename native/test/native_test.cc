@@ -689,6 +689,9 @@ static void test_winograd(std::mt19937& r) {
   run_case("winograd 64->64 p1 48x48", shape(2, 1, 64, 64, 1, {48, 48}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z), r);
   run_case("winograd 32->38 p1 NHWC in and out, 2 x 29x31",
            shape(2, 2, 32, 38, 1, {29, 31}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z, true, true), r);
+  run_case("winograd 1-D 32->38 p1, 3 x 201", shape(1, 3, 32, 38, 1, {201}, {3}, {1}, {1}, {1}, {1}, Z), r);
+  run_case("winograd 1-D 40->34 constant, dilation 2, pads (2, 3), NWC in and out, 2 x 515",
+           shape(1, 2, 40, 34, 1, {515}, {3}, {1}, {2}, {2}, {3}, C, true, true), r);
   run_case("winograd 32->36 dilation 2 p2, NHWC in, 27x38", shape(2, 1, 32, 36, 1, {27, 38}, {3, 3}, {1, 1}, {2, 2}, {2, 2}, {2, 2}, Z, true), r);
   run_case("winograd 32->36 dilation 2 p2, 2 x 27x38", shape(2, 2, 32, 36, 1, {27, 38}, {3, 3}, {1, 1}, {2, 2}, {2, 2}, {2, 2}, Z), r);
   run_case("winograd 34->32 dilation (2, 3) constant, pads (1, 4) (3, 2), 31x40",
