@@ -1162,37 +1162,42 @@ describe('small maps through the pgemm, gathered chunk by chunk, against the ref
     ['3x3 s2 p1, 64->128, 3 images of 14x14 -> 7x7', [3, 64, 14, 14], [128, 64, 3, 3], { padding: 1, stride: 2 }],
     ['5x5 p2 constant -1, 30->100, 3 images of 7x7', [3, 30, 7, 7], [100, 30, 5, 5], { padding: 2, paddingMode: 'constant', paddingValue: -1 }],
   ];
-  it.each(cases)('%s', (name, xShape, wShape, opts) => checkConv2dForms(name, xShape, wShape, opts, [62, 63], false));
+  it.each(cases)('%s', (name, xShape, wShape, opts) => checkConvForms(name, xShape, wShape, opts, [62, 63], false));
 });
 
-// conv2d against the float64 reference at 1 thread, bit for bit at 2, and the prepared Conv2d
-// bit for bit with it at 1 and 2 threads; with `layouts`, channels-last in, out, or both too.
-function checkConv2dForms(name: string, xShape: number[], wShape: number[], opts: ck.ConvOptions, seeds: [number, number], layouts: boolean): void {
+// conv1d / conv2d (by the input's rank) against the float64 reference at 1 thread, bit for bit
+// at 2, and the prepared Conv1d / Conv2d bit for bit with it at 1 and 2 threads; with
+// `layouts`, channels-last in, out, or both too.
+function checkConvForms(name: string, xShape: number[], wShape: number[], opts: ck.ConvOptions, seeds: [number, number], layouts: boolean): void {
   const xd = randomData(prod(xShape), seeds[0]), wd = randomData(prod(wShape), seeds[1]);
   const ref = refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>);
   const x = ck.tensor(xd, xShape), w = ck.tensor(wd, wShape);
-  checkOneAndTwoThreads(name, () => ck.conv2d(x, w, opts), ref);
+  const oneD = xShape.length === 3;
+  const conv = (t: ck.Tensor, o: ck.ConvOptions) => (oneD ? ck.conv1d(t, w, o) : ck.conv2d(t, w, o));
+  const [cf, cl] = (oneD ? ['NCW', 'NWC'] : ['NCHW', 'NHWC']) as [ck.Layout, ck.Layout];
+  checkOneAndTwoThreads(name, () => conv(x, opts), ref);
   const { bias, ...rest } = opts;
-  const layer = new ck.Conv2d({ weight: w, bias: bias as Float32Array | undefined, ...rest });
+  const lopts = { weight: w, bias: bias as Float32Array | undefined, ...rest };
+  const layer = oneD ? new ck.Conv1d(lopts) : new ck.Conv2d(lopts);
   const saved = ck.getNumThreads();
   const u32 = (y: ck.Tensor) => new Uint32Array(y.data.buffer, y.data.byteOffset, y.data.length);
   try {
     for (const t of [1, 2]) {
       ck.setNumThreads(t);
-      const a = u32(ck.conv2d(x, w, opts));
-      const forms: [string, () => ck.Tensor][] = [['Conv2d', () => layer.forward(x)]];
+      const a = u32(conv(x, opts));
+      const forms: [string, () => ck.Tensor][] = [[oneD ? 'Conv1d' : 'Conv2d', () => layer.forward(x)]];
       if (layouts) {
         // channels-last in, out, or both (read and written in place): the same bits
-        const xl = x.to('NHWC');
+        const xl = x.to(cl);
         forms.push(
-          ['NHWC in and out', () => ck.conv2d(xl, w, opts).to('NCHW')],
-          ['NHWC in, NCHW out', () => ck.conv2d(xl, w, { ...opts, outputLayout: 'NCHW' })],
-          ['NCHW in, NHWC out', () => ck.conv2d(x, w, { ...opts, outputLayout: 'NHWC' }).to('NCHW')],
+          [`${cl} in and out`, () => conv(xl, opts).to(cf)],
+          [`${cl} in, ${cf} out`, () => conv(xl, { ...opts, outputLayout: cf })],
+          [`${cf} in, ${cl} out`, () => conv(x, { ...opts, outputLayout: cl }).to(cf)],
         );
       }
       for (const [what, f] of forms) {
         const c = u32(f());
-        expect(a.findIndex((v, i) => v !== c[i]), `${t} thread(s): ${what} against conv2d in NCHW, bit for bit: first differing output`).toBe(-1);
+        expect(a.findIndex((v, i) => v !== c[i]), `${t} thread(s): ${what} against ${cf}, bit for bit: first differing output`).toBe(-1);
       }
     }
   } finally {
@@ -1204,8 +1209,9 @@ function checkConv2dForms(name: string, xShape: number[], wShape: number[], opts
 // Winograd F(2x2, 3x3) (native/ops/conv_winograd.cc; elsewhere the direct sums, under the same
 // checks). Odd output sizes (a last row and column of half tiles), padding that differs per side
 // and exceeds the kernel's reach, a constant fill, several images, a last block of fewer than 6
-// output channels, dilations of 2 and 3 (per dim). The scratch bound (the output's size) runs them in passes of 1-3 blocks of
-// output channels, and some on one worker at 2 threads; items of 16-64 tiles. Against the
+// output channels, dilations of 2 and 3 (per dim). The scratch bound (the output's size) runs
+// them in passes of 1-3 blocks of output channels, and some on one worker at 2 threads; items of
+// 16-64 tiles. Against the
 // float64 reference, 1 / 2 threads bit for bit, and the prepared Conv2d and channels-last in
 // and out bit for bit with conv2d in NCHW.
 describe('3x3 unit-stride convolutions (Winograd on AVX2), against the reference', () => {
@@ -1220,13 +1226,13 @@ describe('3x3 unit-stride convolutions (Winograd on AVX2), against the reference
     ['dilation [2, 3], 34->32 padding [[1, 3], [4, 2]] constant -0.25, 31x40', [1, 34, 31, 40], [32, 34, 3, 3],
       { dilation: [2, 3], padding: [[1, 3], [4, 2]], paddingMode: 'constant', paddingValue: -0.25 }],
   ];
-  it.each(cases)('%s', (name, xShape, wShape, opts) => checkConv2dForms(name, xShape, wShape, opts, [73, 74], true));
+  it.each(cases)('%s', (name, xShape, wShape, opts) => checkConvForms(name, xShape, wShape, opts, [73, 74], true));
 });
 
 // The 1-D form, F(2, 3) (AVX2; elsewhere the direct sums, under the same checks): odd
 // lengths (a half tile), per-side padding, a constant fill, dilation 2 and 3, several images.
 // Against the float64 reference, 1 / 2 threads bit for bit, the prepared Conv1d and NWC in and
-// out bit for bit with conv1d in NCW.
+// out (in only, out only) bit for bit with conv1d in NCW.
 describe('k3 unit-stride 1-D convolutions (Winograd F(2, 3) on AVX2), against the reference', () => {
   const cases: [string, number[], number[], ck.ConvOptions][] = [
     ['32->40 p1 bias, 3 x 201', [3, 32, 201], [40, 32, 3], { padding: 1, bias: randomData(40, 81) }],
@@ -1234,31 +1240,7 @@ describe('k3 unit-stride 1-D convolutions (Winograd F(2, 3) on AVX2), against th
     ['40->34 padding [[2, 3]] constant 0.5, dilation 2, 2 x 515', [2, 40, 515], [34, 40, 3], { padding: [[2, 3]], paddingMode: 'constant', paddingValue: 0.5, dilation: 2 }],
     ['64->64 p3 dilation 3, bias, 1000', [1, 64, 1000], [64, 64, 3], { padding: 3, dilation: 3, bias: randomData(64, 82) }],
   ];
-  it.each(cases)('%s', (name, xShape, wShape, opts) => {
-    const xd = randomData(prod(xShape), 83), wd = randomData(prod(wShape), 84);
-    const ref = refConv({ data: xd, shape: xShape }, { data: wd, shape: wShape }, opts as Record<string, unknown>);
-    const x = ck.tensor(xd, xShape), w = ck.tensor(wd, wShape);
-    checkOneAndTwoThreads(name, () => ck.conv1d(x, w, opts), ref);
-    const { bias, ...rest } = opts;
-    const layer = new ck.Conv1d({ weight: w, bias: bias as Float32Array | undefined, ...rest });
-    const saved = ck.getNumThreads();
-    const u32 = (y: ck.Tensor) => new Uint32Array(y.data.buffer, y.data.byteOffset, y.data.length);
-    try {
-      for (const t of [1, 2]) {
-        ck.setNumThreads(t);
-        const a = u32(ck.conv1d(x, w, opts));
-        for (const [what, f] of [
-          ['Conv1d', () => layer.forward(x)],
-          ['NWC in and out', () => ck.conv1d(x.to('NWC'), w, opts).to('NCW')],
-        ] as [string, () => ck.Tensor][]) {
-          const c = u32(f());
-          expect(a.findIndex((v, i) => v !== c[i]), `${t} thread(s): ${what} against conv1d in NCW, bit for bit: first differing output`).toBe(-1);
-        }
-      }
-    } finally {
-      ck.setNumThreads(saved);
-    }
-  });
+  it.each(cases)('%s', (name, xShape, wShape, opts) => checkConvForms(name, xShape, wShape, opts, [83, 84], true));
 });
 
 // Depthwise results of 256 KiB or more: whole-line rows written by non-temporal stores where
