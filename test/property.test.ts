@@ -1211,9 +1211,8 @@ function checkConvForms(name: string, xShape: number[], wShape: number[], opts: 
 // and exceeds the kernel's reach, a constant fill, several images, a last block of fewer than 6
 // output channels, dilations of 2 and 3 (per dim). The scratch bound (the output's size) runs
 // them in passes of 1-3 blocks of output channels, and some on one worker at 2 threads; items of
-// 16-64 tiles. Against the
-// float64 reference, 1 / 2 threads bit for bit, and the prepared Conv2d and channels-last in
-// and out bit for bit with conv2d in NCHW.
+// 16-64 tiles. Against the float64 reference, 1 / 2 threads bit for bit, and the prepared
+// Conv2d and channels-last in and out bit for bit with conv2d in NCHW.
 describe('3x3 unit-stride convolutions (Winograd on AVX2), against the reference', () => {
   const cases: [string, number[], number[], ck.ConvOptions][] = [
     ['32->40 p1 bias, 2 images of 29x31', [2, 32, 29, 31], [40, 32, 3, 3], { padding: 1, bias: randomData(40, 71) }],
