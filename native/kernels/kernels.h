@@ -203,8 +203,9 @@ struct KernelTable {
   // Winograd (the direct sums).
   bool (*wino_in)(const float* R, int64_t rs, int64_t n, float* v, int64_t vs) = nullptr;
   void (*wino_out)(const float* m, int64_t ms, int64_t n, bool half, float bias, float* y0, float* y1, int64_t ys) = nullptr;
-  // The same for F(2, 3), 1-D: wino_in1 reads one row (rs unused), V position j = d[j] - ...
-  // (4 positions); wino_out1 writes y0 only (y1 null).
+  // The same for F(2, 3), 1-D: wino_in1 reads one row (rs unused), V = B^T d per tile, d[j] =
+  // R[2l + j], its 4 positions to v[j * vs + l]; wino_out1: A^T m + bias to y0 only (y1
+  // unused).
   bool (*wino_in1)(const float* R, int64_t rs, int64_t n, float* v, int64_t vs) = nullptr;
   void (*wino_out1)(const float* m, int64_t ms, int64_t n, bool half, float bias, float* y0, float* y1, int64_t ys) = nullptr;
   PgemmFn pgemm = nullptr;  // null: the igemm serves every map

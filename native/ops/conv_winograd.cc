@@ -92,12 +92,10 @@ struct Tiling {
   }
 };
 
-// Taken where the conv applies and one thread's buffers fit at the smallest T and cb, whatever
+// Taken (where the conv applies) if one thread's buffers fit at the smallest T and cb, whatever
 // the thread count (so that neither the path nor the bits depend on it), for the functional
 // and prepared forms alike.
-bool winograd_takes(const ConvDesc& d, const KernelTable& kt, const Tiling& tl) {
-  return winograd_applies(d, kt) && tl.fits(d.Cin, tl.NR, 1, 1);
-}
+bool winograd_takes(const ConvDesc& d, const Tiling& tl) { return tl.fits(d.Cin, tl.NR, 1, 1); }
 
 bool finite(const float* v, int64_t n) {
   float chk = 0.f;
@@ -151,7 +149,7 @@ std::vector<float> winograd_pack(const ConvDesc& d, const float* w) {
   const KernelTable& kt = kernels();
   if (!winograd_applies(d, kt)) return {};
   const Tiling tl(d, kt);
-  if (!winograd_takes(d, kt, tl) || !finite(w, d.Cout * d.Cin * (tl.one_d ? 3 : 9))) return {};
+  if (!winograd_takes(d, tl) || !finite(w, d.Cout * d.Cin * (tl.one_d ? 3 : 9))) return {};
   std::vector<float> U(static_cast<size_t>(tl.U_floats));
   transform_weights(d, tl, w, U.data());
   return U;
@@ -161,7 +159,7 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
   const KernelTable& kt = kernels();
   if (!winograd_applies(d, kt)) return false;
   const Tiling tl(d, kt);
-  if (!winograd_takes(d, kt, tl)) return false;
+  if (!winograd_takes(d, tl)) return false;
   const int64_t Cin = d.Cin, Cout = d.Cout, H = d.in[1], W = d.in[2], OH = d.out[1], OW = d.out[2];
   const int64_t ph = d.pb[1], pw = d.pb[2], Dy = d.dil[1], Dx = d.dil[2];
   const std::vector<Tiling::Sub>& subs = tl.subs;
@@ -252,21 +250,14 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
             }
             if (iy < 0 || iy >= H) {
               std::fill(rr, rr + cols, fill);
-            } else if (Dx > 1 || xps > 1) {
-              // columns ix0 + Dx i: inside the row for lo <= i < hi
+            } else {
+              // columns ix0 + Dx i: inside the row for lo <= i < hi, copied by strided_run
+              // (ops/internal.h, a stride of Dx pixels); the rest is padding
               const float* xr = xc + iy * W * xps;
               const int64_t lo = std::min(cols, ix0 >= 0 ? 0 : (-ix0 + Dx - 1) / Dx);
               const int64_t hi = std::max(lo, std::min(cols, W - ix0 <= 0 ? 0 : (W - ix0 + Dx - 1) / Dx));
               std::fill(rr, rr + lo, fill);
-              const int64_t step = Dx * xps;
-              const float* src = xr + (ix0 + Dx * lo) * xps;
-              for (int64_t i = lo; i < hi; ++i, src += step) rr[i] = *src;
-              std::fill(rr + hi, rr + cols, fill);
-            } else {
-              const float* xr = xc + iy * W;
-              const int64_t lo = std::min(cols, std::max<int64_t>(0, -ix0)), hi = std::max(lo, std::min(cols, W - ix0));
-              std::fill(rr, rr + lo, fill);
-              if (hi > lo) std::memcpy(rr + lo, xr + ix0 + lo, static_cast<size_t>(hi - lo) * sizeof(float));
+              if (hi > lo) strided_run<false>(xr + (ix0 + Dx * lo) * xps, nullptr, Dx * xps, hi - lo, rr + lo);
               std::fill(rr + hi, rr + cols, fill);
             }
           }

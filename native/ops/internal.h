@@ -2,6 +2,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -74,6 +75,38 @@ inline void copy_short(const float* src, float* dst, int64_t n) {
 
 // NC(S) -> N(S)C when to_cl, else back; parallel over images and channel/space blocks.
 // stream: dst is an op's result (large ones are written around the caches).
+// dst[i] = src[2 * i] (kMask: times msk[2 * i]) for i < n: a stride-2 phase row of the
+// input (masked: partial convolution's x ⊙ mask); reads src[0 .. 2n - 1) only.
+template <bool kMask = false>
+inline void every_other(const float* src, float* dst, int64_t n, const float* msk = nullptr) {
+  int64_t i = 0;
+#if defined(__SSE2__)
+  for (; i + 4 < n; i += 4) {  // reads src[2i .. 2i + 8), within 2n - 1 while i + 4 < n
+    __m128 a = _mm_loadu_ps(src + 2 * i), b = _mm_loadu_ps(src + 2 * i + 4);
+    if (kMask) {
+      a = _mm_mul_ps(a, _mm_loadu_ps(msk + 2 * i));
+      b = _mm_mul_ps(b, _mm_loadu_ps(msk + 2 * i + 4));
+    }
+    _mm_storeu_ps(dst + i, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+  }
+#endif
+  for (; i < n; ++i) dst[i] = kMask ? src[2 * i] * msk[2 * i] : src[2 * i];
+}
+
+// dst[i] = src[i * s] (kMask: times msk[i * s]) for i < n: a run of one phase row of the
+// input, at stride s along the row.
+template <bool kMask>
+inline void strided_run(const float* src, const float* msk, int64_t s, int64_t n, float* dst) {
+  if (s == 2) {
+    every_other<kMask>(src, dst, n, msk);
+  } else if (!kMask && s == 1) {
+    if (n < 16) copy_short(src, dst, n);  // (a small map's row: no library call)
+    else std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
+  } else {
+    for (int64_t i = 0; i < n; ++i) dst[i] = kMask ? src[i * s] * msk[i * s] : src[i * s];
+  }
+}
+
 void transpose_layout(const float* src, float* dst, int64_t N, int64_t C, int64_t S, bool to_cl, bool stream);
 
 // The input viewed channels-first: x itself, or a converted copy held in tmp.
