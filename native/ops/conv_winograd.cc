@@ -66,7 +66,8 @@ struct Tiling {
   int P = kPos, rows = 4;  // positions of a transformed tile, input rows of a patch (1-D: 4, 1)
   // The 16 positions' rows lie an odd number of 64-byte lines apart, so that a tile's 16
   // values (stored, then read back, together) fall in 16 different L1 sets: at W1's 64 x 64
-  // floats apart they shared one (W1 at 1 thread: 3.2 -> 2.0 ms with the skew).
+  // floats apart they shared one (W1 at 1 thread, a perf loop before and after: 3.2 -> 1.9-2.0
+  // ms).
   static int64_t skew(int64_t floats) { return floats / 16 % 2 ? floats : floats + 16; }
   // Per thread, for items of T tiles and passes of cb blocks of output channels: the item's
   // transformed input, the pass's products and the row buffers.
