@@ -792,19 +792,20 @@ describe('NaN and Infinity in data propagate (not errors)', () => {
         }
   });
 
-  // The 1-D form (Winograd F(2, 3) on AVX2): an infinity at position 201 of channel 5, k3 p1,
-  // length 401: outputs 200-202 infinite, the rest exactly 32 x (taps inside).
-  it('32 -> 32 channels k3 1-D (Winograd-sized): +Infinity in the input', () => {
-    const L = 401, C = 32;
+  // The 1-D forms (Winograd on AVX2; F(4, 3) at length 601, F(2, 3) at 301, too short for
+  // F(4, 3)'s scratch): an infinity at the middle position h of channel 5, k3 p1: outputs h - 1
+  // .. h + 1 infinite, the rest exactly 32 x (taps inside).
+  it.each([601, 301])('32 -> 32 channels k3 1-D (Winograd-sized), length %i: +Infinity in the input', (L) => {
+    const C = 32, h = (L - 1) / 2;
     const xd = new Float32Array(C * L).fill(1), wd = new Float32Array(C * C * 3).fill(1);
-    xd[5 * L + 201] = Infinity;
+    xd[5 * L + h] = Infinity;
     const x = ck.tensor(xd, [1, C, L]), wt = ck.tensor(wd, [C, C, 3]);
     const y = ck.conv1d(x, wt, { padding: 1 });
     expectBitIdentical(y, new ck.Conv1d({ weight: wt, padding: 1 }).forward(x), 'Conv1d against conv1d');
     for (let oc = 0; oc < C; oc++)
       for (let i = 0; i < L; i++) {
         const got = y.data[oc * L + i];
-        const want = Math.abs(i - 201) <= 1 ? Infinity : C * (i === 0 || i === L - 1 ? 2 : 3);
+        const want = Math.abs(i - h) <= 1 ? Infinity : C * (i === 0 || i === L - 1 ? 2 : 3);
         if (got !== want) expect.fail(`output channel ${oc} at ${i}: got ${got}, expected ${want}`);
       }
   });

@@ -1228,16 +1228,21 @@ describe('3x3 unit-stride convolutions (Winograd on AVX2), against the reference
   it.each(cases)('%s', (name, xShape, wShape, opts) => checkConvForms(name, xShape, wShape, opts, [73, 74], true));
 });
 
-// The 1-D form, F(2, 3) (AVX2; elsewhere the direct sums, under the same checks): odd
-// lengths (a half tile), per-side padding, a constant fill, dilation 2 and 3, several images.
+// The 1-D forms (AVX2; elsewhere the direct sums, under the same checks): F(4, 3), with lengths
+// whose last tile holds 1, 2 or 3 outputs, per-side padding, a constant fill, dilation 2 and 3
+// (the output transform's scattered stores), several images; and F(2, 3), which takes the
+// lengths too short for F(4, 3)'s scratch (the last two: a half tile, a dilation of 2).
 // Against the float64 reference, 1 / 2 threads bit for bit, the prepared Conv1d and NWC in and
 // out (in only, out only) bit for bit with conv1d in NCW.
-describe('k3 unit-stride 1-D convolutions (Winograd F(2, 3) on AVX2), against the reference', () => {
+describe('k3 unit-stride 1-D convolutions (Winograd F(4, 3) and F(2, 3) on AVX2), against the reference', () => {
   const cases: [string, number[], number[], ck.ConvOptions][] = [
     ['32->40 p1 bias, 3 x 201', [3, 32, 201], [40, 32, 3], { padding: 1, bias: randomData(40, 81) }],
     ['36->32 valid, 3 x 300', [3, 36, 300], [32, 36, 3], { padding: 0 }],
+    ['32->32 p1, 3 x 203', [3, 32, 203], [32, 32, 3], { padding: 1 }],
     ['40->34 padding [[2, 3]] constant 0.5, dilation 2, 2 x 515', [2, 40, 515], [34, 40, 3], { padding: [[2, 3]], paddingMode: 'constant', paddingValue: 0.5, dilation: 2 }],
     ['64->64 p3 dilation 3, bias, 1000', [1, 64, 1000], [64, 64, 3], { padding: 3, dilation: 3, bias: randomData(64, 82) }],
+    ['F(2, 3): 64->64 p1 bias, 401', [1, 64, 401], [64, 64, 3], { padding: 1, bias: randomData(64, 85) }],
+    ['F(2, 3): 48->48 p2 dilation 2, 300', [1, 48, 300], [48, 48, 3], { padding: 2, dilation: 2 }],
   ];
   it.each(cases)('%s', (name, xShape, wShape, opts) => checkConvForms(name, xShape, wShape, opts, [83, 84], true));
 });

@@ -208,6 +208,13 @@ struct KernelTable {
   // unused).
   bool (*wino_in1)(const float* R, int64_t rs, int64_t n, float* v, int64_t vs) = nullptr;
   void (*wino_out1)(const float* m, int64_t ms, int64_t n, bool half, float bias, float* y0, float* y1, int64_t ys) = nullptr;
+  // F(4, 3), 1-D, where its scratch fits (else F(2, 3)): wino_in4 reads one row (rs unused),
+  // V = B^T d per tile l < n, d[j] = R[4l + j] (j < 6), its 6 positions to v[j * vs + l]; true
+  // if any input it read (R[0 .. 4n + 2)) is a NaN or an infinity. wino_out4: A^T m + bias, m
+  // position p at m[p * ms + l], to y[(4l + j) * ys] (j < 4), then `tail` (0..3) outputs of
+  // tile l = n.
+  bool (*wino_in4)(const float* R, int64_t rs, int64_t n, float* v, int64_t vs) = nullptr;
+  void (*wino_out4)(const float* m, int64_t ms, int64_t n, int tail, float bias, float* y, int64_t ys) = nullptr;
   PgemmFn pgemm = nullptr;  // null: the igemm serves every map
   int pgemm_mr = 0, pgemm_nr = 0;
   // Pixels per call where nc <= pgemm_nr / 3 (a panel's last channels in one vector): a run of

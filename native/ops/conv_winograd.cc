@@ -4,11 +4,18 @@
 // input and output channel where the direct sum takes 36. Summed over the input channels,
 // the 16 elementwise products are 16 GEMMs (Cout x Cin by Cin x tiles), run by the igemm
 // kernels of the dispatch table, between an input and an output transform. 1-D convolutions
-// (k3) take F(2, 3) the same way: tiles of 2 outputs from 4 inputs, 4 GEMMs.
+// (k3) take F(4, 3) the same way: tiles of 4 outputs from 6 inputs, 6 GEMMs, 6 products per
+// input and output channel where the direct sum takes 12; or F(2, 3) (tiles of 2 outputs from
+// 4 inputs, 4 GEMMs) where F(4, 3)'s scratch would not fit within the output's size but its own
+// does (the transformed weights take 4 x Cin x Cout floats there, 6 x for F(4, 3)).
 //
-//   G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]     (weights, 3x3 -> 4x4)
-//   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]      (input patches, 4x4 -> 4x4)
-//   A^T = [1 1 1 0; 0 1 -1 -1]                          (products, 4x4 -> 2x2)
+//   F(2x2, 3x3), along each of the two dims:
+//   G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]     (weights, 3 -> 4)
+//   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]      (input patches, 4 -> 4)
+//   A^T = [1 1 1 0; 0 1 -1 -1]                          (products, 4 -> 2)
+//   F(2, 3): the same G, B^T and A^T along the one dim.
+//   F(4, 3): G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1],
+//   B^T and A^T in kernels/f32-winograd-avx2.cc (6 -> 6, 6 -> 4).
 //
 // Every output is the same arithmetic whatever the thread count or the item it falls in
 // (the transforms run lane by lane, the GEMMs' chains over the input channels in order), so
@@ -16,7 +23,9 @@
 // the direct sums' bits, and their rounding error is larger (the transforms add and subtract
 // up to 9 terms before and after the products), within the same float32 bounds the tests hold
 // every convolution to: on W1 (576 terms per output, outputs up to ~40 in size) they differ
-// from the direct sums by at most 2.5e-5.
+// from the direct sums by at most 2.5e-5. F(4, 3)'s transforms weigh their terms by up to 8
+// (A^T) and 5 (B^T): a float32 model of W14's shape (64 channels, 192 terms) put its error at
+// about 4x F(2, 3)'s, under 1% of that bound.
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -32,14 +41,13 @@ namespace convkit {
 
 namespace {
 
-constexpr int kPos = 16;  // the 4x4 positions of a transformed tile (1-D: 4)
+constexpr int kPos = 16;  // the 4x4 positions of a transformed tile (1-D: 6)
 
 // Where F(2x2, 3x3) applies and pays: a 2-D 3x3 conv (any padding amounts) of unit stride,
 // one group, a constant padding mode, either layout in and out, and channels enough on both
 // sides that the 16 GEMMs outweigh the transforms. A dilation D splits the conv into D x D
 // undilated ones, over the output's pixels of each residue (row mod D, column mod D).
-// 1-D (a rank-1 conv, or any whose only spatial extent is the last): F(2, 3), tiles of 2
-// outputs from 4 inputs, 4 products per input and output channel where the direct sum takes 6.
+// 1-D (a rank-1 conv, or any whose only spatial extent is the last): F(4, 3) or F(2, 3).
 bool winograd_1d(const ConvDesc& d) { return d.in[0] == 1 && d.in[1] == 1 && d.k[0] == 1 && d.k[1] == 1 && d.out[1] == 1; }
 
 bool winograd_applies(const ConvDesc& d, const KernelTable& kt) {
@@ -54,16 +62,18 @@ bool winograd_applies(const ConvDesc& d, const KernelTable& kt) {
 // A call's tiling: the dilation's sub-grids (one, undilated, without), their tiles, and the
 // sizes of the scratch (floats).
 struct Tiling {
-  // Sub-grid: output pixels (Dy u + ry, Dx v + rx), in 2x2 tiles of (u, v); their input rows
-  // Dy (u + i) + ry - ph, columns Dx (v + j) + rx - pw.
+  // Sub-grid: output pixels (Dy u + ry, Dx v + rx), in 2x2 tiles of (u, v) (1-D: 1x4); their
+  // input rows Dy (u + i) + ry - ph, columns Dx (v + j) + rx - pw.
   struct Sub {
     int64_t ry, rx, OHs, OWs, TW, tiles;
   };
   std::vector<Sub> subs;
   int64_t tiles = 0, TW = 0;  // (tiles: of an image; TW: the most tiles per row)
   int64_t MR = 0, NR = 0, nblk = 0, U_floats = 0, out_floats = 0, RL = 0;
-  bool one_d = false;
-  int P = kPos, rows = 4;  // positions of a transformed tile, input rows of a patch (1-D: 4, 1)
+  bool one_d = false, f43 = false;  // (f43: 1-D by F(4, 3); else F(2, 3))
+  // positions of a transformed tile, input rows of a patch, outputs per tile along a row (1-D:
+  // 6, 1, 4 by F(4, 3); 4, 1, 2 by F(2, 3))
+  int P = kPos, rows = 4, m = 2;
   // The 16 positions' rows lie an odd number of 64-byte lines apart, so that a tile's 16
   // values (stored, then read back, together) fall in 16 different L1 sets: at W1's 64 x 64
   // floats apart they shared one (W1 at 1 thread, a perf loop before and after: 3.2 -> 1.9-2.0
@@ -76,20 +86,21 @@ struct Tiling {
   // transformed weights and n threads' buffers.
   bool fits(int64_t Cin, int64_t T, int64_t cb, int64_t n) const { return U_floats + n * per_thread(Cin, T, cb) <= out_floats; }
 
-  Tiling(const ConvDesc& d, const KernelTable& kt) {
+  Tiling(const ConvDesc& d, const KernelTable& kt, bool f4) {
     const int64_t Dy = d.dil[1], Dx = d.dil[2], OH = d.out[1], OW = d.out[2];
+    one_d = winograd_1d(d), f43 = one_d && f4;
+    P = f43 ? 6 : one_d ? 4 : kPos, rows = one_d ? 1 : 4, m = f43 ? 4 : 2;
     for (int64_t ry = 0; ry < Dy; ++ry)
       for (int64_t rx = 0; rx < Dx; ++rx) {
         Sub u;
         u.ry = ry, u.rx = rx, u.OHs = (OH - ry + Dy - 1) / Dy, u.OWs = (OW - rx + Dx - 1) / Dx;
-        u.TW = (u.OWs + 1) / 2, u.tiles = (u.OHs + 1) / 2 * u.TW;
+        u.TW = (u.OWs + m - 1) / m, u.tiles = (u.OHs + 1) / 2 * u.TW;
         subs.push_back(u);
         tiles += u.tiles;
         TW = std::max(TW, u.TW);
       }
-    one_d = winograd_1d(d), P = one_d ? 4 : kPos, rows = one_d ? 1 : 4;
     MR = kt.igemm_mr, NR = kt.igemm_nr, nblk = (d.Cout + MR - 1) / MR;
-    U_floats = P * nblk * MR * d.Cin, out_floats = d.N * d.Cout * OH * OW, RL = 2 * TW + 2;
+    U_floats = P * nblk * MR * d.Cin, out_floats = d.N * d.Cout * OH * OW, RL = m * TW + 2;
   }
 };
 
@@ -97,6 +108,18 @@ struct Tiling {
 // the thread count (so that neither the path nor the bits depend on it), for the functional
 // and prepared forms alike.
 bool winograd_takes(const ConvDesc& d, const Tiling& tl) { return tl.fits(d.Cin, tl.NR, 1, 1); }
+
+// The call's tiling: 1-D by F(4, 3) where it is taken, else by F(2, 3); 2-D by F(2x2, 3x3).
+// 1-D convs in NCW, two builds in one process, F(4, 3) against F(2, 3), 1 thread: W14 0.81x
+// / 0.84x the time (both orders; 0.85x / 0.81x at 2 threads), 32->32 L=8000 0.78x, 128->128
+// L=4000 0.81x, 256->256 L=2000 0.85x.
+Tiling tiling(const ConvDesc& d, const KernelTable& kt) {
+  if (winograd_1d(d) && kt.wino_in4 && kt.wino_out4) {
+    Tiling t4(d, kt, true);
+    if (winograd_takes(d, t4)) return t4;
+  }
+  return Tiling(d, kt, false);
+}
 
 bool finite(const float* v, int64_t n) {
   float chk = 0.f;
@@ -114,12 +137,20 @@ void transform_weights(const ConvDesc& d, const Tiling& tl, const float* w, floa
         const int64_t oc = b * MR + m;
         for (int64_t ic = 0; ic < Cin; ++ic) {
           float u[kPos];
-          if (oc < Cout && tl.one_d) {
+          if (oc < Cout && tl.one_d && !tl.f43) {
             const float* g = w + (oc * Cin + ic) * 3;  // G g
             u[0] = g[0];
             u[1] = 0.5f * (g[0] + g[1] + g[2]);
             u[2] = 0.5f * (g[0] - g[1] + g[2]);
             u[3] = g[2];
+          } else if (oc < Cout && tl.f43) {
+            const float* g = w + (oc * Cin + ic) * 3;  // G g, F(4, 3)
+            u[0] = 0.25f * g[0];
+            u[1] = -(g[0] + g[1] + g[2]) / 6.f;
+            u[2] = -(g[0] - g[1] + g[2]) / 6.f;
+            u[3] = (g[0] + 2.f * g[1] + 4.f * g[2]) / 24.f;
+            u[4] = (g[0] - 2.f * g[1] + 4.f * g[2]) / 24.f;
+            u[5] = g[2];
           } else if (oc < Cout) {
             const float* g = w + (oc * Cin + ic) * 9;
             float t[4][3];  // G g
@@ -149,7 +180,7 @@ void transform_weights(const ConvDesc& d, const Tiling& tl, const float* w, floa
 std::vector<float> winograd_pack(const ConvDesc& d, const float* w) {
   const KernelTable& kt = kernels();
   if (!winograd_applies(d, kt)) return {};
-  const Tiling tl(d, kt);
+  const Tiling tl = tiling(d, kt);
   if (!winograd_takes(d, tl) || !finite(w, d.Cout * d.Cin * (tl.one_d ? 3 : 9))) return {};
   std::vector<float> U(static_cast<size_t>(tl.U_floats));
   transform_weights(d, tl, w, U.data());
@@ -159,13 +190,13 @@ std::vector<float> winograd_pack(const ConvDesc& d, const float* w) {
 bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) {
   const KernelTable& kt = kernels();
   if (!winograd_applies(d, kt)) return false;
-  const Tiling tl(d, kt);
+  const Tiling tl = tiling(d, kt);
   if (!winograd_takes(d, tl)) return false;
   const int64_t Cin = d.Cin, Cout = d.Cout, H = d.in[1], W = d.in[2], OH = d.out[1], OW = d.out[2];
   const int64_t ph = d.pb[1], pw = d.pb[2], Dy = d.dil[1], Dx = d.dil[2];
   const std::vector<Tiling::Sub>& subs = tl.subs;
   const int64_t tiles = tl.tiles, MR = tl.MR, NR = tl.NR, nblk = tl.nblk, U_floats = tl.U_floats, out_floats = tl.out_floats;
-  const int64_t RL = tl.RL;
+  const int64_t RL = tl.RL, mt = tl.m;
   const float fill = d.mode == PadMode::kConstant ? d.pad_value : 0.f;
   const int64_t xps = d.x_cl ? Cin : 1, yps = d.y_cl ? Cout : 1;  // floats from a pixel to the next
   const int threads = get_num_threads();
@@ -236,7 +267,7 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
         // values through the same arithmetic, so the same bits as channels-first)
         const float* xc = d.x_cl ? x + n * H * W * Cin + ic : x + (n * Cin + ic) * H * W;
         segments([&](int64_t ty, int64_t tx, int64_t len, int64_t lane) {
-          const int64_t ix0 = Dx * 2 * tx + sg.rx - pw, cols = 2 * len + 2;  // input columns ix0 + Dx i, i < cols
+          const int64_t ix0 = Dx * mt * tx + sg.rx - pw, cols = mt * len + 2;  // input columns ix0 + Dx i, i < cols
           for (int r = 0; r < tl.rows; ++r) {
             const int64_t iy = Dy * (2 * ty + r) + sg.ry - ph;
             float* rr = R + r * RL;
@@ -262,7 +293,8 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
               std::fill(rr + hi, rr + cols, fill);
             }
           }
-          if ((tl.one_d ? kt.wino_in1 : kt.wino_in)(R, RL, len, V + ic * Ts + lane, vs)) nonfinite.store(true, std::memory_order_relaxed);
+          if ((tl.f43 ? kt.wino_in4 : tl.one_d ? kt.wino_in1 : kt.wino_in)(R, RL, len, V + ic * Ts + lane, vs))
+            nonfinite.store(true, std::memory_order_relaxed);
         });
       }
       // 2. Per pass of cb blocks of output channels: the 16 GEMMs, position by position (its
@@ -282,10 +314,15 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
           const float bias = d.bias ? d.bias[oc] : 0.f;
           float* yc = d.y_cl ? y + n * OH * OW * Cout + oc : y + (n * Cout + oc) * OH * OW;
           segments([&](int64_t ty, int64_t tx, int64_t len, int64_t lane) {
-            const int64_t whole = std::min(len, (sg.OWs - 2 * tx) / 2);  // tiles with both columns inside (else the first only)
-            float* y0 = yc + ((Dy * 2 * ty + sg.ry) * OW + Dx * 2 * tx + sg.rx) * yps;
-            (tl.one_d ? kt.wino_out1 : kt.wino_out)(M + (oc - b0 * MR) * Ts + lane, ms, whole, whole < len, bias, y0,
-                                                     2 * ty + 1 < sg.OHs ? y0 + Dy * OW * yps : nullptr, Dx * yps);
+            // tiles with all mt columns inside; a last one (whole < len) has the rest
+            const int64_t whole = std::min(len, (sg.OWs - mt * tx) / mt);
+            float* y0 = yc + ((Dy * 2 * ty + sg.ry) * OW + Dx * mt * tx + sg.rx) * yps;
+            const float* mo = M + (oc - b0 * MR) * Ts + lane;
+            if (tl.f43)
+              kt.wino_out4(mo, ms, whole, whole < len ? static_cast<int>(sg.OWs - mt * (tx + whole)) : 0, bias, y0, Dx * yps);
+            else
+              (tl.one_d ? kt.wino_out1 : kt.wino_out)(mo, ms, whole, whole < len, bias, y0,
+                                                       2 * ty + 1 < sg.OHs ? y0 + Dy * OW * yps : nullptr, Dx * yps);
           });
         }
       }
