@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "../core/unfused.h"
 #include "kernels.h"
 
 namespace convkit {
@@ -189,8 +190,9 @@ void wino_out1_avx2(const float* m, int64_t ms, int64_t n, bool half, float bias
 // a NaN or an infinity. 8 tiles a step: 4x4 transposes in each 128-bit half (tiles l..l+3
 // below, l+4..l+7 above), and d4, d5 (the next tile's d0, d1) from the rows one tile on.
 //   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
-// No fused multiply-adds, the same order of operations in both loops: every tile's values are
-// the same whichever loop ran it.
+// The same order of operations in both loops, and no fused multiply-add (the products by 5 kept
+// apart by mul_unfused; the others, by powers of 2, are exact either way): every tile's values
+// are the same whichever loop ran it.
 inline __m256 load_halves(const float* lo, __m128 hi) { return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(lo)), hi, 1); }
 
 bool wino_in4_avx2(const float* R, int64_t, int64_t n, float* v, int64_t vs) {
@@ -213,12 +215,12 @@ bool wino_in4_avx2(const float* R, int64_t, int64_t n, float* v, int64_t vs) {
     const __m256 u0 = _mm256_sub_ps(d4, _mm256_mul_ps(four, d2)), u1 = _mm256_sub_ps(d3, _mm256_mul_ps(four, d1));
     const __m256 u2 = _mm256_sub_ps(d4, d2), u3 = _mm256_mul_ps(two, _mm256_sub_ps(d3, d1));
     float* vl = v + l;
-    _mm256_storeu_ps(vl, _mm256_sub_ps(_mm256_add_ps(_mm256_mul_ps(four, d0), d4), _mm256_mul_ps(five, d2)));
+    _mm256_storeu_ps(vl, _mm256_sub_ps(_mm256_add_ps(_mm256_mul_ps(four, d0), d4), mul_unfused(five, d2)));
     _mm256_storeu_ps(vl + vs, _mm256_add_ps(u0, u1));
     _mm256_storeu_ps(vl + 2 * vs, _mm256_sub_ps(u0, u1));
     _mm256_storeu_ps(vl + 3 * vs, _mm256_add_ps(u2, u3));
     _mm256_storeu_ps(vl + 4 * vs, _mm256_sub_ps(u2, u3));
-    _mm256_storeu_ps(vl + 5 * vs, _mm256_sub_ps(_mm256_add_ps(_mm256_mul_ps(four, d1), d5), _mm256_mul_ps(five, d3)));
+    _mm256_storeu_ps(vl + 5 * vs, _mm256_sub_ps(_mm256_add_ps(_mm256_mul_ps(four, d1), d5), mul_unfused(five, d3)));
   }
   float c = 0.f;
   for (; l < n; ++l) {
@@ -226,12 +228,12 @@ bool wino_in4_avx2(const float* R, int64_t, int64_t n, float* v, int64_t vs) {
     const float d0 = r[0], d1 = r[1], d2 = r[2], d3 = r[3], d4 = r[4], d5 = r[5];
     c += ((d0 + d1) + (d2 + d3)) * 0.f;
     const float u0 = d4 - 4.f * d2, u1 = d3 - 4.f * d1, u2 = d4 - d2, u3 = 2.f * (d3 - d1);
-    v[l] = (4.f * d0 + d4) - 5.f * d2;
+    v[l] = (4.f * d0 + d4) - mul_unfused(5.f, d2);
     v[vs + l] = u0 + u1;
     v[2 * vs + l] = u0 - u1;
     v[3 * vs + l] = u2 + u3;
     v[4 * vs + l] = u2 - u3;
-    v[5 * vs + l] = (4.f * d1 + d5) - 5.f * d3;
+    v[5 * vs + l] = (4.f * d1 + d5) - mul_unfused(5.f, d3);
   }
   c += (R[4 * n] + R[4 * n + 1]) * 0.f;  // the last two columns
   alignas(32) float lanes[8];
