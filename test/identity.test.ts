@@ -765,16 +765,20 @@ describe('NaN and Infinity in data propagate (not errors)', () => {
   // each patch's 16 inputs, turning an infinity into NaN (inf - inf), and into outputs whose
   // windows do not hold it; such calls take the direct sums. Input all ones, weights all ones,
   // padding 1: each output is 32 x (taps inside), exactly, except where the special value
-  // reaches. One image of 30x31 (an odd width: a column of half tiles).
+  // reaches. One image of 30x31 (F(2x2, 3x3); an odd width: a column of half tiles), and of
+  // 60x57 (F(4x4, 3x3); rows of 15 tiles, the special value in the last vector's, a partial one).
   it.each([
-    ['+Infinity in the input', 'x', Infinity],
-    ['-Infinity in the input', 'x', -Infinity],
-    ['NaN in the input', 'x', NaN],
-    ['+Infinity in a weight', 'w', Infinity],
-  ] as [string, 'x' | 'w', number][])('32 -> 32 channels 3x3 (Winograd-sized): %s', (_n, where, v) => {
-    const H = 30, W = 31, C = 32;
+    ['+Infinity in the input', 'x', Infinity, 30, 31, 6, 7],
+    ['-Infinity in the input', 'x', -Infinity, 30, 31, 6, 7],
+    ['NaN in the input', 'x', NaN, 30, 31, 6, 7],
+    ['+Infinity in a weight', 'w', Infinity, 30, 31, 0, 0],
+    ['+Infinity in the input, F(4x4, 3x3)', 'x', Infinity, 60, 57, 41, 55],
+    ['NaN in the input, F(4x4, 3x3)', 'x', NaN, 60, 57, 2, 50],
+    ['+Infinity in a weight, F(4x4, 3x3)', 'w', Infinity, 60, 57, 0, 0],
+  ] as [string, 'x' | 'w', number, number, number, number, number][])('32 -> 32 channels 3x3 (Winograd-sized): %s', (_n, where, v, H, W, hr, hc) => {
+    const C = 32;
     const xd = new Float32Array(C * H * W).fill(1), wd = new Float32Array(C * C * 9).fill(1);
-    if (where === 'x') xd[(5 * H + 6) * W + 7] = v; // channel 5, (6, 7)
+    if (where === 'x') xd[(5 * H + hr) * W + hc] = v; // channel 5, (hr, hc)
     else wd[(3 * C + 7) * 9 + 4] = v; // output channel 3, input channel 7, centre tap
     const x = ck.tensor(xd, [1, C, H, W]), wt = ck.tensor(wd, [C, C, 3, 3]);
     const y = ck.conv2d(x, wt, { padding: 1 });
@@ -785,7 +789,7 @@ describe('NaN and Infinity in data propagate (not errors)', () => {
       for (let r = 0; r < H; r++)
         for (let c = 0; c < W; c++) {
           const got = y.data[(oc * H + r) * W + c];
-          const hit = where === 'x' ? Math.abs(r - 6) <= 1 && Math.abs(c - 7) <= 1 : oc === 3;
+          const hit = where === 'x' ? Math.abs(r - hr) <= 1 && Math.abs(c - hc) <= 1 : oc === 3;
           const want = hit ? v : C * taps(r, c);
           if (!Object.is(got, want) && !(Number.isNaN(want) && Number.isNaN(got)))
             expect.fail(`output channel ${oc} at (${r}, ${c}): got ${got}, expected ${want}`);

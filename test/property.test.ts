@@ -1228,6 +1228,30 @@ describe('3x3 unit-stride convolutions (Winograd on AVX2), against the reference
   it.each(cases)('%s', (name, xShape, wShape, opts) => checkConvForms(name, xShape, wShape, opts, [73, 74], true));
 });
 
+// F(4x4, 3x3), which the same convolutions take where two threads' buffers fit beside its
+// transformed weights (larger outputs): output sizes of each remainder mod 4 (a last row and
+// column of partial tiles), rows of 9-25 tiles (whole vectors of 8 and a partial one), an odd
+// input channel count, per-side padding, a constant fill, several images, dilations of 2 and
+// (2, 3), passes of 3 blocks of output channels (32->64 48x48). Same checks as above.
+describe('3x3 unit-stride convolutions with larger outputs (Winograd F(4x4, 3x3) on AVX2), against the reference', () => {
+  const cases: [string, number[], number[], ck.ConvOptions][] = [
+    ['32->32 p1, 2 images of 45x33', [2, 32, 45, 33], [32, 32, 3, 3], { padding: 1 }],
+    // (an odd channel count and items of 48 or 16 tiles: no padding after a position's rows but
+    // the slack the last vector writes)
+    ['57->32 p1, 3 images of 45x45', [3, 57, 45, 45], [32, 57, 3, 3], { padding: 1 }],
+    ['32->40 p1 bias, 2 images of 38x42', [2, 32, 38, 42], [40, 32, 3, 3], { padding: 1, bias: randomData(40, 91) }],
+    ['36->32 valid, 3 images of 40x37', [3, 36, 40, 37], [32, 36, 3, 3], { padding: 0 }],
+    ['32->34 padding [[2, 0], [0, 3]] constant 0.5, 3 images of 36x30', [3, 32, 36, 30], [34, 32, 3, 3],
+      { padding: [[2, 0], [0, 3]], paddingMode: 'constant', paddingValue: 0.5 }],
+    ['32->64 p1, 48x48', [1, 32, 48, 48], [64, 32, 3, 3], { padding: 1 }],
+    ['32->32 p1, 96x100', [1, 32, 96, 100], [32, 32, 3, 3], { padding: 1 }],
+    ['dilation 2, 32->32 p2 bias, 2 images of 66x70', [2, 32, 66, 70], [32, 32, 3, 3], { padding: 2, dilation: 2, bias: randomData(32, 92) }],
+    ['dilation [2, 3], 34->32 padding [[1, 3], [4, 2]] constant -0.25, 70x75', [1, 34, 70, 75], [32, 34, 3, 3],
+      { dilation: [2, 3], padding: [[1, 3], [4, 2]], paddingMode: 'constant', paddingValue: -0.25 }],
+  ];
+  it.each(cases)('%s', (name, xShape, wShape, opts) => checkConvForms(name, xShape, wShape, opts, [93, 94], true));
+});
+
 // The 1-D forms (AVX2; elsewhere the direct sums, under the same checks): F(4, 3), with lengths
 // whose last tile holds 1, 2 or 3 outputs, per-side padding, a constant fill, dilation 2 and 3
 // (the output transform's scattered stores), several images; and F(2, 3), which takes the

@@ -213,6 +213,8 @@ void register_avx512_kernels(KernelTable& t) {
   t.wino_out1 = nullptr;
   t.wino_in4 = nullptr;
   t.wino_out4 = nullptr;
+  t.wino_in6 = nullptr;
+  t.wino_out6 = nullptr;
   t.conv1d_in_place = true;   // (measured on Zen 5: ops/conv_fast.cc)
   t.wide_bands = true;        // (measured on Zen 5: ops/conv_fast.cc)
   t.dwconv = DwconvFn(f32_dwconv_avx512, f32_dwconv_block_avx512);

@@ -1,4 +1,4 @@
-// f32 Winograd F(2x2, 3x3) and F(4, 3) transforms, AVX2: 8 tiles of a row of tiles a step (see
+// f32 Winograd F(2x2, 3x3), F(4x4, 3x3), F(2, 3) and F(4, 3) transforms, AVX2: 8 tiles of a row of tiles a step (see
 // ops/conv_winograd.cc for the algorithm and KernelTable::wino_in / wino_out for the
 // contracts). The last tiles of a row (fewer than 8) run the same arithmetic one tile at a
 // time, so every tile's values are the same whichever way it ran.
@@ -185,55 +185,92 @@ void wino_out1_avx2(const float* m, int64_t ms, int64_t n, bool half, float bias
   }
 }
 
-// F(4, 3), 1-D (KernelTable::wino_in4): V = B^T d for the tiles 0 <= l < n of a row, d[j] =
-// R[4l + j] (j < 6), position j at v[j * vs + l]; true if any input read (R[0 .. 4n + 2)) is
-// a NaN or an infinity. 8 tiles a step: 4x4 transposes in each 128-bit half (tiles l..l+3
-// below, l+4..l+7 above), and d4, d5 (the next tile's d0, d1) from the rows one tile on.
+// F(4, 3) and F(4x4, 3x3): the 6-point transforms, written once for a vector of 8 tiles (GCC's
+// vector operators on __m256) and for one tile (float), so that both loops do the same
+// operations in the same order. No fused multiply-add changes a value: the products by 5 are
+// kept apart by mul_unfused (GCC contracts even intrinsics' multiply and add under -mfma), the
+// others, by powers of 2, are exact either way.
 //   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
-// The same order of operations in both loops, and no fused multiply-add (the products by 5 kept
-// apart by mul_unfused; the others, by powers of 2, are exact either way): every tile's values
-// are the same whichever loop ran it.
+//   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
+template <typename V>
+inline void bt6(const V (&d)[6], V (&o)[6], V two, V four, V five) {
+  const V u0 = d[4] - four * d[2], u1 = d[3] - four * d[1], u2 = d[4] - d[2], u3 = two * (d[3] - d[1]);
+  o[0] = (four * d[0] + d[4]) - mul_unfused(five, d[2]);
+  o[1] = u0 + u1;
+  o[2] = u0 - u1;
+  o[3] = u2 + u3;
+  o[4] = u2 - u3;
+  o[5] = (four * d[1] + d[5]) - mul_unfused(five, d[3]);
+}
+
+template <typename V>
+inline void at6(const V (&m)[6], V (&o)[4], V two, V four, V eight) {
+  const V a = m[1] + m[2], b = m[1] - m[2], c = m[3] + m[4], e = m[3] - m[4];
+  o[0] = (m[0] + a) + c;
+  o[1] = b + two * e;
+  o[2] = a + four * c;
+  o[3] = (b + eight * e) + m[5];
+}
+
 inline __m256 load_halves(const float* lo, __m128 hi) { return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(lo)), hi, 1); }
 
+// d[j][i] = r[4i + j] for the 8 tiles i < 8 and j < 6 (r[0 .. 34) read): 4x4 transposes in each
+// 128-bit half (tiles 0..3 below, 4..7 above), and d4, d5 (the next tile's d0, d1) from the
+// rows one tile on.
+inline void cols6(const float* r, __m256 (&d)[6]) {
+  const __m256 a0 = load_halves(r, _mm_loadu_ps(r + 16)), a1 = load_halves(r + 4, _mm_loadu_ps(r + 20));
+  const __m256 a2 = load_halves(r + 8, _mm_loadu_ps(r + 24)), a3 = load_halves(r + 12, _mm_loadu_ps(r + 28));
+  const __m256 a4 = load_halves(r + 16, _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(r + 32))));
+  const __m256 t0 = _mm256_unpacklo_ps(a0, a1), t1 = _mm256_unpackhi_ps(a0, a1);
+  const __m256 t2 = _mm256_unpacklo_ps(a2, a3), t3 = _mm256_unpackhi_ps(a2, a3);
+  const __m256 s0 = _mm256_unpacklo_ps(a1, a2), s1 = _mm256_unpacklo_ps(a3, a4);
+  d[0] = _mm256_shuffle_ps(t0, t2, 0x44), d[1] = _mm256_shuffle_ps(t0, t2, 0xee);
+  d[2] = _mm256_shuffle_ps(t1, t3, 0x44), d[3] = _mm256_shuffle_ps(t1, t3, 0xee);
+  d[4] = _mm256_shuffle_ps(s0, s1, 0x44), d[5] = _mm256_shuffle_ps(s0, s1, 0xee);
+}
+
+// y[(4i + c) ys] = q[c] lane i, for the 8 tiles i < 8 and c < 4 (ys == 1: a 4x8 -> 8x4
+// transpose and four stores).
+inline void store_tiles4(const __m256 (&q)[4], float* y, int64_t ys) {
+  if (ys == 1) {
+    const __m256 t0 = _mm256_unpacklo_ps(q[0], q[1]), t1 = _mm256_unpackhi_ps(q[0], q[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(q[2], q[3]), t3 = _mm256_unpackhi_ps(q[2], q[3]);
+    const __m256 o0 = _mm256_shuffle_ps(t0, t2, 0x44), o1 = _mm256_shuffle_ps(t0, t2, 0xee);
+    const __m256 o2 = _mm256_shuffle_ps(t1, t3, 0x44), o3 = _mm256_shuffle_ps(t1, t3, 0xee);
+    _mm256_storeu_ps(y, _mm256_permute2f128_ps(o0, o1, 0x20));
+    _mm256_storeu_ps(y + 8, _mm256_permute2f128_ps(o2, o3, 0x20));
+    _mm256_storeu_ps(y + 16, _mm256_permute2f128_ps(o0, o1, 0x31));
+    _mm256_storeu_ps(y + 24, _mm256_permute2f128_ps(o2, o3, 0x31));
+  } else {  // (a dilation's sub-grid, or channels-last: every ys-th float)
+    alignas(32) float a[4][8];
+    for (int c = 0; c < 4; ++c) _mm256_store_ps(a[c], q[c]);
+    for (int i = 0; i < 8; ++i)
+      for (int c = 0; c < 4; ++c) y[(4 * i + c) * ys] = a[c][i];
+  }
+}
+
+// F(4, 3), 1-D (KernelTable::wino_in4): V = B^T d for the tiles 0 <= l < n of a row, d[j] =
+// R[4l + j] (j < 6), position j at v[j * vs + l]; true if any input read (R[0 .. 4n + 2)) is
+// a NaN or an infinity.
 bool wino_in4_avx2(const float* R, int64_t, int64_t n, float* v, int64_t vs) {
-  __m256 chk = _mm256_setzero_ps();
   const __m256 zero = _mm256_setzero_ps(), two = _mm256_set1_ps(2.f), four = _mm256_set1_ps(4.f), five = _mm256_set1_ps(5.f);
+  __m256 chk = zero;
   int64_t l = 0;
   for (; l + 8 <= n; l += 8) {
-    const float* r = R + 4 * l;
-    // a_i: tile l + i below, l + 4 + i above (a4's upper half: the two floats tile l + 7's d4, d5 read)
-    const __m256 a0 = load_halves(r, _mm_loadu_ps(r + 16)), a1 = load_halves(r + 4, _mm_loadu_ps(r + 20));
-    const __m256 a2 = load_halves(r + 8, _mm_loadu_ps(r + 24)), a3 = load_halves(r + 12, _mm_loadu_ps(r + 28));
-    const __m256 a4 = load_halves(r + 16, _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(r + 32))));
-    const __m256 t0 = _mm256_unpacklo_ps(a0, a1), t1 = _mm256_unpackhi_ps(a0, a1);
-    const __m256 t2 = _mm256_unpacklo_ps(a2, a3), t3 = _mm256_unpackhi_ps(a2, a3);
-    const __m256 s0 = _mm256_unpacklo_ps(a1, a2), s1 = _mm256_unpacklo_ps(a3, a4);
-    const __m256 d0 = _mm256_shuffle_ps(t0, t2, 0x44), d1 = _mm256_shuffle_ps(t0, t2, 0xee);
-    const __m256 d2 = _mm256_shuffle_ps(t1, t3, 0x44), d3 = _mm256_shuffle_ps(t1, t3, 0xee);
-    const __m256 d4 = _mm256_shuffle_ps(s0, s1, 0x44), d5 = _mm256_shuffle_ps(s0, s1, 0xee);
-    chk = _mm256_add_ps(chk, _mm256_mul_ps(_mm256_add_ps(_mm256_add_ps(d0, d1), _mm256_add_ps(d2, d3)), zero));
-    const __m256 u0 = _mm256_sub_ps(d4, _mm256_mul_ps(four, d2)), u1 = _mm256_sub_ps(d3, _mm256_mul_ps(four, d1));
-    const __m256 u2 = _mm256_sub_ps(d4, d2), u3 = _mm256_mul_ps(two, _mm256_sub_ps(d3, d1));
-    float* vl = v + l;
-    _mm256_storeu_ps(vl, _mm256_sub_ps(_mm256_add_ps(_mm256_mul_ps(four, d0), d4), mul_unfused(five, d2)));
-    _mm256_storeu_ps(vl + vs, _mm256_add_ps(u0, u1));
-    _mm256_storeu_ps(vl + 2 * vs, _mm256_sub_ps(u0, u1));
-    _mm256_storeu_ps(vl + 3 * vs, _mm256_add_ps(u2, u3));
-    _mm256_storeu_ps(vl + 4 * vs, _mm256_sub_ps(u2, u3));
-    _mm256_storeu_ps(vl + 5 * vs, _mm256_sub_ps(_mm256_add_ps(_mm256_mul_ps(four, d1), d5), mul_unfused(five, d3)));
+    __m256 d[6], o[6];
+    cols6(R + 4 * l, d);
+    chk = chk + ((d[0] + d[1]) + (d[2] + d[3])) * zero;
+    bt6(d, o, two, four, five);
+    for (int j = 0; j < 6; ++j) _mm256_storeu_ps(v + j * vs + l, o[j]);
   }
   float c = 0.f;
   for (; l < n; ++l) {
     const float* r = R + 4 * l;
-    const float d0 = r[0], d1 = r[1], d2 = r[2], d3 = r[3], d4 = r[4], d5 = r[5];
-    c += ((d0 + d1) + (d2 + d3)) * 0.f;
-    const float u0 = d4 - 4.f * d2, u1 = d3 - 4.f * d1, u2 = d4 - d2, u3 = 2.f * (d3 - d1);
-    v[l] = (4.f * d0 + d4) - mul_unfused(5.f, d2);
-    v[vs + l] = u0 + u1;
-    v[2 * vs + l] = u0 - u1;
-    v[3 * vs + l] = u2 + u3;
-    v[4 * vs + l] = u2 - u3;
-    v[5 * vs + l] = (4.f * d1 + d5) - mul_unfused(5.f, d3);
+    const float d[6] = {r[0], r[1], r[2], r[3], r[4], r[5]};
+    float o[6];
+    c += ((d[0] + d[1]) + (d[2] + d[3])) * 0.f;
+    bt6(d, o, 2.f, 4.f, 5.f);
+    for (int j = 0; j < 6; ++j) v[j * vs + l] = o[j];
   }
   c += (R[4 * n] + R[4 * n + 1]) * 0.f;  // the last two columns
   alignas(32) float lanes[8];
@@ -244,45 +281,93 @@ bool wino_in4_avx2(const float* R, int64_t, int64_t n, float* v, int64_t vs) {
 
 // F(4, 3), 1-D (KernelTable::wino_out4): y = A^T m + bias for the tiles 0 <= l < n, to
 // y[(4l + j) ys], j < 4; then `tail` (0..3) outputs of one more tile, l = n.
-//   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
 void wino_out4_avx2(const float* m, int64_t ms, int64_t n, int tail, float bias, float* y, int64_t ys) {
   const __m256 bv = _mm256_set1_ps(bias), two = _mm256_set1_ps(2.f), four = _mm256_set1_ps(4.f), eight = _mm256_set1_ps(8.f);
   int64_t l = 0;
   for (; l + 8 <= n; l += 8) {
-    const float* ml = m + l;
-    const __m256 m0 = _mm256_loadu_ps(ml), m1 = _mm256_loadu_ps(ml + ms), m2 = _mm256_loadu_ps(ml + 2 * ms);
-    const __m256 m3 = _mm256_loadu_ps(ml + 3 * ms), m4 = _mm256_loadu_ps(ml + 4 * ms), m5 = _mm256_loadu_ps(ml + 5 * ms);
-    const __m256 a = _mm256_add_ps(m1, m2), b = _mm256_sub_ps(m1, m2), c = _mm256_add_ps(m3, m4), e = _mm256_sub_ps(m3, m4);
-    const __m256 y0 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(m0, a), c), bv);
-    const __m256 y1 = _mm256_add_ps(_mm256_add_ps(b, _mm256_mul_ps(two, e)), bv);
-    const __m256 y2 = _mm256_add_ps(_mm256_add_ps(a, _mm256_mul_ps(four, c)), bv);
-    const __m256 y3 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(b, _mm256_mul_ps(eight, e)), m5), bv);
-    if (ys == 1) {  // 4x8 -> 8x4: tiles l + i below, l + 4 + i above, then the halves in order
-      const __m256 t0 = _mm256_unpacklo_ps(y0, y1), t1 = _mm256_unpackhi_ps(y0, y1);
-      const __m256 t2 = _mm256_unpacklo_ps(y2, y3), t3 = _mm256_unpackhi_ps(y2, y3);
-      const __m256 o0 = _mm256_shuffle_ps(t0, t2, 0x44), o1 = _mm256_shuffle_ps(t0, t2, 0xee);
-      const __m256 o2 = _mm256_shuffle_ps(t1, t3, 0x44), o3 = _mm256_shuffle_ps(t1, t3, 0xee);
-      float* yl = y + 4 * l;
-      _mm256_storeu_ps(yl, _mm256_permute2f128_ps(o0, o1, 0x20));
-      _mm256_storeu_ps(yl + 8, _mm256_permute2f128_ps(o2, o3, 0x20));
-      _mm256_storeu_ps(yl + 16, _mm256_permute2f128_ps(o0, o1, 0x31));
-      _mm256_storeu_ps(yl + 24, _mm256_permute2f128_ps(o2, o3, 0x31));
-    } else {  // (a dilation's sub-grid, or channels-last: every ys-th float)
-      alignas(32) float q[4][8];
-      _mm256_store_ps(q[0], y0);
-      _mm256_store_ps(q[1], y1);
-      _mm256_store_ps(q[2], y2);
-      _mm256_store_ps(q[3], y3);
-      for (int i = 0; i < 8; ++i)
-        for (int j = 0; j < 4; ++j) y[(4 * (l + i) + j) * ys] = q[j][i];
-    }
+    __m256 mv[6], q[4];
+    for (int j = 0; j < 6; ++j) mv[j] = _mm256_loadu_ps(m + j * ms + l);
+    at6(mv, q, two, four, eight);
+    for (int c = 0; c < 4; ++c) q[c] = q[c] + bv;
+    store_tiles4(q, y + 4 * l * ys, ys);
   }
   for (; l < n + (tail > 0 ? 1 : 0); ++l) {
-    const float m0 = m[l], m1 = m[ms + l], m2 = m[2 * ms + l], m3 = m[3 * ms + l], m4 = m[4 * ms + l], m5 = m[5 * ms + l];
-    const float a = m1 + m2, b = m1 - m2, c = m3 + m4, e = m3 - m4;
-    const float q[4] = {m0 + a + c + bias, b + 2.f * e + bias, a + 4.f * c + bias, b + 8.f * e + m5 + bias};
+    float mv[6], q[4];
+    for (int j = 0; j < 6; ++j) mv[j] = m[j * ms + l];
+    at6(mv, q, 2.f, 4.f, 8.f);
     const int64_t cnt = l < n ? 4 : tail;
-    for (int64_t j = 0; j < cnt; ++j) y[(4 * l + j) * ys] = q[j];
+    for (int64_t c = 0; c < cnt; ++c) y[(4 * l + c) * ys] = q[c] + bias;
+  }
+}
+
+// F(4x4, 3x3) (KernelTable::wino_in6): V = B^T d B for the tiles 0 <= l < n of a row of tiles,
+// d[r][j] = R[r * rs + 4l + j] (6 padded input rows), position p = 6i + j to v[p * vs + l]:
+// the columns' transform row by row, then the rows'. Whole vectors of 8 tiles, up to n8 = n
+// rounded up to 8: R is read up to 4 n8 + 2 and v written up to n8 (the caller fills R with
+// finite values, and leaves v room, past n). True if any input read is a NaN or an infinity.
+// (A scalar loop for the last tiles of a row took a third of the transform's time on W11's
+// rows of 14 tiles.)
+bool wino_in6_avx2(const float* R, int64_t rs, int64_t n, float* v, int64_t vs) {
+  const __m256 zero = _mm256_setzero_ps(), two = _mm256_set1_ps(2.f), four = _mm256_set1_ps(4.f), five = _mm256_set1_ps(5.f);
+  __m256 chk = zero;
+  int64_t l = 0;
+  for (; l < n; l += 8) {
+    __m256 t[6][6];  // [column transform j][row r]
+    for (int r = 0; r < 6; ++r) {
+      __m256 d[6], o[6];
+      cols6(R + r * rs + 4 * l, d);
+      chk = chk + ((d[0] + d[1]) + (d[2] + d[3])) * zero;
+      bt6(d, o, two, four, five);
+      for (int j = 0; j < 6; ++j) t[j][r] = o[j];
+    }
+    for (int j = 0; j < 6; ++j) {
+      __m256 o[6];
+      bt6(t[j], o, two, four, five);
+      for (int i = 0; i < 6; ++i) _mm256_storeu_ps(v + (6 * i + j) * vs + l, o[i]);
+    }
+  }
+  float c = 0.f;
+  for (int r = 0; r < 6; ++r) c += (R[r * rs + 4 * l] + R[r * rs + 4 * l + 1]) * 0.f;  // the last two columns read
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, chk);
+  for (float x : lanes) c += x;
+  return c != c;
+}
+
+// F(4x4, 3x3) (KernelTable::wino_out6): Y = A^T m A + bias for the tiles 0 <= l < n, m
+// position p = 6i + j at m[p * ms + l]: the columns' transform row by row, then the rows'. Row
+// r < 4 of tile l to y[r][(4l + c) ys] (c < 4; y[r] null: outside the output); then `tail`
+// (0..3) columns of one more tile, l = n. Whole vectors of 8 tiles (m read up to the next
+// multiple of 8), the last one's valid tiles stored through a buffer.
+void wino_out6_avx2(const float* m, int64_t ms, int64_t n, int tail, float bias, float* const* y, int64_t ys) {
+  const __m256 bv = _mm256_set1_ps(bias), two = _mm256_set1_ps(2.f), four = _mm256_set1_ps(4.f), eight = _mm256_set1_ps(8.f);
+  const int64_t nall = n + (tail > 0 ? 1 : 0);
+  for (int64_t l = 0; l < nall; l += 8) {
+    __m256 s[4][6];  // [column c][row i]
+    for (int i = 0; i < 6; ++i) {
+      __m256 mv[6], q[4];
+      for (int j = 0; j < 6; ++j) mv[j] = _mm256_loadu_ps(m + (6 * i + j) * ms + l);
+      at6(mv, q, two, four, eight);
+      for (int c = 0; c < 4; ++c) s[c][i] = q[c];
+    }
+    __m256 Y[4][4];  // [row r][column c]
+    for (int c = 0; c < 4; ++c) {
+      __m256 q[4];
+      at6(s[c], q, two, four, eight);
+      for (int r = 0; r < 4; ++r) Y[r][c] = q[r] + bv;
+    }
+    const bool whole = l + 8 <= n;
+    const int64_t cnt = whole ? 32 : 4 * (n - l) + tail;  // (the last vector: floats of the row to store)
+    for (int r = 0; r < 4; ++r) {
+      if (!y[r]) continue;
+      if (whole) {
+        store_tiles4(Y[r], y[r] + 4 * l * ys, ys);
+      } else {
+        alignas(32) float b[32];
+        store_tiles4(Y[r], b, 1);
+        for (int64_t i = 0; i < cnt; ++i) y[r][(4 * l + i) * ys] = b[i];
+      }
+    }
   }
 }
 
@@ -295,6 +380,8 @@ void register_avx2_winograd(KernelTable& t) {
   t.wino_out1 = wino_out1_avx2;
   t.wino_in4 = wino_in4_avx2;
   t.wino_out4 = wino_out4_avx2;
+  t.wino_in6 = wino_in6_avx2;
+  t.wino_out6 = wino_out6_avx2;
 }
 
 }  // namespace convkit

@@ -215,6 +215,16 @@ struct KernelTable {
   // tile l = n.
   bool (*wino_in4)(const float* R, int64_t rs, int64_t n, float* v, int64_t vs) = nullptr;
   void (*wino_out4)(const float* m, int64_t ms, int64_t n, int tail, float bias, float* y, int64_t ys) = nullptr;
+  // F(4x4, 3x3), 2-D, where its scratch fits (else F(2x2, 3x3)): wino_in6 reads 6 padded input
+  // rows, V = B^T d B per tile l < n, d[r][j] = R[r * rs + 4l + j], position p = 6i + j to
+  // v[p * vs + l]; true if any input it read is a NaN or an infinity. It runs whole vectors of
+  // 8 tiles: with n8 = n rounded up to 8, it reads R[r * rs + 0 .. 4 n8 + 2) (finite past the
+  // row's 4n + 2: the caller's padding) and writes v[p * vs + 0 .. n8). wino_out6: A^T m A +
+  // bias, m position p at m[p * ms + l] (read up to the next multiple of 8), row r < 4 of tile
+  // l to y[r][(4l + c) * ys] (c < 4; y[r] null: outside), then `tail` (0..3) columns of tile
+  // l = n.
+  bool (*wino_in6)(const float* R, int64_t rs, int64_t n, float* v, int64_t vs) = nullptr;
+  void (*wino_out6)(const float* m, int64_t ms, int64_t n, int tail, float bias, float* const* y, int64_t ys) = nullptr;
   PgemmFn pgemm = nullptr;  // null: the igemm serves every map
   int pgemm_mr = 0, pgemm_nr = 0;
   // Pixels per call where nc <= pgemm_nr / 3 (a panel's last channels in one vector): a run of

@@ -41,7 +41,7 @@ namespace convkit {
 
 namespace {
 
-constexpr int kPos = 16;  // the 4x4 positions of a transformed tile (1-D: 6)
+constexpr int kPos = 36;  // the most positions of a transformed tile (F(4x4, 3x3): 6x6)
 
 // Where F(2x2, 3x3) applies and pays: a 2-D 3x3 conv (any padding amounts) of unit stride,
 // one group, a constant padding mode, either layout in and out, and channels enough on both
@@ -70,10 +70,10 @@ struct Tiling {
   std::vector<Sub> subs;
   int64_t tiles = 0, TW = 0;  // (tiles: of an image; TW: the most tiles per row)
   int64_t MR = 0, NR = 0, nblk = 0, U_floats = 0, out_floats = 0, RL = 0;
-  bool one_d = false, f43 = false;  // (f43: 1-D by F(4, 3); else F(2, 3))
-  // positions of a transformed tile, input rows of a patch, outputs per tile along a row (1-D:
-  // 6, 1, 4 by F(4, 3); 4, 1, 2 by F(2, 3))
-  int P = kPos, rows = 4, m = 2;
+  bool one_d = false, f43 = false, f44 = false;  // (1-D by F(4, 3), else F(2, 3); 2-D by F(4x4, 3x3), else F(2x2, 3x3))
+  // positions of a transformed tile, input rows of a patch, outputs per tile along each dim
+  // (F(2x2, 3x3): 16, 4, 2; F(4x4, 3x3): 36, 6, 4; 1-D: 6, 1, 4 by F(4, 3), 4, 1, 2 by F(2, 3))
+  int P = 16, rows = 4, m = 2;
   // The 16 positions' rows lie an odd number of 64-byte lines apart, so that a tile's 16
   // values (stored, then read back, together) fall in 16 different L1 sets: at W1's 64 x 64
   // floats apart they shared one (W1 at 1 thread, a perf loop before and after: 3.2 -> 1.9-2.0
@@ -81,26 +81,32 @@ struct Tiling {
   static int64_t skew(int64_t floats) { return floats / 16 % 2 ? floats : floats + 16; }
   // Per thread, for items of T tiles and passes of cb blocks of output channels: the item's
   // transformed input, the pass's products and the row buffers.
-  int64_t per_thread(int64_t Cin, int64_t T, int64_t cb) const { return P * (skew(Cin * T) + skew(cb * MR * T)) + rows * RL; }
+  // (F(4x4, 3x3): 16 floats more per position, which wino_in6's last vector may write past an
+  // item's last tile, and wino_out6's read.)
+  int64_t slack() const { return f44 ? 16 : 0; }
+  int64_t per_thread(int64_t Cin, int64_t T, int64_t cb) const {
+    return P * (skew(Cin * T + slack()) + skew(cb * MR * T + slack())) + rows * RL;
+  }
   // The call's scratch within its output's size (issue 3's bound on extra memory): the
   // transformed weights and n threads' buffers.
   bool fits(int64_t Cin, int64_t T, int64_t cb, int64_t n) const { return U_floats + n * per_thread(Cin, T, cb) <= out_floats; }
 
   Tiling(const ConvDesc& d, const KernelTable& kt, bool f4) {
     const int64_t Dy = d.dil[1], Dx = d.dil[2], OH = d.out[1], OW = d.out[2];
-    one_d = winograd_1d(d), f43 = one_d && f4;
-    P = f43 ? 6 : one_d ? 4 : kPos, rows = one_d ? 1 : 4, m = f43 ? 4 : 2;
+    one_d = winograd_1d(d), f43 = one_d && f4, f44 = !one_d && f4;
+    P = f43 ? 6 : one_d ? 4 : f44 ? 36 : 16, rows = one_d ? 1 : f44 ? 6 : 4, m = f4 ? 4 : 2;
     for (int64_t ry = 0; ry < Dy; ++ry)
       for (int64_t rx = 0; rx < Dx; ++rx) {
         Sub u;
         u.ry = ry, u.rx = rx, u.OHs = (OH - ry + Dy - 1) / Dy, u.OWs = (OW - rx + Dx - 1) / Dx;
-        u.TW = (u.OWs + m - 1) / m, u.tiles = (u.OHs + 1) / 2 * u.TW;
+        u.TW = (u.OWs + m - 1) / m, u.tiles = (u.OHs + m - 1) / m * u.TW;
         subs.push_back(u);
         tiles += u.tiles;
         TW = std::max(TW, u.TW);
       }
     MR = kt.igemm_mr, NR = kt.igemm_nr, nblk = (d.Cout + MR - 1) / MR;
-    U_floats = P * nblk * MR * d.Cin, out_floats = d.N * d.Cout * OH * OW, RL = m * TW + 2;
+    U_floats = P * nblk * MR * d.Cin, out_floats = d.N * d.Cout * OH * OW;
+    RL = m * (f44 ? (TW + 7) / 8 * 8 : TW) + 2;  // (wino_in6: whole vectors of 8 tiles)
   }
 };
 
@@ -109,7 +115,9 @@ struct Tiling {
 // and prepared forms alike.
 bool winograd_takes(const ConvDesc& d, const Tiling& tl) { return tl.fits(d.Cin, tl.NR, 1, 1); }
 
-// The call's tiling: 1-D by F(4, 3) where it is taken, else by F(2, 3); 2-D by F(2x2, 3x3).
+// The call's tiling: 1-D by F(4, 3) where it is taken, else by F(2, 3); 2-D by F(4x4, 3x3)
+// where two threads' buffers fit beside its transformed weights (else two threads would run
+// it on one: W1's 608 KB of them leave room for one), else by F(2x2, 3x3).
 // 1-D convs in NCW, two builds in one process, F(4, 3) against F(2, 3), 1 thread: W14 0.81x
 // / 0.84x the time (both orders; 0.85x / 0.81x at 2 threads), 32->32 L=8000 0.78x, 128->128
 // L=4000 0.81x, 256->256 L=2000 0.85x.
@@ -118,6 +126,10 @@ Tiling tiling(const ConvDesc& d, const KernelTable& kt) {
     Tiling t4(d, kt, true);
     if (winograd_takes(d, t4)) return t4;
   }
+  if (!winograd_1d(d) && kt.wino_in6 && kt.wino_out6) {
+    Tiling t4(d, kt, true);
+    if (t4.fits(d.Cin, t4.NR, 1, 2)) return t4;
+  }
   return Tiling(d, kt, false);
 }
 
@@ -125,6 +137,16 @@ bool finite(const float* v, int64_t n) {
   float chk = 0.f;
   for (int64_t i = 0; i < n; ++i) chk += v[i] * 0.f;
   return chk == chk;
+}
+
+// F(4, 3)'s weight transform, o = G g (3 -> 6).
+void g6(const float* g, float* o) {
+  o[0] = 0.25f * g[0];
+  o[1] = -(g[0] + g[1] + g[2]) / 6.f;
+  o[2] = -(g[0] - g[1] + g[2]) / 6.f;
+  o[3] = (g[0] + 2.f * g[1] + 4.f * g[2]) / 24.f;
+  o[4] = (g[0] - 2.f * g[1] + 4.f * g[2]) / 24.f;
+  o[5] = g[2];
 }
 
 // The transformed weights U = G g G^T, zero past the last channel, packed for kt.igemm_pk:
@@ -144,13 +166,17 @@ void transform_weights(const ConvDesc& d, const Tiling& tl, const float* w, floa
             u[2] = 0.5f * (g[0] - g[1] + g[2]);
             u[3] = g[2];
           } else if (oc < Cout && tl.f43) {
-            const float* g = w + (oc * Cin + ic) * 3;  // G g, F(4, 3)
-            u[0] = 0.25f * g[0];
-            u[1] = -(g[0] + g[1] + g[2]) / 6.f;
-            u[2] = -(g[0] - g[1] + g[2]) / 6.f;
-            u[3] = (g[0] + 2.f * g[1] + 4.f * g[2]) / 24.f;
-            u[4] = (g[0] - 2.f * g[1] + 4.f * g[2]) / 24.f;
-            u[5] = g[2];
+            g6(w + (oc * Cin + ic) * 3, u);  // G g, F(4, 3)
+          } else if (oc < Cout && tl.f44) {
+            const float* g = w + (oc * Cin + ic) * 9;
+            float t[6][3];  // G g
+            for (int j = 0; j < 3; ++j) {
+              const float col[3] = {g[j], g[3 + j], g[6 + j]};
+              float o[6];
+              g6(col, o);
+              for (int i = 0; i < 6; ++i) t[i][j] = o[i];
+            }
+            for (int i = 0; i < 6; ++i) g6(t[i], u + 6 * i);  // (G g) G^T
           } else if (oc < Cout) {
             const float* g = w + (oc * Cin + ic) * 9;
             float t[4][3];  // G g
@@ -202,13 +228,15 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
   const int threads = get_num_threads();
 
   // Tiles per item T: a multiple of the igemm's lanes, up to 4 tile groups, with the item's
-  // transformed input (16 x Cin x T) within 256 KiB (L2). Blocks of output channels per pass
+  // transformed input (P x Cin x T) within 256 KiB, half the L2 (F(4x4, 3x3): 512 KiB; W11
+  // took 0.91x / 0.93x the time at 1 / 2 threads with T = 48 against 16, in-process A/B; 64
+  // measured alike). Blocks of output channels per pass
   // over it, cb: as many as the call's scratch allows within its output's size (Tiling::fits;
   // the same bound with prepared weights); then as many threads as fit.
   int64_t T = NR, cb = 1;
   for (int64_t m = 4; m >= 1; --m) {
     const int64_t t = m * NR;
-    if (m > 1 && tl.P * Cin * t * 4 > (int64_t{256} << 10)) continue;
+    if (m > 1 && tl.P * Cin * t * 4 > (int64_t{tl.f44 ? 512 : 256} << 10)) continue;
     if (m > 1 && threads > 1 && d.N * ((tiles + t - 1) / t) < 3 * threads) continue;  // items enough for the threads
     if (!tl.fits(Cin, t, 1, threads)) continue;
     T = t;
@@ -218,7 +246,8 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
   }
   const int workers = static_cast<int>(std::min<int64_t>(threads, (out_floats - U_floats) / tl.per_thread(Cin, T, cb)));
   const int64_t Ts = T;  // a row of the transformed input / the products (the GEMMs' tiles: whole lanes)
-  const int64_t per = tl.per_thread(Cin, T, cb), vs = Tiling::skew(Cin * Ts), ms = Tiling::skew(cb * MR * Ts);  // (position strides)
+  const int64_t per = tl.per_thread(Cin, T, cb);
+  const int64_t vs = Tiling::skew(Cin * Ts + tl.slack()), ms = Tiling::skew(cb * MR * Ts + tl.slack());  // (position strides)
 
   // Infinities and NaNs: the transforms mix each patch's 16 inputs, so an infinite input
   // would come out as NaN (inf - inf), and in outputs whose window does not hold it, where the
@@ -269,7 +298,7 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
         segments([&](int64_t ty, int64_t tx, int64_t len, int64_t lane) {
           const int64_t ix0 = Dx * mt * tx + sg.rx - pw, cols = mt * len + 2;  // input columns ix0 + Dx i, i < cols
           for (int r = 0; r < tl.rows; ++r) {
-            const int64_t iy = Dy * (2 * ty + r) + sg.ry - ph;
+            const int64_t iy = Dy * (mt * ty + r) + sg.ry - ph;
             float* rr = R + r * RL;
             if (!d.x_cl && ic + 1 < Cin && iy >= 0 && iy < H) {
               // The next channel's row, fetched meanwhile: the rows of successive channels
@@ -292,8 +321,9 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
               if (hi > lo) strided_run<false>(xr + (ix0 + Dx * lo) * xps, nullptr, Dx * xps, hi - lo, rr + lo);
               std::fill(rr + hi, rr + cols, fill);
             }
+            if (tl.f44) std::fill(rr + cols, rr + mt * ((len + 7) / 8 * 8) + 2, 0.f);  // (wino_in6's last vector)
           }
-          if ((tl.f43 ? kt.wino_in4 : tl.one_d ? kt.wino_in1 : kt.wino_in)(R, RL, len, V + ic * Ts + lane, vs))
+          if ((tl.f43 ? kt.wino_in4 : tl.f44 ? kt.wino_in6 : tl.one_d ? kt.wino_in1 : kt.wino_in)(R, RL, len, V + ic * Ts + lane, vs))
             nonfinite.store(true, std::memory_order_relaxed);
         });
       }
@@ -316,11 +346,16 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
           segments([&](int64_t ty, int64_t tx, int64_t len, int64_t lane) {
             // tiles with all mt columns inside; a last one (whole < len) has the rest
             const int64_t whole = std::min(len, (sg.OWs - mt * tx) / mt);
-            float* y0 = yc + ((Dy * 2 * ty + sg.ry) * OW + Dx * mt * tx + sg.rx) * yps;
+            float* y0 = yc + ((Dy * mt * ty + sg.ry) * OW + Dx * mt * tx + sg.rx) * yps;
             const float* mo = M + (oc - b0 * MR) * Ts + lane;
-            if (tl.f43)
-              kt.wino_out4(mo, ms, whole, whole < len ? static_cast<int>(sg.OWs - mt * (tx + whole)) : 0, bias, y0, Dx * yps);
-            else
+            const int tail = whole < len ? static_cast<int>(sg.OWs - mt * (tx + whole)) : 0;
+            if (tl.f43) {
+              kt.wino_out4(mo, ms, whole, tail, bias, y0, Dx * yps);
+            } else if (tl.f44) {
+              float* yr[4];  // the tile row's 4 output rows (null: past the output)
+              for (int64_t k = 0; k < 4; ++k) yr[k] = mt * ty + k < sg.OHs ? y0 + k * Dy * OW * yps : nullptr;
+              kt.wino_out6(mo, ms, whole, tail, bias, yr, Dx * yps);
+            } else
               (tl.one_d ? kt.wino_out1 : kt.wino_out)(mo, ms, whole, whole < len, bias, y0,
                                                        2 * ty + 1 < sg.OHs ? y0 + Dy * OW * yps : nullptr, Dx * yps);
           });

@@ -679,8 +679,8 @@ static void test_narrow_kernels(std::mt19937& r) {
 // 3x3 unit-stride convolutions of 32+ channels each side: Winograd F(2x2, 3x3) where the ISA
 // has its transforms (ops/conv_winograd.cc), else the direct sums. Odd output sizes (half
 // tiles), padding per side, a constant fill, a last block of fewer than 6 channels, several
-// images; the scratch bound gives passes of output channels and single-worker calls. 1-D:
-// F(4, 3), and F(2, 3) on lengths too short for F(4, 3)'s scratch.
+// images; the scratch bound gives passes of output channels and single-worker calls. Larger
+// outputs take F(4x4, 3x3); 1-D: F(4, 3), and F(2, 3) on lengths too short for its scratch.
 static void test_winograd(std::mt19937& r) {
   const PadMode Z = PadMode::kZeros, C = PadMode::kConstant;
   run_case("winograd 32->38 p1, 2 x 29x31", shape(2, 2, 32, 38, 1, {29, 31}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z), r);
@@ -690,6 +690,11 @@ static void test_winograd(std::mt19937& r) {
   run_case("winograd 64->64 p1 48x48", shape(2, 1, 64, 64, 1, {48, 48}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z), r);
   run_case("winograd 32->38 p1 NHWC in and out, 2 x 29x31",
            shape(2, 2, 32, 38, 1, {29, 31}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z, true, true), r);
+  run_case("winograd F(4x4) 32->32 p1, 2 x 45x33", shape(2, 2, 32, 32, 1, {45, 33}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, Z), r);
+  run_case("winograd F(4x4) 33->32 dilation 2 p2, NHWC in and out, 66x70",
+           shape(2, 1, 33, 32, 1, {66, 70}, {3, 3}, {1, 1}, {2, 2}, {2, 2}, {2, 2}, Z, true, true), r);
+  run_case("winograd F(4x4) 32->34 constant, pads (2,0) (0,3), 3 x 36x30",
+           shape(2, 3, 32, 34, 1, {36, 30}, {3, 3}, {1, 1}, {1, 1}, {2, 0}, {0, 3}, C), r);
   run_case("winograd 1-D F(4, 3) 32->38 p1, 3 x 201", shape(1, 3, 32, 38, 1, {201}, {3}, {1}, {1}, {1}, {1}, Z), r);
   run_case("winograd 1-D F(4, 3) 32->32 p1, 2 x 203", shape(1, 2, 32, 32, 1, {203}, {3}, {1}, {1}, {1}, {1}, Z), r);
   run_case("winograd 1-D F(2, 3) 64->64 p1, 401", shape(1, 1, 64, 64, 1, {401}, {3}, {1}, {1}, {1}, {1}, Z), r);
