@@ -1,7 +1,8 @@
-// f32 Winograd F(2x2, 3x3), F(4x4, 3x3), F(2, 3) and F(4, 3) transforms, AVX2: 8 tiles of a row of tiles a step (see
-// ops/conv_winograd.cc for the algorithm and KernelTable::wino_in / wino_out for the
-// contracts). The last tiles of a row (fewer than 8) run the same arithmetic one tile at a
-// time, so every tile's values are the same whichever way it ran.
+// f32 Winograd transforms, AVX2: F(2x2, 3x3), F(4x4, 3x3), F(2, 3) and F(4, 3), 8 tiles of a
+// row of tiles a step (see ops/conv_winograd.cc for the algorithms and KernelTable::wino_* for
+// the contracts). The last tiles of a row (fewer than 8) run the same arithmetic one tile at a
+// time, so every tile's values are the same whichever way it ran; F(4x4, 3x3) runs them in a
+// last, partial vector instead.
 #include <immintrin.h>
 
 #include <cstdint>

@@ -47,9 +47,9 @@ namespace {
 
 constexpr int kPos = 36;  // the most positions of a transformed tile (F(4x4, 3x3): 6x6)
 
-// Where F(2x2, 3x3) applies and pays: a 2-D 3x3 conv (any padding amounts) of unit stride,
-// one group, a constant padding mode, either layout in and out, and channels enough on both
-// sides that the 16 GEMMs outweigh the transforms. A dilation D splits the conv into D x D
+// Where Winograd applies and pays: a 2-D 3x3 conv (any padding amounts) of unit stride, one
+// group, a constant padding mode, either layout in and out, and channels enough on both sides
+// that the GEMMs outweigh the transforms. A dilation D splits the conv into D x D
 // undilated ones, over the output's pixels of each residue (row mod D, column mod D).
 // 1-D (a rank-1 conv, or any whose only spatial extent is the last): F(4, 3) or F(2, 3).
 bool winograd_1d(const ConvDesc& d) { return d.in[0] == 1 && d.in[1] == 1 && d.k[0] == 1 && d.k[1] == 1 && d.out[1] == 1; }
@@ -66,8 +66,8 @@ bool winograd_applies(const ConvDesc& d, const KernelTable& kt) {
 // A call's tiling: the dilation's sub-grids (one, undilated, without), their tiles, and the
 // sizes of the scratch (floats).
 struct Tiling {
-  // Sub-grid: output pixels (Dy u + ry, Dx v + rx), in 2x2 tiles of (u, v) (1-D: 1x4); their
-  // input rows Dy (u + i) + ry - ph, columns Dx (v + j) + rx - pw.
+  // Sub-grid: output pixels (Dy u + ry, Dx v + rx), in m x m tiles of (u, v) (1-D: 1 x m);
+  // their input rows Dy (u + i) + ry - ph, columns Dx (v + j) + rx - pw.
   struct Sub {
     int64_t ry, rx, OHs, OWs, TW, tiles;
   };
@@ -78,8 +78,8 @@ struct Tiling {
   // positions of a transformed tile, input rows of a patch, outputs per tile along each dim
   // (F(2x2, 3x3): 16, 4, 2; F(4x4, 3x3): 36, 6, 4; 1-D: 6, 1, 4 by F(4, 3), 4, 1, 2 by F(2, 3))
   int P = 16, rows = 4, m = 2;
-  // The 16 positions' rows lie an odd number of 64-byte lines apart, so that a tile's 16
-  // values (stored, then read back, together) fall in 16 different L1 sets: at W1's 64 x 64
+  // The P positions' rows lie an odd number of 64-byte lines apart, so that a tile's P
+  // values (stored, then read back, together) fall in different L1 sets: at W1's 64 x 64
   // floats apart they shared one (W1 at 1 thread, a perf loop before and after: 3.2 -> 1.9-2.0
   // ms).
   static int64_t skew(int64_t floats) { return floats / 16 % 2 ? floats : floats + 16; }
@@ -121,10 +121,10 @@ bool winograd_takes(const ConvDesc& d, const Tiling& tl) { return tl.fits(d.Cin,
 
 // The call's tiling: 1-D by F(4, 3) where it is taken, else by F(2, 3); 2-D by F(4x4, 3x3)
 // where two threads' buffers fit beside its transformed weights (else two threads would run
-// it on one: W1's 608 KB of them leave room for one), else by F(2x2, 3x3).
-// 1-D convs in NCW, two builds in one process, F(4, 3) against F(2, 3), 1 thread: W14 0.81x
-// / 0.84x the time (both orders; 0.85x / 0.81x at 2 threads), 32->32 L=8000 0.78x, 128->128
-// L=4000 0.81x, 256->256 L=2000 0.85x.
+// it on one: W1's 608 KB of them leave room for one), else by F(2x2, 3x3). Two builds in one
+// process, both orders, time against the 2-point form, 1 / 2 threads: W11 0.75-0.87x /
+// 0.74-0.78x, 64->64 224x224 0.69x / 0.69x, 128->128 112x112 0.69x (1 thread); W14 0.81-0.84x
+// / 0.81-0.85x, 32->32 L=8000 0.78x, 128->128 L=4000 0.81x, 256->256 L=2000 0.85x (1 thread).
 Tiling tiling(const ConvDesc& d, const KernelTable& kt) {
   if (winograd_1d(d) && kt.wino_in4 && kt.wino_out4) {
     Tiling t4(d, kt, true);
@@ -234,9 +234,9 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
   // Tiles per item T: a multiple of the igemm's lanes, up to 4 tile groups, with the item's
   // transformed input (P x Cin x T) within 256 KiB, half the L2 (F(4x4, 3x3): 512 KiB; W11
   // took 0.91x / 0.93x the time at 1 / 2 threads with T = 48 against 16, in-process A/B; 64
-  // measured alike). Blocks of output channels per pass
-  // over it, cb: as many as the call's scratch allows within its output's size (Tiling::fits;
-  // the same bound with prepared weights); then as many threads as fit.
+  // measured alike). Blocks of output channels per pass over it, cb: as many as the call's
+  // scratch allows within its output's size (Tiling::fits; the same bound with prepared
+  // weights); then as many threads as fit.
   int64_t T = NR, cb = 1;
   for (int64_t m = 4; m >= 1; --m) {
     const int64_t t = m * NR;
@@ -331,7 +331,7 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
             nonfinite.store(true, std::memory_order_relaxed);
         });
       }
-      // 2. Per pass of cb blocks of output channels: the 16 GEMMs, position by position (its
+      // 2. Per pass of cb blocks of output channels: the P GEMMs, position by position (its
       // transformed input stays in L1 across the blocks), then the output transform.
       for (int64_t b0 = 0; b0 < nblk; b0 += cb) {
         const int64_t b1 = std::min(nblk, b0 + cb);
