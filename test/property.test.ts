@@ -1254,8 +1254,9 @@ describe('3x3 unit-stride convolutions with larger outputs (Winograd F(4x4, 3x3)
 
 // The 1-D forms (AVX2; elsewhere the direct sums, under the same checks): F(4, 3), with lengths
 // whose last tile holds 1, 2 or 3 outputs, per-side padding, a constant fill, dilation 2 and 3
-// (the output transform's scattered stores), several images; and F(2, 3), which takes the
-// lengths too short for F(4, 3)'s scratch (the last two: a half tile, a dilation of 2).
+// (the output transform's scattered stores), several images, a result streamed to memory;
+// and F(2, 3), which takes the lengths too short for F(4, 3)'s scratch (the last two: a half
+// tile, a dilation of 2).
 // Against the float64 reference, 1 / 2 threads bit for bit, the prepared Conv1d and NWC in and
 // out (in only, out only) bit for bit with conv1d in NCW.
 describe('k3 unit-stride 1-D convolutions (Winograd F(4, 3) and F(2, 3) on AVX2), against the reference', () => {
@@ -1265,6 +1266,8 @@ describe('k3 unit-stride 1-D convolutions (Winograd F(4, 3) and F(2, 3) on AVX2)
     ['32->32 p1, 3 x 203', [3, 32, 203], [32, 32, 3], { padding: 1 }],
     ['40->34 padding [[2, 3]] constant 0.5, dilation 2, 2 x 515', [2, 40, 515], [34, 40, 3], { padding: [[2, 3]], paddingMode: 'constant', paddingValue: 0.5, dilation: 2 }],
     ['64->64 p3 dilation 3, bias, 1000', [1, 64, 1000], [64, 64, 3], { padding: 3, dilation: 3, bias: randomData(64, 82) }],
+    // (a result of 256 KiB or more: non-temporal stores where the vectors are aligned)
+    ['32->40 p1 bias, 2 x 1703', [2, 32, 1703], [40, 32, 3], { padding: 1, bias: randomData(40, 86) }],
     ['F(2, 3): 64->64 p1 bias, 401', [1, 64, 401], [64, 64, 3], { padding: 1, bias: randomData(64, 85) }],
     ['F(2, 3): 48->48 p2 dilation 2, 300', [1, 48, 300], [48, 48, 3], { padding: 2, dilation: 2 }],
   ];

@@ -231,17 +231,26 @@ inline void cols6(const float* r, __m256 (&d)[6]) {
 }
 
 // y[(4i + c) ys] = q[c] lane i, for the 8 tiles i < 8 and c < 4 (ys == 1: a 4x8 -> 8x4
-// transpose and four stores).
-inline void store_tiles4(const __m256 (&q)[4], float* y, int64_t ys) {
+// transpose and four stores; stream: non-temporal ones where y is 32-byte aligned).
+inline void store_tiles4(const __m256 (&q)[4], float* y, int64_t ys, bool stream = false) {
   if (ys == 1) {
     const __m256 t0 = _mm256_unpacklo_ps(q[0], q[1]), t1 = _mm256_unpackhi_ps(q[0], q[1]);
     const __m256 t2 = _mm256_unpacklo_ps(q[2], q[3]), t3 = _mm256_unpackhi_ps(q[2], q[3]);
     const __m256 o0 = _mm256_shuffle_ps(t0, t2, 0x44), o1 = _mm256_shuffle_ps(t0, t2, 0xee);
     const __m256 o2 = _mm256_shuffle_ps(t1, t3, 0x44), o3 = _mm256_shuffle_ps(t1, t3, 0xee);
-    _mm256_storeu_ps(y, _mm256_permute2f128_ps(o0, o1, 0x20));
-    _mm256_storeu_ps(y + 8, _mm256_permute2f128_ps(o2, o3, 0x20));
-    _mm256_storeu_ps(y + 16, _mm256_permute2f128_ps(o0, o1, 0x31));
-    _mm256_storeu_ps(y + 24, _mm256_permute2f128_ps(o2, o3, 0x31));
+    const __m256 r0 = _mm256_permute2f128_ps(o0, o1, 0x20), r1 = _mm256_permute2f128_ps(o2, o3, 0x20);
+    const __m256 r2 = _mm256_permute2f128_ps(o0, o1, 0x31), r3 = _mm256_permute2f128_ps(o2, o3, 0x31);
+    if (stream && (reinterpret_cast<uintptr_t>(y) & 31) == 0) {
+      _mm256_stream_ps(y, r0);
+      _mm256_stream_ps(y + 8, r1);
+      _mm256_stream_ps(y + 16, r2);
+      _mm256_stream_ps(y + 24, r3);
+    } else {
+      _mm256_storeu_ps(y, r0);
+      _mm256_storeu_ps(y + 8, r1);
+      _mm256_storeu_ps(y + 16, r2);
+      _mm256_storeu_ps(y + 24, r3);
+    }
   } else {  // (a dilation's sub-grid, or channels-last: every ys-th float)
     alignas(32) float a[4][8];
     for (int c = 0; c < 4; ++c) _mm256_store_ps(a[c], q[c]);
@@ -281,8 +290,9 @@ bool wino_in4_avx2(const float* R, int64_t, int64_t n, float* v, int64_t vs) {
 }
 
 // F(4, 3), 1-D (KernelTable::wino_out4): y = A^T m + bias for the tiles 0 <= l < n, to
-// y[(4l + j) ys], j < 4; then `tail` (0..3) outputs of one more tile, l = n.
-void wino_out4_avx2(const float* m, int64_t ms, int64_t n, int tail, float bias, float* y, int64_t ys) {
+// y[(4l + j) ys], j < 4; then `tail` (0..3) outputs of one more tile, l = n. stream: whole
+// aligned vectors by non-temporal stores (the caller fences).
+void wino_out4_avx2(const float* m, int64_t ms, int64_t n, int tail, float bias, float* y, int64_t ys, bool stream) {
   const __m256 bv = _mm256_set1_ps(bias), two = _mm256_set1_ps(2.f), four = _mm256_set1_ps(4.f), eight = _mm256_set1_ps(8.f);
   int64_t l = 0;
   for (; l + 8 <= n; l += 8) {
@@ -290,7 +300,7 @@ void wino_out4_avx2(const float* m, int64_t ms, int64_t n, int tail, float bias,
     for (int j = 0; j < 6; ++j) mv[j] = _mm256_loadu_ps(m + j * ms + l);
     at6(mv, q, two, four, eight);
     for (int c = 0; c < 4; ++c) q[c] = q[c] + bv;
-    store_tiles4(q, y + 4 * l * ys, ys);
+    store_tiles4(q, y + 4 * l * ys, ys, stream);
   }
   for (; l < n + (tail > 0 ? 1 : 0); ++l) {
     float mv[6], q[4];

@@ -212,9 +212,9 @@ struct KernelTable {
   // V = B^T d per tile l < n, d[j] = R[4l + j] (j < 6), its 6 positions to v[j * vs + l]; true
   // if any input it read (R[0 .. 4n + 2)) is a NaN or an infinity. wino_out4: A^T m + bias, m
   // position p at m[p * ms + l], to y[(4l + j) * ys] (j < 4), then `tail` (0..3) outputs of
-  // tile l = n.
+  // tile l = n; stream: non-temporal stores where whole aligned vectors (the caller fences).
   bool (*wino_in4)(const float* R, int64_t rs, int64_t n, float* v, int64_t vs) = nullptr;
-  void (*wino_out4)(const float* m, int64_t ms, int64_t n, int tail, float bias, float* y, int64_t ys) = nullptr;
+  void (*wino_out4)(const float* m, int64_t ms, int64_t n, int tail, float bias, float* y, int64_t ys, bool stream) = nullptr;
   // F(4x4, 3x3), 2-D, where its scratch fits (else F(2x2, 3x3)): wino_in6 reads 6 padded input
   // rows, V = B^T d B per tile l < n, d[r][j] = R[r * rs + 4l + j], position p = 6i + j to
   // v[p * vs + l]; true if any input it read is a NaN or an infinity. It runs whole vectors of

@@ -697,6 +697,7 @@ static void test_winograd(std::mt19937& r) {
            shape(2, 3, 32, 34, 1, {36, 30}, {3, 3}, {1, 1}, {1, 1}, {2, 0}, {0, 3}, C), r);
   run_case("winograd 1-D F(4, 3) 32->38 p1, 3 x 201", shape(1, 3, 32, 38, 1, {201}, {3}, {1}, {1}, {1}, {1}, Z), r);
   run_case("winograd 1-D F(4, 3) 32->32 p1, 2 x 203", shape(1, 2, 32, 32, 1, {203}, {3}, {1}, {1}, {1}, {1}, Z), r);
+  run_case("winograd 1-D F(4, 3) 32->40 p1, 2 x 1703 (a streamed result)", shape(1, 2, 32, 40, 1, {1703}, {3}, {1}, {1}, {1}, {1}, Z), r);
   run_case("winograd 1-D F(2, 3) 64->64 p1, 401", shape(1, 1, 64, 64, 1, {401}, {3}, {1}, {1}, {1}, {1}, Z), r);
   run_case("winograd 1-D F(2, 3) 48->48 dilation 2 p2, NWC in and out, 300",
            shape(1, 1, 48, 48, 1, {300}, {3}, {1}, {2}, {2}, {2}, Z, true, true), r);
