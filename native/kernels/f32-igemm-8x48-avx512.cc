@@ -207,14 +207,8 @@ void register_avx512_kernels(KernelTable& t) {
   t.igemm_nr = 48;
   t.igemm_pk = nullptr;       // (AVX2's packed kernel is 6 channels wide: not this igemm's blocks)
   t.igemm_pk_narrow = nullptr;
-  t.wino_in = nullptr;         // (Winograd runs over igemm_pk; not measured on AVX-512: the direct sums)
-  t.wino_out = nullptr;
-  t.wino_in1 = nullptr;
-  t.wino_out1 = nullptr;
-  t.wino_in4 = nullptr;
-  t.wino_out4 = nullptr;
-  t.wino_in6 = nullptr;
-  t.wino_out6 = nullptr;
+  for (auto& dims : t.winograd)  // (Winograd runs over igemm_pk; not measured on AVX-512: the direct sums)
+    for (auto& form : dims) form = KernelTable::WinogradFns{};
   t.conv1d_in_place = true;   // (measured on Zen 5: ops/conv_fast.cc)
   t.wide_bands = true;        // (measured on Zen 5: ops/conv_fast.cc)
   t.dwconv = DwconvFn(f32_dwconv_avx512, f32_dwconv_block_avx512);

@@ -1,5 +1,5 @@
 // f32 Winograd transforms, AVX2: F(2x2, 3x3), F(4x4, 3x3), F(2, 3) and F(4, 3), 8 tiles of a
-// row of tiles a step (see ops/conv_winograd.cc for the algorithms and KernelTable::wino_* for
+// row of tiles a step (see ops/conv_winograd.cc for the algorithms and KernelTable::winograd for
 // the contracts). The last tiles of a row (fewer than 8) run the same arithmetic one tile at a
 // time, so every tile's values are the same whichever way it ran; F(4x4, 3x3) runs them in a
 // last, partial vector instead.
@@ -78,10 +78,14 @@ bool wino_in_avx2(const float* R, int64_t rs, int64_t n, float* v, int64_t vs) {
   return c != c;
 }
 
-// Y = A^T m A + bias for the tiles 0 <= l < n: m position p at m[p * ms + l]; y0[2l ys],
-// y0[(2l + 1) ys] (output row 2ty) and likewise y1 (row 2ty + 1; null: outside the output).
-// half: one more tile, l = n, whose first column only is inside (an odd output width).
-void wino_out_avx2(const float* m, int64_t ms, int64_t n, bool half, float bias, float* y0, float* y1, int64_t ys) {
+// Y = A^T m A + bias for the tiles 0 <= l < n: m position p at m[p * ms + l]; y[0][2l ys],
+// y[0][(2l + 1) ys] (output row 2ty) and likewise y[1] (row 2ty + 1; null: outside the
+// output). tail (0 or 1): one more tile, l = n, whose first column only is inside (an odd
+// output width). (stream: not taken.)
+void wino_out_avx2(const float* m, int64_t ms, int64_t n, int tail, float bias, float* const* y, int64_t ys, bool) {
+  float* const y0 = y[0];
+  float* const y1 = y[1];
+  const bool half = tail > 0;
   const __m256 bv = _mm256_set1_ps(bias);
   int64_t l = 0;
   for (; l + 8 <= n; l += 8) {
@@ -158,9 +162,11 @@ bool wino_in1_avx2(const float* R, int64_t, int64_t n, float* v, int64_t vs) {
   return c != c;
 }
 
-// F(2, 3), 1-D: y = A^T m + bias for the tiles 0 <= l < n: y0[2l ys], y0[(2l + 1) ys]; half:
-// one more tile, l = n, its first output only. (y1 unused.)
-void wino_out1_avx2(const float* m, int64_t ms, int64_t n, bool half, float bias, float* y0, float*, int64_t ys) {
+// F(2, 3), 1-D: y = A^T m + bias for the tiles 0 <= l < n: y[0][2l ys], y[0][(2l + 1) ys];
+// tail (0 or 1): one more tile, l = n, its first output only. (stream: not taken.)
+void wino_out1_avx2(const float* m, int64_t ms, int64_t n, int tail, float bias, float* const* y, int64_t ys, bool) {
+  float* const y0 = y[0];
+  const bool half = tail > 0;
   const __m256 bv = _mm256_set1_ps(bias);
   int64_t l = 0;
   for (; l + 8 <= n; l += 8) {
@@ -259,7 +265,7 @@ inline void store_tiles4(const __m256 (&q)[4], float* y, int64_t ys, bool stream
   }
 }
 
-// F(4, 3), 1-D (KernelTable::wino_in4): V = B^T d for the tiles 0 <= l < n of a row, d[j] =
+// F(4, 3), 1-D: V = B^T d for the tiles 0 <= l < n of a row, d[j] =
 // R[4l + j] (j < 6), position j at v[j * vs + l]; true if any input read (R[0 .. 4n + 2)) is
 // a NaN or an infinity.
 bool wino_in4_avx2(const float* R, int64_t, int64_t n, float* v, int64_t vs) {
@@ -289,10 +295,12 @@ bool wino_in4_avx2(const float* R, int64_t, int64_t n, float* v, int64_t vs) {
   return c != c;
 }
 
-// F(4, 3), 1-D (KernelTable::wino_out4): y = A^T m + bias for the tiles 0 <= l < n, to
-// y[(4l + j) ys], j < 4; then `tail` (0..3) outputs of one more tile, l = n. stream: whole
-// aligned vectors by non-temporal stores (the caller fences).
-void wino_out4_avx2(const float* m, int64_t ms, int64_t n, int tail, float bias, float* y, int64_t ys, bool stream) {
+// F(4, 3), 1-D: y = A^T m + bias for the tiles 0 <= l < n, to y[0][(4l + j) ys], j < 4; then
+// `tail` (0..3) outputs of one more tile, l = n. stream: whole aligned vectors by non-temporal
+// stores (the caller fences; W14, two builds in one process, both orders: 0.88-0.89x the time
+// at 1 thread, 0.90-0.96x at 2).
+void wino_out4_avx2(const float* m, int64_t ms, int64_t n, int tail, float bias, float* const* yr, int64_t ys, bool stream) {
+  float* const y = yr[0];
   const __m256 bv = _mm256_set1_ps(bias), two = _mm256_set1_ps(2.f), four = _mm256_set1_ps(4.f), eight = _mm256_set1_ps(8.f);
   int64_t l = 0;
   for (; l + 8 <= n; l += 8) {
@@ -311,7 +319,7 @@ void wino_out4_avx2(const float* m, int64_t ms, int64_t n, int tail, float bias,
   }
 }
 
-// F(4x4, 3x3) (KernelTable::wino_in6): V = B^T d B for the tiles 0 <= l < n of a row of tiles,
+// F(4x4, 3x3): V = B^T d B for the tiles 0 <= l < n of a row of tiles,
 // d[r][j] = R[r * rs + 4l + j] (6 padded input rows), position p = 6i + j to v[p * vs + l]:
 // the columns' transform row by row, then the rows'. Whole vectors of 8 tiles, up to n8 = n
 // rounded up to 8: R is read up to 4 n8 + 2 and v written up to n8 (the caller fills R with
@@ -345,12 +353,13 @@ bool wino_in6_avx2(const float* R, int64_t rs, int64_t n, float* v, int64_t vs) 
   return c != c;
 }
 
-// F(4x4, 3x3) (KernelTable::wino_out6): Y = A^T m A + bias for the tiles 0 <= l < n, m
+// F(4x4, 3x3): Y = A^T m A + bias for the tiles 0 <= l < n, m
 // position p = 6i + j at m[p * ms + l]: the columns' transform row by row, then the rows'. Row
 // r < 4 of tile l to y[r][(4l + c) ys] (c < 4; y[r] null: outside the output); then `tail`
 // (0..3) columns of one more tile, l = n. Whole vectors of 8 tiles (m read up to the next
-// multiple of 8), the last one's valid tiles stored through a buffer.
-void wino_out6_avx2(const float* m, int64_t ms, int64_t n, int tail, float bias, float* const* y, int64_t ys) {
+// multiple of 8), the last one's valid tiles stored through a buffer. (stream: not taken; the
+// same streamed stores as F(4, 3)'s made W11 1.55-1.70x slower, 4-row tiles of partial lines.)
+void wino_out6_avx2(const float* m, int64_t ms, int64_t n, int tail, float bias, float* const* y, int64_t ys, bool) {
   const __m256 bv = _mm256_set1_ps(bias), two = _mm256_set1_ps(2.f), four = _mm256_set1_ps(4.f), eight = _mm256_set1_ps(8.f);
   const int64_t nall = n + (tail > 0 ? 1 : 0);
   for (int64_t l = 0; l < nall; l += 8) {
@@ -385,14 +394,10 @@ void wino_out6_avx2(const float* m, int64_t ms, int64_t n, int tail, float bias,
 }  // namespace
 
 void register_avx2_winograd(KernelTable& t) {
-  t.wino_in = wino_in_avx2;
-  t.wino_out = wino_out_avx2;
-  t.wino_in1 = wino_in1_avx2;
-  t.wino_out1 = wino_out1_avx2;
-  t.wino_in4 = wino_in4_avx2;
-  t.wino_out4 = wino_out4_avx2;
-  t.wino_in6 = wino_in6_avx2;
-  t.wino_out6 = wino_out6_avx2;
+  t.winograd[0][0] = {wino_in1_avx2, wino_out1_avx2, 0};  // F(2, 3)
+  t.winograd[0][1] = {wino_in4_avx2, wino_out4_avx2, 0};  // F(4, 3)
+  t.winograd[1][0] = {wino_in_avx2, wino_out_avx2, 0};    // F(2x2, 3x3)
+  t.winograd[1][1] = {wino_in6_avx2, wino_out6_avx2, 8};  // F(4x4, 3x3): whole vectors of 8 tiles
 }
 
 }  // namespace convkit

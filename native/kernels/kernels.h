@@ -194,37 +194,27 @@ struct KernelTable {
   // rows); igemm_pk's packing and bits. Null: igemm_pk serves every block.
   IgemmPackedFn igemm_pk_narrow = nullptr;
   int igemm_pk_narrow_mr = 0;
-  // Winograd F(2x2, 3x3) transforms of a row of n tiles (ops/conv_winograd.cc). wino_in:
-  // V = B^T d B per tile l < n, d[r][j] = R[r * rs + 2l + j] (4 padded input rows), position
-  // p = 4i + j to v[p * vs + l]; true if any input it read (R[r * rs + 0 .. 2n + 2)) is a NaN
-  // or an infinity. wino_out: A^T m A + bias, m position p at m[p * ms + l], to y0[(2l) * ys]
-  // and y0[(2l + 1) * ys] (output row 2ty; ys: the columns' stride, a dilation) and likewise y1
-  // (row 2ty + 1, null: outside); half: one more tile, l = n, whose first column only. Null: no
-  // Winograd (the direct sums).
-  bool (*wino_in)(const float* R, int64_t rs, int64_t n, float* v, int64_t vs) = nullptr;
-  void (*wino_out)(const float* m, int64_t ms, int64_t n, bool half, float bias, float* y0, float* y1, int64_t ys) = nullptr;
-  // The same for F(2, 3), 1-D: wino_in1 reads one row (rs unused), V = B^T d per tile, d[j] =
-  // R[2l + j], its 4 positions to v[j * vs + l]; wino_out1: A^T m + bias to y0 only (y1
-  // unused).
-  bool (*wino_in1)(const float* R, int64_t rs, int64_t n, float* v, int64_t vs) = nullptr;
-  void (*wino_out1)(const float* m, int64_t ms, int64_t n, bool half, float bias, float* y0, float* y1, int64_t ys) = nullptr;
-  // F(4, 3), 1-D, where its scratch fits (else F(2, 3)): wino_in4 reads one row (rs unused),
-  // V = B^T d per tile l < n, d[j] = R[4l + j] (j < 6), its 6 positions to v[j * vs + l]; true
-  // if any input it read (R[0 .. 4n + 2)) is a NaN or an infinity. wino_out4: A^T m + bias, m
-  // position p at m[p * ms + l], to y[(4l + j) * ys] (j < 4), then `tail` (0..3) outputs of
-  // tile l = n; stream: non-temporal stores where whole aligned vectors (the caller fences).
-  bool (*wino_in4)(const float* R, int64_t rs, int64_t n, float* v, int64_t vs) = nullptr;
-  void (*wino_out4)(const float* m, int64_t ms, int64_t n, int tail, float bias, float* y, int64_t ys, bool stream) = nullptr;
-  // F(4x4, 3x3), 2-D, where its scratch fits (else F(2x2, 3x3)): wino_in6 reads 6 padded input
-  // rows, V = B^T d B per tile l < n, d[r][j] = R[r * rs + 4l + j], position p = 6i + j to
-  // v[p * vs + l]; true if any input it read is a NaN or an infinity. It runs whole vectors of
-  // 8 tiles: with n8 = n rounded up to 8, it reads R[r * rs + 0 .. 4 n8 + 2) (finite past the
-  // row's 4n + 2: the caller's padding) and writes v[p * vs + 0 .. n8). wino_out6: A^T m A +
-  // bias, m position p at m[p * ms + l] (read up to the next multiple of 8), row r < 4 of tile
-  // l to y[r][(4l + c) * ys] (c < 4; y[r] null: outside), then `tail` (0..3) columns of tile
-  // l = n.
-  bool (*wino_in6)(const float* R, int64_t rs, int64_t n, float* v, int64_t vs) = nullptr;
-  void (*wino_out6)(const float* m, int64_t ms, int64_t n, int tail, float bias, float* const* y, int64_t ys) = nullptr;
+  // Winograd transforms of a row of n tiles (ops/conv_winograd.cc), one pair per form:
+  // winograd[dims - 1][m / 4], F(2, 3), F(4, 3); F(2x2, 3x3), F(4x4, 3x3) (m outputs per tile
+  // along each dim, from patches of m + 2). Null: no Winograd in that form (the direct sums).
+  //   in: V = B^T d (1-D) or B^T d B (2-D) per tile l < n; d[r][j] = R[r * rs + m l + j]
+  //   (m + 2 padded input rows; 1-D: one, rs unused), position p = (m + 2) i + j to
+  //   v[p * vs + l]. True if any input it read (R[r * rs + 0 .. m n + 2)) is a NaN or an
+  //   infinity.
+  //   out: A^T m (A) + bias, m position p at m[p * ms + l]; row r of tile l to
+  //   y[r][(m l + c) * ys], c < m (rows r < m, 1-D: r = 0; y[r] null: past the output; ys: the
+  //   columns' stride, a dilation or channels-last), then `tail` (0 .. m - 1) columns of one
+  //   more tile, l = n. stream: the result is large (kStreamOutBytes); a form that measured
+  //   faster so may write whole aligned vectors by non-temporal stores (the caller fences).
+  //   whole: the tiles the pair runs at once past n (0: n exactly). With n' = n rounded up to
+  //   it, in reads R up to m n' + 2 (finite past m n + 2: the caller's padding) and writes v
+  //   up to n', and out reads m up to n' (the caller leaves the room).
+  struct WinogradFns {
+    bool (*in)(const float* R, int64_t rs, int64_t n, float* v, int64_t vs) = nullptr;
+    void (*out)(const float* m, int64_t ms, int64_t n, int tail, float bias, float* const* y, int64_t ys, bool stream) = nullptr;
+    int whole = 0;
+  };
+  WinogradFns winograd[2][2] = {};
   PgemmFn pgemm = nullptr;  // null: the igemm serves every map
   int pgemm_mr = 0, pgemm_nr = 0;
   // Pixels per call where nc <= pgemm_nr / 3 (a panel's last channels in one vector): a run of

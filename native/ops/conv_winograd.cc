@@ -28,7 +28,7 @@
 // every convolution to: on W1 (576 terms per output, outputs up to ~40 in size) they differ
 // from the direct sums by at most 2.5e-5. F(4, 3)'s transforms weigh their terms by up to 8
 // (A^T) and 5 (B^T): a float32 model of W14's shape (64 channels, 192 terms) put its error at
-// about 4x F(2, 3)'s, under 1% of that bound; one of F(4x4, 3x3) on 64 channels (576 terms),
+// about 5x F(2, 3)'s, under 1% of that bound; one of F(4x4, 3x3) on 64 channels (576 terms),
 // 3.2e-5 at most, 0.4% of it.
 #include <algorithm>
 #include <atomic>
@@ -54,8 +54,11 @@ constexpr int kPos = 36;  // the most positions of a transformed tile (F(4x4, 3x
 // 1-D (a rank-1 conv, or any whose only spatial extent is the last): F(4, 3) or F(2, 3).
 bool winograd_1d(const ConvDesc& d) { return d.in[0] == 1 && d.in[1] == 1 && d.k[0] == 1 && d.k[1] == 1 && d.out[1] == 1; }
 
+int winograd_dims(const ConvDesc& d) { return winograd_1d(d) ? 1 : 2; }
+
 bool winograd_applies(const ConvDesc& d, const KernelTable& kt) {
-  if (!kt.wino_in || !kt.wino_out || !kt.wino_in1 || !kt.wino_out1 || !kt.igemm_pk || d.groups != 1) return false;
+  const KernelTable::WinogradFns& f2 = kt.winograd[winograd_dims(d) - 1][0];  // (the 2-point form)
+  if (!f2.in || !f2.out || !kt.igemm_pk || d.groups != 1) return false;
   if (d.mode != PadMode::kZeros && d.mode != PadMode::kConstant) return false;
   if (d.in[0] != 1 || d.k[0] != 1 || d.out[0] != 1) return false;
   for (int i = winograd_1d(d) ? 2 : 1; i < 3; ++i)
@@ -74,31 +77,37 @@ struct Tiling {
   std::vector<Sub> subs;
   int64_t tiles = 0, TW = 0;  // (tiles: of an image; TW: the most tiles per row)
   int64_t MR = 0, NR = 0, nblk = 0, U_floats = 0, out_floats = 0, RL = 0;
-  bool one_d = false, f43 = false, f44 = false;  // (1-D by F(4, 3), else F(2, 3); 2-D by F(4x4, 3x3), else F(2x2, 3x3))
-  // positions of a transformed tile, input rows of a patch, outputs per tile along each dim
-  // (F(2x2, 3x3): 16, 4, 2; F(4x4, 3x3): 36, 6, 4; 1-D: 6, 1, 4 by F(4, 3), 4, 1, 2 by F(2, 3))
-  int P = 16, rows = 4, m = 2;
+  // The form F(m, 3) (1-D) or F(m x m, 3 x 3) (2-D), m = 2 or 4, and its kernels; a tile's P
+  // = (m + 2)^dims positions, a patch's input rows (2-D: m + 2; 1-D: 1).
+  int dims = 2, m = 2, P = 16, rows = 4;
+  KernelTable::WinogradFns fn;
   // The P positions' rows lie an odd number of 64-byte lines apart, so that a tile's P
   // values (stored, then read back, together) fall in different L1 sets: at W1's 64 x 64
   // floats apart they shared one (W1 at 1 thread, a perf loop before and after: 3.2 -> 1.9-2.0
   // ms).
   static int64_t skew(int64_t floats) { return floats / 16 % 2 ? floats : floats + 16; }
+  // Tiles a transform runs at once, rounded up from n (fn.whole; 1: n itself).
+  int64_t whole(int64_t n) const { return fn.whole > 1 ? (n + fn.whole - 1) / fn.whole * fn.whole : n; }
+  // Floats more per position, which the kernels' whole vectors may write past an item's last
+  // tile (fn.whole - 1, rounded up to 16 to keep skew's parity).
+  int64_t slack() const { return fn.whole > 1 ? (fn.whole + 14) / 16 * 16 : 0; }
   // Per thread, for items of T tiles and passes of cb blocks of output channels: the item's
   // transformed input, the pass's products and the row buffers.
-  // (F(4x4, 3x3): 16 floats more per position, which wino_in6's last vector may write past an
-  // item's last tile, and wino_out6's read.)
-  int64_t slack() const { return f44 ? 16 : 0; }
   int64_t per_thread(int64_t Cin, int64_t T, int64_t cb) const {
     return P * (skew(Cin * T + slack()) + skew(cb * MR * T + slack())) + rows * RL;
   }
   // The call's scratch within its output's size (issue 3's bound on extra memory): the
   // transformed weights and n threads' buffers.
   bool fits(int64_t Cin, int64_t T, int64_t cb, int64_t n) const { return U_floats + n * per_thread(Cin, T, cb) <= out_floats; }
+  // The most bytes of an item's transformed input (P x Cin x T floats): half the L2; F(4x4,
+  // 3x3) the whole (W11 took 0.91x / 0.93x the time at 1 / 2 threads with T = 48 against 16,
+  // in-process A/B; 64 measured alike).
+  int64_t item_bytes() const { return int64_t{dims == 2 && m == 4 ? 512 : 256} << 10; }
 
-  Tiling(const ConvDesc& d, const KernelTable& kt, bool f4) {
+  Tiling(const ConvDesc& d, const KernelTable& kt, int m_) {
     const int64_t Dy = d.dil[1], Dx = d.dil[2], OH = d.out[1], OW = d.out[2];
-    one_d = winograd_1d(d), f43 = one_d && f4, f44 = !one_d && f4;
-    P = f43 ? 6 : one_d ? 4 : f44 ? 36 : 16, rows = one_d ? 1 : f44 ? 6 : 4, m = f4 ? 4 : 2;
+    dims = winograd_dims(d), m = m_, fn = kt.winograd[dims - 1][m / 4];
+    rows = dims == 2 ? m + 2 : 1, P = dims == 2 ? (m + 2) * (m + 2) : m + 2;
     for (int64_t ry = 0; ry < Dy; ++ry)
       for (int64_t rx = 0; rx < Dx; ++rx) {
         Sub u;
@@ -110,7 +119,7 @@ struct Tiling {
       }
     MR = kt.igemm_mr, NR = kt.igemm_nr, nblk = (d.Cout + MR - 1) / MR;
     U_floats = P * nblk * MR * d.Cin, out_floats = d.N * d.Cout * OH * OW;
-    RL = m * (f44 ? (TW + 7) / 8 * 8 : TW) + 2;  // (wino_in6: whole vectors of 8 tiles)
+    RL = m * whole(TW) + 2;
   }
 };
 
@@ -119,22 +128,17 @@ struct Tiling {
 // and prepared forms alike.
 bool winograd_takes(const ConvDesc& d, const Tiling& tl) { return tl.fits(d.Cin, tl.NR, 1, 1); }
 
-// The call's tiling: 1-D by F(4, 3) where it is taken, else by F(2, 3); 2-D by F(4x4, 3x3)
-// where two threads' buffers fit beside its transformed weights (else two threads would run
-// it on one: W1's 608 KB of them leave room for one), else by F(2x2, 3x3). Two builds in one
-// process, both orders, time against the 2-point form, 1 / 2 threads: W11 0.75-0.87x /
-// 0.74-0.78x, 64->64 224x224 0.69x / 0.69x, 128->128 112x112 0.69x (1 thread); W14 0.81-0.84x
-// / 0.81-0.85x, 32->32 L=8000 0.78x, 128->128 L=4000 0.81x, 256->256 L=2000 0.85x (1 thread).
+// The call's tiling: by F(4, 3) or F(4x4, 3x3) where their kernels exist and fit (1-D: one
+// thread's buffers beside its transformed weights; 2-D: two threads', else two threads would
+// run it on one: W1's 608 KB of them leave room for one), else by F(2, 3) or F(2x2, 3x3). Two
+// builds in one process, both orders, time against the 2-point form, 1 / 2 threads: W11
+// 0.75-0.87x / 0.74-0.78x, 64->64 224x224 0.69x / 0.69x, 128->128 112x112 0.69x (1 thread);
+// W14 0.81-0.84x / 0.81-0.85x, 32->32 L=8000 0.78x, 128->128 L=4000 0.81x, 256->256 L=2000
+// 0.85x (1 thread).
 Tiling tiling(const ConvDesc& d, const KernelTable& kt) {
-  if (winograd_1d(d) && kt.wino_in4 && kt.wino_out4) {
-    Tiling t4(d, kt, true);
-    if (winograd_takes(d, t4)) return t4;
-  }
-  if (!winograd_1d(d) && kt.wino_in6 && kt.wino_out6) {
-    Tiling t4(d, kt, true);
-    if (t4.fits(d.Cin, t4.NR, 1, 2)) return t4;
-  }
-  return Tiling(d, kt, false);
+  Tiling t4(d, kt, 4);
+  if (t4.fn.in && t4.fn.out && t4.fits(d.Cin, t4.NR, 1, t4.dims == 1 ? 1 : 2)) return t4;
+  return Tiling(d, kt, 2);
 }
 
 bool finite(const float* v, int64_t n) {
@@ -143,7 +147,14 @@ bool finite(const float* v, int64_t n) {
   return chk == chk;
 }
 
-// F(4, 3)'s weight transform, o = G g (3 -> 6).
+// The weight transforms along one dim, o = G g (3 -> m + 2): F(2, 3)'s and F(4, 3)'s.
+void g4(const float* g, float* o) {
+  o[0] = g[0];
+  o[1] = 0.5f * (g[0] + g[1] + g[2]);
+  o[2] = 0.5f * (g[0] - g[1] + g[2]);
+  o[3] = g[2];
+}
+
 void g6(const float* g, float* o) {
   o[0] = 0.25f * g[0];
   o[1] = -(g[0] + g[1] + g[2]) / 6.f;
@@ -153,51 +164,32 @@ void g6(const float* g, float* o) {
   o[5] = g[2];
 }
 
-// The transformed weights U = G g G^T, zero past the last channel, packed for kt.igemm_pk:
-// [p][block][Cin][MR].
+// The transformed weights U = G g (1-D) or G g G^T (2-D), zero past the last channel, packed
+// for kt.igemm_pk: [p][block][Cin][MR].
 void transform_weights(const ConvDesc& d, const Tiling& tl, const float* w, float* U) {
   const int64_t Cin = d.Cin, Cout = d.Cout, MR = tl.MR, nblk = tl.nblk;
+  const int n = tl.m + 2;
+  void (*const g1)(const float*, float*) = tl.m == 4 ? g6 : g4;
   parallel_for(nblk, 1, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b)
       for (int64_t m = 0; m < MR; ++m) {
         const int64_t oc = b * MR + m;
         for (int64_t ic = 0; ic < Cin; ++ic) {
           float u[kPos];
-          if (oc < Cout && tl.one_d && !tl.f43) {
-            const float* g = w + (oc * Cin + ic) * 3;  // G g
-            u[0] = g[0];
-            u[1] = 0.5f * (g[0] + g[1] + g[2]);
-            u[2] = 0.5f * (g[0] - g[1] + g[2]);
-            u[3] = g[2];
-          } else if (oc < Cout && tl.f43) {
-            g6(w + (oc * Cin + ic) * 3, u);  // G g, F(4, 3)
-          } else if (oc < Cout && tl.f44) {
+          if (oc >= Cout) {
+            std::fill(u, u + kPos, 0.f);
+          } else if (tl.dims == 1) {
+            g1(w + (oc * Cin + ic) * 3, u);
+          } else {
             const float* g = w + (oc * Cin + ic) * 9;
-            float t[6][3];  // G g
+            float t[6][3];  // G g, column by column
             for (int j = 0; j < 3; ++j) {
               const float col[3] = {g[j], g[3 + j], g[6 + j]};
               float o[6];
-              g6(col, o);
-              for (int i = 0; i < 6; ++i) t[i][j] = o[i];
+              g1(col, o);
+              for (int i = 0; i < n; ++i) t[i][j] = o[i];
             }
-            for (int i = 0; i < 6; ++i) g6(t[i], u + 6 * i);  // (G g) G^T
-          } else if (oc < Cout) {
-            const float* g = w + (oc * Cin + ic) * 9;
-            float t[4][3];  // G g
-            for (int j = 0; j < 3; ++j) {
-              t[0][j] = g[j];
-              t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
-              t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
-              t[3][j] = g[6 + j];
-            }
-            for (int i = 0; i < 4; ++i) {  // (G g) G^T
-              u[i * 4] = t[i][0];
-              u[i * 4 + 1] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
-              u[i * 4 + 2] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
-              u[i * 4 + 3] = t[i][2];
-            }
-          } else {
-            std::fill(u, u + kPos, 0.f);
+            for (int i = 0; i < n; ++i) g1(t[i], u + n * i);  // (G g) G^T
           }
           for (int p = 0; p < tl.P; ++p) U[((p * nblk + b) * Cin + ic) * MR + m] = u[p];
         }
@@ -211,7 +203,7 @@ std::vector<float> winograd_pack(const ConvDesc& d, const float* w) {
   const KernelTable& kt = kernels();
   if (!winograd_applies(d, kt)) return {};
   const Tiling tl = tiling(d, kt);
-  if (!winograd_takes(d, tl) || !finite(w, d.Cout * d.Cin * (tl.one_d ? 3 : 9))) return {};
+  if (!winograd_takes(d, tl) || !finite(w, d.Cout * d.Cin * prod3(d.k))) return {};
   std::vector<float> U(static_cast<size_t>(tl.U_floats));
   transform_weights(d, tl, w, U.data());
   return U;
@@ -232,15 +224,13 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
   const int threads = get_num_threads();
 
   // Tiles per item T: a multiple of the igemm's lanes, up to 4 tile groups, with the item's
-  // transformed input (P x Cin x T) within 256 KiB, half the L2 (F(4x4, 3x3): 512 KiB; W11
-  // took 0.91x / 0.93x the time at 1 / 2 threads with T = 48 against 16, in-process A/B; 64
-  // measured alike). Blocks of output channels per pass over it, cb: as many as the call's
+  // transformed input (P x Cin x T) within Tiling::item_bytes. Blocks of output channels per pass over it, cb: as many as the call's
   // scratch allows within its output's size (Tiling::fits; the same bound with prepared
   // weights); then as many threads as fit.
   int64_t T = NR, cb = 1;
   for (int64_t m = 4; m >= 1; --m) {
     const int64_t t = m * NR;
-    if (m > 1 && tl.P * Cin * t * 4 > (int64_t{tl.f44 ? 512 : 256} << 10)) continue;
+    if (m > 1 && tl.P * Cin * t * 4 > tl.item_bytes()) continue;
     if (m > 1 && threads > 1 && d.N * ((tiles + t - 1) / t) < 3 * threads) continue;  // items enough for the threads
     if (!tl.fits(Cin, t, 1, threads)) continue;
     T = t;
@@ -260,16 +250,14 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
   // weights were checked when prepared: winograd_pack.)
   const float* U = d.w_wino;
   if (!U) {
-    if (!finite(w, Cout * Cin * (tl.one_d ? 3 : 9))) return false;
+    if (!finite(w, Cout * Cin * prod3(d.k))) return false;
     float* u = arena(1, U_floats, d.fn, "the transformed weights");
     transform_weights(d, tl, w, u);
     U = u;
   }
-  // 1-D results of 256 KiB or more (kStreamOutBytes, as conv_fast's epilogue) are written by
-  // non-temporal stores where whole aligned vectors. (F(4x4, 3x3)'s 4-row tiles measured
-  // 1.55x / 1.70x the time on W11 with them, two builds in one process, each order: its stores
-  // stay plain.)
-  const bool stream = tl.f43 && checked_mul(d.N * Cout, OH * OW, d.fn) * 4 >= kStreamOutBytes;
+  // Results of 256 KiB or more (kStreamOutBytes, as conv_fast's epilogue): the output
+  // transforms may stream them (KernelTable::winograd; F(4, 3)'s do).
+  const bool stream = checked_mul(d.N * Cout, OH * OW, d.fn) * 4 >= kStreamOutBytes;
   std::atomic<bool> nonfinite{false};
   float* scr = arena(0, checked_mul(workers, per, d.fn), d.fn, "the per-thread tiles");
   const int P = tl.P;
@@ -330,9 +318,9 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
               if (hi > lo) strided_run<false>(xr + (ix0 + Dx * lo) * xps, nullptr, Dx * xps, hi - lo, rr + lo);
               std::fill(rr + hi, rr + cols, fill);
             }
-            if (tl.f44) std::fill(rr + cols, rr + mt * ((len + 7) / 8 * 8) + 2, 0.f);  // (wino_in6's last vector)
+            std::fill(rr + cols, rr + mt * tl.whole(len) + 2, 0.f);  // (the kernels' whole vectors)
           }
-          if ((tl.f43 ? kt.wino_in4 : tl.f44 ? kt.wino_in6 : tl.one_d ? kt.wino_in1 : kt.wino_in)(R, RL, len, V + ic * Ts + lane, vs))
+          if (tl.fn.in(R, RL, len, V + ic * Ts + lane, vs))
             nonfinite.store(true, std::memory_order_relaxed);
         });
       }
@@ -358,15 +346,9 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
             float* y0 = yc + ((Dy * mt * ty + sg.ry) * OW + Dx * mt * tx + sg.rx) * yps;
             const float* mo = M + (oc - b0 * MR) * Ts + lane;
             const int tail = whole < len ? static_cast<int>(sg.OWs - mt * (tx + whole)) : 0;
-            if (tl.f43) {
-              kt.wino_out4(mo, ms, whole, tail, bias, y0, Dx * yps, stream);
-            } else if (tl.f44) {
-              float* yr[4];  // the tile row's 4 output rows (null: past the output)
-              for (int64_t k = 0; k < 4; ++k) yr[k] = mt * ty + k < sg.OHs ? y0 + k * Dy * OW * yps : nullptr;
-              kt.wino_out6(mo, ms, whole, tail, bias, yr, Dx * yps);
-            } else
-              (tl.one_d ? kt.wino_out1 : kt.wino_out)(mo, ms, whole, whole < len, bias, y0,
-                                                       2 * ty + 1 < sg.OHs ? y0 + Dy * OW * yps : nullptr, Dx * yps);
+            float* yr[4];  // the tile row's output rows (1-D: one; null: past the output)
+            for (int64_t k = 0; k < (tl.dims == 2 ? mt : 1); ++k) yr[k] = mt * ty + k < sg.OHs ? y0 + k * Dy * OW * yps : nullptr;
+            tl.fn.out(mo, ms, whole, tail, bias, yr, Dx * yps, stream);
           });
         }
       }
