@@ -1406,7 +1406,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
               prefetch_part(pnext, plines, u, nt);
               for (int64_t r = nrow * u / nt; r < nrow * (u + 1) / nt; ++r) {
                 const char* row = reinterpret_cast<const char*>(w + (g * Cog + nj0 + r) * K + nk0);
-                for (int64_t b = 0; b < nkc * 4; b += 64) __builtin_prefetch(row + b, 0, 2);
+                prefetch_lines<2>(row, nkc * 4);
               }
             }
             kt.pgemm(kc, wpk, rk, tl[3 * t], px, cp + t * PM * PR, k0 > 0, 1, jn);
@@ -1521,11 +1521,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                 // case) left the third to a demand miss. In-process A/B, W2 with its input at
                 // each offset mod 64 bytes: 0.87-0.90x the time at 1 thread (one case 1.0x),
                 // 0.96-1.01x at 2; same bits. (The group after next, or into L2: no faster.)
-                if (t1 < P) {
-                  const uintptr_t a = reinterpret_cast<uintptr_t>(src + ld) & ~uintptr_t{63};
-                  const uintptr_t e = reinterpret_cast<uintptr_t>(src + std::min(2 * ld, P - t0));
-                  for (uintptr_t q = a; q < e; q += 64) __builtin_prefetch(reinterpret_cast<const void*>(q), 0, 3);
-                }
+                if (t1 < P) prefetch_lines<3>(src + ld, (std::min(2 * ld, P - t0) - ld) * 4);
                 // (Constant sizes, inlined, for whole groups of the ISAs' tiles: kTiles * NR is
                 // known only at run time, and the library call per 128-byte row took 11% of W2;
                 // inlined, W2 0.97-1.0x the time at 1 thread, two builds in one process.)

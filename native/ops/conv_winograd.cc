@@ -303,8 +303,7 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
               // process, both orders, 1 thread: W6 0.91x / 0.95x the time, W1 0.99x / 1.03x;
               // same bits).
               const int64_t a = std::max<int64_t>(0, ix0), b = std::min(W, ix0 + Dx * (cols - 1) + 1);
-              const char* nr = reinterpret_cast<const char*>(xc + H * W + iy * W);
-              for (int64_t off = a * 4 / 64 * 64; off < b * 4; off += 64) __builtin_prefetch(nr + off, 0, 3);
+              prefetch_lines<3>(xc + H * W + iy * W + a, (b - a) * 4);
             }
             if (iy < 0 || iy >= H) {
               std::fill(rr, rr + cols, fill);

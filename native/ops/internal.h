@@ -29,6 +29,19 @@ inline void prefetch_part(const char* p, int64_t lines, int64_t part, int64_t pa
   for (int64_t l = lines * part / parts; l < lines * (part + 1) / parts; ++l) __builtin_prefetch(p + l * 64, 0, 2);
 }
 
+// Every cache line of [p, p + bytes) fetched, the partial first and last lines too (a range
+// that is not 64-byte aligned spans one line more than bytes / 64). Locality as
+// __builtin_prefetch's: 3 into L1, 2 into L2. (conv_fast's 1x1 tile groups: W2 0.87-0.90x the
+// time at 1 thread against a prefetch per 64 bytes from p; W4's weight rows and Winograd's
+// next-channel rows measured alike, W11 0.94-0.99x.)
+template <int Locality>
+inline void prefetch_lines(const void* p, int64_t bytes) {
+  if (bytes <= 0) return;
+  const uintptr_t e = reinterpret_cast<uintptr_t>(p) + static_cast<uintptr_t>(bytes);
+  for (uintptr_t q = reinterpret_cast<uintptr_t>(p) & ~uintptr_t{63}; q < e; q += 64)
+    __builtin_prefetch(reinterpret_cast<const void*>(q), 0, Locality);
+}
+
 // The pixel-major paths' tiles, 3 entries each (flat pixel, pixels, output pixel), from tile
 // t to tend: how many to run in one pgemm call, and their pixels (*px). One, unless the
 // panel's channels fit one vector (nc <= nr / 3) and the ISA takes runs (kt.pgemm_mr_narrow):
