@@ -45,8 +45,6 @@ namespace convkit {
 
 namespace {
 
-constexpr int kPos = 36;  // the most positions of a transformed tile (F(4x4, 3x3): 6x6)
-
 // Where Winograd applies and pays: a 2-D 3x3 conv (any padding amounts) of unit stride, one
 // group, a constant padding mode, either layout in and out, and channels enough on both sides
 // that the GEMMs outweigh the transforms. A dilation D splits the conv into D x D
@@ -148,14 +146,14 @@ bool finite(const float* v, int64_t n) {
 }
 
 // The weight transforms along one dim, o = G g (3 -> m + 2): F(2, 3)'s and F(4, 3)'s.
-void g4(const float* g, float* o) {
+inline void g4(const float* g, float* o) {
   o[0] = g[0];
   o[1] = 0.5f * (g[0] + g[1] + g[2]);
   o[2] = 0.5f * (g[0] - g[1] + g[2]);
   o[3] = g[2];
 }
 
-void g6(const float* g, float* o) {
+inline void g6(const float* g, float* o) {
   o[0] = 0.25f * g[0];
   o[1] = -(g[0] + g[1] + g[2]) / 6.f;
   o[2] = -(g[0] - g[1] + g[2]) / 6.f;
@@ -166,35 +164,45 @@ void g6(const float* g, float* o) {
 
 // The transformed weights U = G g (1-D) or G g G^T (2-D), zero past the last channel, packed
 // for kt.igemm_pk: [p][block][Cin][MR].
-void transform_weights(const ConvDesc& d, const Tiling& tl, const float* w, float* U) {
+template <int M>
+inline void gm(const float* g, float* o) {
+  if constexpr (M == 4) g6(g, o);
+  else g4(g, o);
+}
+
+template <int M, int Dims>
+void transform_weights_form(const ConvDesc& d, const Tiling& tl, const float* w, float* U) {
+  constexpr int n = M + 2, P = Dims == 2 ? n * n : n;
   const int64_t Cin = d.Cin, Cout = d.Cout, MR = tl.MR, nblk = tl.nblk;
-  const int n = tl.m + 2;
-  void (*const g1)(const float*, float*) = tl.m == 4 ? g6 : g4;
   parallel_for(nblk, 1, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b)
-      for (int64_t m = 0; m < MR; ++m) {
-        const int64_t oc = b * MR + m;
-        for (int64_t ic = 0; ic < Cin; ++ic) {
-          float u[kPos];
+      for (int64_t ic = 0; ic < Cin; ++ic)
+        for (int64_t m = 0; m < MR; ++m) {  // (U's MR channels of a block: consecutive floats)
+          const int64_t oc = b * MR + m;
+          float u[P];
           if (oc >= Cout) {
-            std::fill(u, u + kPos, 0.f);
-          } else if (tl.dims == 1) {
-            g1(w + (oc * Cin + ic) * 3, u);
+            std::fill(u, u + P, 0.f);
+          } else if (Dims == 1) {
+            gm<M>(w + (oc * Cin + ic) * 3, u);
           } else {
             const float* g = w + (oc * Cin + ic) * 9;
-            float t[6][3];  // G g, column by column
+            float t[n][3];  // G g, column by column
             for (int j = 0; j < 3; ++j) {
               const float col[3] = {g[j], g[3 + j], g[6 + j]};
-              float o[6];
-              g1(col, o);
+              float o[n];
+              gm<M>(col, o);
               for (int i = 0; i < n; ++i) t[i][j] = o[i];
             }
-            for (int i = 0; i < n; ++i) g1(t[i], u + n * i);  // (G g) G^T
+            for (int i = 0; i < n; ++i) gm<M>(t[i], u + n * i);  // (G g) G^T
           }
-          for (int p = 0; p < tl.P; ++p) U[((p * nblk + b) * Cin + ic) * MR + m] = u[p];
+          for (int p = 0; p < P; ++p) U[((p * nblk + b) * Cin + ic) * MR + m] = u[p];
         }
-      }
   });
+}
+
+void transform_weights(const ConvDesc& d, const Tiling& tl, const float* w, float* U) {
+  if (tl.dims == 1) (tl.m == 4 ? transform_weights_form<4, 1> : transform_weights_form<2, 1>)(d, tl, w, U);
+  else (tl.m == 4 ? transform_weights_form<4, 2> : transform_weights_form<2, 2>)(d, tl, w, U);
 }
 
 }  // namespace
