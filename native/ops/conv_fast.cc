@@ -1199,6 +1199,11 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
                 }
                 const float* xr = xc + (s0 * d.in[1] + s1) * d.in[2];
                 const float* mr = mc ? mc + (s0 * d.in[1] + s1) * d.in[2] : nullptr;  // x ⊙ mask: one product each
+                // The next channel's row, fetched meanwhile: a plane apart, beyond the hardware
+                // prefetcher's reach (in-process A/B, 1 / 2 threads: W3 0.90-0.96x / 0.97x the
+                // time, W15 0.95x / 1.0x, W7 0.97-0.98x / 0.99x, W10 0.98-1.0x; two channels
+                // ahead alike; same bits).
+                if (ic + 1 < ic_hi && hi > lo) prefetch_lines<3>(xr + Sin + first, ((hi - lo - 1) * s2s + 1) * 4);
                 if (hi > lo) {
                   if (mr) strided_run<true>(xr + first, mr + first, s2s, hi - lo, row + lo);
                   else strided_run<false>(xr + first, nullptr, s2s, hi - lo, row + lo);
