@@ -204,7 +204,7 @@ struct KernelTable {
   //   out: A^T m (A) + bias, m position p at m[p * ms + l]; row r of tile l to
   //   y[r][(m l + c) * ys], c < m (rows r < m, 1-D: r = 0; y[r] null: past the output; ys: the
   //   columns' stride, a dilation or channels-last), then `tail` (0 .. m - 1) columns of one
-  //   more tile, l = n. stream: the result is large (kStreamOutBytes); a form that measured
+  //   more tile, l = n. stream: the result is large (streamed_result); a form that measured
   //   faster so may write whole aligned vectors by non-temporal stores (the caller fences).
   //   whole: the tiles the pair runs at once past n (0: n exactly). With n' = n rounded up to
   //   it, in reads R up to m n' + 2 (finite past m n + 2: the caller's padding) and writes v

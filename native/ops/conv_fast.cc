@@ -271,7 +271,7 @@ void dwconv_direct(const ConvDesc& d, const float* x, const float* w, float* y, 
   // Whole output lines by non-temporal stores, from 256 KiB of output as the igemm's epilogue
   // (W9's 25 MB: in-process A/B, 0.83x the time at 1 thread, 0.68-0.76x at 2; W5's 1.6 MB:
   // 0.77-0.83x at either; same bits). Not where a per-pixel epilogue reads the rows back.
-  const bool stream = fuse_bias && checked_mul(d.N * Cout, Sout, d.fn) * 4 >= kStreamOutBytes;
+  const bool stream = fuse_bias && streamed_result(d.N * Cout, Sout, d.fn);
   // A ring slot: the left edge's columns, then the right edge's, each from a 64-byte boundary.
   const int64_t ld_left = (left_cols + 15) / 16 * 16, ld = ld_left + (right_cols + 15) / 16 * 16;
 
@@ -492,7 +492,7 @@ void dwconv_cl(const ConvDesc& d, const float* x, const float* w, float* y, cons
   const int64_t nchunk = (Cin + CB - 1) / CB;
   const bool fused_in = d.x_cl && kt.deinterleave && CB == Cin && Cin >= 2 && Cin <= 4;
   const bool fused_out = d.y_cl && kt.interleave && CB == Cin && Cout >= 2 && Cout <= 4;
-  const bool stream = d.y_cl && checked_mul(d.N * Cout, Sout, d.fn) * 4 >= kStreamOutBytes;
+  const bool stream = d.y_cl && streamed_result(d.N * Cout, Sout, d.fn);
 
   const int64_t planes = d.N * D * nchunk, band = g.band(planes, threads), nbands = (H + band - 1) / band;
 
@@ -1099,7 +1099,7 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   };
 
   const int64_t items = d.N * d.groups * nbands * nsplit;
-  const bool stream = checked_mul(d.N * d.Cout, Sout, d.fn) * 4 >= kStreamOutBytes;
+  const bool stream = streamed_result(d.N * d.Cout, Sout, d.fn);
   // 1. Gather a band's phase buffer through the padding maps: image n, group g, band origin base.
   // Channels [ic_lo, ic_hi) only, if given; `slots` channels per phase in `out`, the first
   // being ic_base (pg_chunked's per-chunk buffers). frame_kept: the padding positions already

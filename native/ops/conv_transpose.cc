@@ -677,7 +677,7 @@ bool conv_transpose_fast(const ConvTransposeDesc& d, const float* x, float* y) {
         most = std::max(most, f);
       }
     std::unique_ptr<float[]> planes = scratch_raw(checked_mul(NC, most, d.fn), d.fn, "the phase planes");
-    const bool stream = checked_mul(NC, Sout, d.fn) * 4 >= kStreamOutBytes;  // (as conv_fast's epilogue)
+    const bool stream = streamed_result(NC, Sout, d.fn);
     const InterleaveFn il = kernels().interleave;
     const int threads = get_num_threads();
     std::vector<int64_t> at(static_cast<size_t>(s2));          // each phase's plane offset

@@ -84,7 +84,7 @@ struct Tiling {
   // floats apart they shared one (W1 at 1 thread, a perf loop before and after: 3.2 -> 1.9-2.0
   // ms).
   static int64_t skew(int64_t floats) { return floats / 16 % 2 ? floats : floats + 16; }
-  // Tiles a transform runs at once, rounded up from n (fn.whole; 1: n itself).
+  // n rounded up to the tiles a transform runs at once (fn.whole; 0 or 1: n itself).
   int64_t whole(int64_t n) const { return fn.whole > 1 ? (n + fn.whole - 1) / fn.whole * fn.whole : n; }
   // Floats more per position, which the kernels' whole vectors may write past an item's last
   // tile (fn.whole - 1, rounded up to 16 to keep skew's parity).
@@ -263,9 +263,9 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
     transform_weights(d, tl, w, u);
     U = u;
   }
-  // Results of 256 KiB or more (kStreamOutBytes, as conv_fast's epilogue): the output
+  // Results of 256 KiB or more (streamed_result, as conv_fast's epilogue): the output
   // transforms may stream them (KernelTable::winograd; F(4, 3)'s do).
-  const bool stream = checked_mul(d.N * Cout, OH * OW, d.fn) * 4 >= kStreamOutBytes;
+  const bool stream = streamed_result(d.N * Cout, OH * OW, d.fn);
   std::atomic<bool> nonfinite{false};
   float* scr = arena(0, checked_mul(workers, per, d.fn), d.fn, "the per-thread tiles");
   const int P = tl.P;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "../core/common.h"
 #include "../kernels/kernels.h"
 
 #if defined(__SSE2__)
@@ -19,6 +20,8 @@ namespace convkit {
 // a path can (whole lines: a plain store first reads each line it overwrites). Measured on
 // the igemm's epilogue (W2 at 2 threads 0.41 -> 0.32 ms) and the depthwise blocks.
 constexpr int64_t kStreamOutBytes = int64_t{256} << 10;
+// Whether a convolution's result of a x b floats is that large (every conv path's rule).
+inline bool streamed_result(int64_t a, int64_t b, const char* fn) { return checked_mul(a, b, fn) * 4 >= kStreamOutBytes; }
 // The same for results that are copies or rearrangements of their input (layout conversions,
 // padding): from 4 MiB (W16: 12.8 MB, W12: 26 MB).
 constexpr int64_t kStreamCopyBytes = int64_t{4} << 20;
