@@ -43,7 +43,8 @@ void pgemm(int64_t K, const float* wp, const float* const* rows, int64_t p0, flo
 
 // (nc unused: a panel's 32 channels computed whatever its count.)
 void f32_pgemm_8x32_avx512(int64_t K, const float* wp, const float* const* rows, int64_t p0, int64_t mr, float* c,
-                         bool accumulate, int64_t ps, int64_t /*nc*/) {
+                         bool accumulate, int64_t ps, int64_t /*nc*/, const char* const* pf, int64_t npf) {
+  for (int64_t l = 0; l < npf; ++l) _mm_prefetch(pf[l], _MM_HINT_T1);  // (all at once)
   if (ps == 1)
     with_mr<8>(mr, [&](auto n) { pgemm<decltype(n)::value, false>(K, wp, rows, p0, c, accumulate, 1); });  // (tiles of 1..8 pixels)
   else

@@ -41,9 +41,11 @@ using IgemmPackedFn = void (*)(int64_t K, const float* ap, const float* const* r
 // wp the weights of nr output channels packed k-major; ps the pixel stride (1 for rows of
 // pixels; a channels-last input's channel count, rows[k] pointing at channel k of pixel 0);
 // nc the panel's channels the caller reads (lanes past them: computed or left, as the kernel
-// finds faster). Bit for bit the igemm's sums.
+// finds faster). pf: npf cache lines (any readable addresses) the call fetches into L2 on the
+// way, spread over its loop (the caller's next weights; none: null, 0). Bit for bit the
+// igemm's sums.
 using PgemmFn = void (*)(int64_t K, const float* wp, const float* const* rows, int64_t p0, int64_t mr, float* c,
-                         bool accumulate, int64_t ps, int64_t nc);
+                         bool accumulate, int64_t ps, int64_t nc, const char* const* pf, int64_t npf);
 
 // y[i] = (raw[i] * scale[i] + b) * post[i] for i < n (scale, post optional: null), with
 // non-temporal stores on whole aligned vectors (the caller fences them): a conv's epilogue

@@ -426,7 +426,7 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
               for (const int64_t upto = nlines * (u + 1) / nt; fetched < upto; ++fetched)
                 __builtin_prefetch(wnext + (fetched / blk_lines) * cog * Kfull * 4 + (fetched % blk_lines) * 64, 0, 2);
             }
-            kt.pgemm(kc, w, rk, tl[3 * t], px, ct + t * PM * PR, k0 > 0, 1, jn);
+            kt.pgemm(kc, w, rk, tl[3 * t], px, ct + t * PM * PR, k0 > 0, 1, jn, nullptr, 0);
             t += tn;
           }
         }

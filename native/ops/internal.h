@@ -45,6 +45,24 @@ inline void prefetch_lines(const void* p, int64_t bytes) {
     __builtin_prefetch(reinterpret_cast<const void*>(q), 0, Locality);
 }
 
+// Cache lines gathered for a kernel call to fetch into L2 spread over its reduction loop
+// (PgemmFn's pf, npf): the next pass's weights. Past kCap, the rest are fetched at once.
+struct LineList {
+  static constexpr int64_t kCap = 64;
+  const char* line[kCap];
+  int64_t n = 0;
+  void add(const char* q) {
+    if (n < kCap) line[n++] = q;
+    else __builtin_prefetch(q, 0, 2);
+  }
+  // Every line of [p, p + bytes), as prefetch_lines.
+  void add_range(const void* p, int64_t bytes) {
+    if (bytes <= 0) return;
+    const uintptr_t e = reinterpret_cast<uintptr_t>(p) + static_cast<uintptr_t>(bytes);
+    for (uintptr_t q = reinterpret_cast<uintptr_t>(p) & ~uintptr_t{63}; q < e; q += 64) add(reinterpret_cast<const char*>(q));
+  }
+};
+
 // The pixel-major paths' tiles, 3 entries each (flat pixel, pixels, output pixel), from tile
 // t to tend: how many to run in one pgemm call, and their pixels (*px). One, unless the
 // panel's channels fit one vector (nc <= nr / 3) and the ISA takes runs (kt.pgemm_mr_narrow):

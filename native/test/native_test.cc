@@ -666,8 +666,8 @@ static void test_narrow_kernels(std::mt19937& r) {
             std::vector<const float*> rows(static_cast<size_t>(K));
             for (int64_t k = 0; k < K; ++k) rows[static_cast<size_t>(k)] = src.data() + k * L;
             std::vector<float> c1 = c0, c2 = c0;
-            kt.pgemm(K, wp.data(), rows.data(), 3, mr, c1.data(), acc != 0, 1, nc);
-            for (int64_t p = 0; p < mr; p += PM) kt.pgemm(K, wp.data(), rows.data(), 3 + p, std::min(PM, mr - p), c2.data() + p * NR, acc != 0, 1, nc);
+            kt.pgemm(K, wp.data(), rows.data(), 3, mr, c1.data(), acc != 0, 1, nc, nullptr, 0);
+            for (int64_t p = 0; p < mr; p += PM) kt.pgemm(K, wp.data(), rows.data(), 3 + p, std::min(PM, mr - p), c2.data() + p * NR, acc != 0, 1, nc, nullptr, 0);
             int bad = 0;
             for (int64_t i = 0; i < mr; ++i)
               bad += std::memcmp(&c1[static_cast<size_t>(i * NR)], &c2[static_cast<size_t>(i * NR)], static_cast<size_t>(nc) * 4) != 0;
@@ -736,14 +736,23 @@ static void test_pgemm_paths(std::mt19937& r) {
           }
           std::vector<float> c3 = c1;
           const std::vector<float> c0 = c1;
-          kt.pgemm(K, wp.data(), rows.data(), 3, mr, c1.data(), acc != 0, 1, NR);
-          kt.pgemm(K, wp.data(), rows_cl.data(), 3, mr, c3.data(), acc != 0, ps, NR);
+          kt.pgemm(K, wp.data(), rows.data(), 3, mr, c1.data(), acc != 0, 1, NR, nullptr, 0);
+          kt.pgemm(K, wp.data(), rows_cl.data(), 3, mr, c3.data(), acc != 0, ps, NR, nullptr, 0);
           CHECK(std::memcmp(c1.data(), c3.data(), c1.size() * sizeof(float)) == 0, "pgemm K %ld mr %ld acc %d: pixel stride %ld differs",
                 (long)K, (long)mr, acc, (long)ps);
+          // Lines to prefetch spread over the loop (fewer, as many and more than K): the same sums.
+          std::vector<const char*> pf(static_cast<size_t>(K + 5));
+          for (size_t l = 0; l < pf.size(); ++l) pf[l] = reinterpret_cast<const char*>(src.data()) + (l * 64) % (src.size() * 4);
+          for (int64_t npf : {int64_t{1}, int64_t{3}, K, K + 5}) {
+            std::vector<float> c5 = c0;
+            kt.pgemm(K, wp.data(), rows.data(), 3, mr, c5.data(), acc != 0, 1, NR, pf.data(), npf);
+            CHECK(std::memcmp(c1.data(), c5.data(), c1.size() * sizeof(float)) == 0, "pgemm K %ld mr %ld acc %d: %ld lines to prefetch change the sums",
+                  (long)K, (long)mr, acc, (long)npf);
+          }
           // A partial panel (nc of its channels, e.g. a last one): those lanes as the whole panel's.
           for (int64_t nc : {int64_t{1}, int64_t{8}, int64_t{9}, NR / 2 + 1, NR - 1}) {
             std::vector<float> c4 = c0;
-            kt.pgemm(K, wp.data(), rows.data(), 3, mr, c4.data(), acc != 0, 1, nc);
+            kt.pgemm(K, wp.data(), rows.data(), 3, mr, c4.data(), acc != 0, 1, nc, nullptr, 0);
             int off = 0;
             for (int64_t i = 0; i < mr; ++i)
               off += std::memcmp(&c1[static_cast<size_t>(i * NR)], &c4[static_cast<size_t>(i * NR)], static_cast<size_t>(nc) * 4) != 0;
