@@ -29,7 +29,7 @@ inline __m256i lane_mask(int64_t n) {  // first n (0..8) lanes set
 // The same FMA chains either way, and for any MR.
 template <int MR, bool kFull, bool kPacked>
 inline void igemm_6x16(int64_t K, const float* a, int64_t lda, const float* const* rows, int64_t p0, int64_t nr,
-                       float* c, int64_t ldc, bool accumulate) {
+                       float* c, int64_t ldc, bool accumulate, const TileOut* out = nullptr) {
   static_assert(MR >= 1 && MR <= 6, "1 to 6 channels");
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
@@ -72,6 +72,20 @@ inline void igemm_6x16(int64_t K, const float* a, int64_t lda, const float* cons
   }
   // c rows are padded to a multiple of 16 floats, so full-width stores are always in bounds.
   __m256 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+  if (kFull && out) {  // (TileOut: nr 16)
+    for (int m = 0; m < MR; ++m) {
+      const float* cr = c + m * ldc;
+      __m256 lo = acc[2 * m], hi = acc[2 * m + 1];
+      if (accumulate) {
+        lo = _mm256_add_ps(_mm256_loadu_ps(cr), lo);
+        hi = _mm256_add_ps(_mm256_loadu_ps(cr + 8), hi);
+      }
+      const __m256 bv = _mm256_set1_ps(out->b[m]);
+      _mm256_stream_ps(out->y[m], _mm256_add_ps(lo, bv));
+      _mm256_stream_ps(out->y[m] + 8, _mm256_add_ps(hi, bv));
+    }
+    return;
+  }
   for (int m = 0; m < MR; ++m) {
     float* cr = c + m * ldc;
     if (accumulate) {
@@ -88,20 +102,20 @@ inline void igemm_6x16(int64_t K, const float* a, int64_t lda, const float* cons
 // are neither computed nor stored: Cout 64 = 10 blocks + 4 channels, Cout 32 = 5 + 2).
 template <int MR>
 void igemm_6x16p(int64_t K, const float* ap, const float* const* rows, int64_t p0, int64_t nr, float* c, int64_t ldc,
-                 bool accumulate) {
-  if (nr == 16) igemm_6x16<MR, true, true>(K, ap, 6, rows, p0, nr, c, ldc, accumulate);
+                 bool accumulate, const TileOut* out) {
+  if (nr == 16) igemm_6x16<MR, true, true>(K, ap, 6, rows, p0, nr, c, ldc, accumulate, out);
   else igemm_6x16<MR, false, true>(K, ap, 6, rows, p0, nr, c, ldc, accumulate);
 }
 
 void f32_igemm_6x16p_avx2(int64_t K, const float* ap, const float* const* rows, int64_t p0, int64_t nr, float* c,
-                          int64_t ldc, bool accumulate, int64_t mr) {
+                          int64_t ldc, bool accumulate, int64_t mr, const TileOut* out) {
   switch (mr) {
-    case 1: igemm_6x16p<1>(K, ap, rows, p0, nr, c, ldc, accumulate); break;
-    case 2: igemm_6x16p<2>(K, ap, rows, p0, nr, c, ldc, accumulate); break;
-    case 3: igemm_6x16p<3>(K, ap, rows, p0, nr, c, ldc, accumulate); break;
-    case 4: igemm_6x16p<4>(K, ap, rows, p0, nr, c, ldc, accumulate); break;
-    case 5: igemm_6x16p<5>(K, ap, rows, p0, nr, c, ldc, accumulate); break;
-    default: igemm_6x16p<6>(K, ap, rows, p0, nr, c, ldc, accumulate); break;
+    case 1: igemm_6x16p<1>(K, ap, rows, p0, nr, c, ldc, accumulate, out); break;
+    case 2: igemm_6x16p<2>(K, ap, rows, p0, nr, c, ldc, accumulate, out); break;
+    case 3: igemm_6x16p<3>(K, ap, rows, p0, nr, c, ldc, accumulate, out); break;
+    case 4: igemm_6x16p<4>(K, ap, rows, p0, nr, c, ldc, accumulate, out); break;
+    case 5: igemm_6x16p<5>(K, ap, rows, p0, nr, c, ldc, accumulate, out); break;
+    default: igemm_6x16p<6>(K, ap, rows, p0, nr, c, ldc, accumulate, out); break;
   }
 }
 
@@ -113,7 +127,7 @@ void f32_igemm_6x16p_avx2(int64_t K, const float* ap, const float* const* rows, 
 // are padded past the last pixel, as for the 6x16 tile's full-width stores).
 template <int MR, bool kTail>
 void igemm_3x32(int64_t K, const float* a, const float* const* rows, int64_t p0, int64_t nr, float* c, int64_t ldc,
-                bool accumulate) {
+                bool accumulate, const TileOut* out) {
   static_assert(MR >= 1 && MR <= 3, "1 to 3 channels");
   __m256 acc[MR][4];
 #pragma GCC unroll 4
@@ -142,17 +156,19 @@ void igemm_3x32(int64_t K, const float* a, const float* const* rows, int64_t p0,
     for (int v = 0; v < 4; ++v) {
       if (kTail && 8 * v >= nr) break;
       float* cr = c + m * ldc + 8 * v;
-      _mm256_storeu_ps(cr, accumulate ? _mm256_add_ps(_mm256_loadu_ps(cr), acc[m][v]) : acc[m][v]);
+      const __m256 r = accumulate ? _mm256_add_ps(_mm256_loadu_ps(cr), acc[m][v]) : acc[m][v];
+      if (out) _mm256_stream_ps(out->y[m] + 8 * v, _mm256_add_ps(r, _mm256_set1_ps(out->b[m])));  // (TileOut: nr 16 or 32)
+      else _mm256_storeu_ps(cr, r);
     }
 }
 
 void f32_igemm_3x32p_avx2(int64_t K, const float* ap, const float* const* rows, int64_t p0, int64_t nr, float* c,
-                          int64_t ldc, bool accumulate, int64_t mr) {
+                          int64_t ldc, bool accumulate, int64_t mr, const TileOut* out) {
   const bool tail = nr < 32;
   switch (mr) {
-    case 1: tail ? igemm_3x32<1, true>(K, ap, rows, p0, nr, c, ldc, accumulate) : igemm_3x32<1, false>(K, ap, rows, p0, nr, c, ldc, accumulate); break;
-    case 2: tail ? igemm_3x32<2, true>(K, ap, rows, p0, nr, c, ldc, accumulate) : igemm_3x32<2, false>(K, ap, rows, p0, nr, c, ldc, accumulate); break;
-    default: tail ? igemm_3x32<3, true>(K, ap, rows, p0, nr, c, ldc, accumulate) : igemm_3x32<3, false>(K, ap, rows, p0, nr, c, ldc, accumulate); break;
+    case 1: tail ? igemm_3x32<1, true>(K, ap, rows, p0, nr, c, ldc, accumulate, out) : igemm_3x32<1, false>(K, ap, rows, p0, nr, c, ldc, accumulate, out); break;
+    case 2: tail ? igemm_3x32<2, true>(K, ap, rows, p0, nr, c, ldc, accumulate, out) : igemm_3x32<2, false>(K, ap, rows, p0, nr, c, ldc, accumulate, out); break;
+    default: tail ? igemm_3x32<3, true>(K, ap, rows, p0, nr, c, ldc, accumulate, out) : igemm_3x32<3, false>(K, ap, rows, p0, nr, c, ldc, accumulate, out); break;
   }
 }
 

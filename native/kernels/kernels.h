@@ -32,8 +32,17 @@ using IgemmFn = void (*)(int64_t K, const float* a, int64_t lda, const float* co
 // rows transposed k-major, zero past its last channel), so the broadcasts walk one stream;
 // only rows m < mr (1..MR: a last block's channels) computed and stored. The same FMA chain
 // per output as IgemmFn, so the same bits.
+// out (null: none): the finished sums straight to the result instead of to c, row m (< mr)
+// plus b[m] (the epilogue's add, zero included: the same bits) to y[m] .. y[m] + nr by
+// non-temporal stores (the caller fences). The caller gives a last reduction chunk (the sums
+// of c added first where accumulate), nr a multiple of 16 and every y[m] 64-byte aligned:
+// whole cache lines, each written at once.
+struct TileOut {
+  float* const* y;
+  const float* b;
+};
 using IgemmPackedFn = void (*)(int64_t K, const float* ap, const float* const* rows, int64_t p0, int64_t nr, float* c,
-                               int64_t ldc, bool accumulate, int64_t mr);
+                               int64_t ldc, bool accumulate, int64_t mr, const TileOut* out);
 
 // Pixel-major indirect GEMM (output channels in the lanes): for i < mr <= pgemm_mr (or
 // pgemm_mr_narrow, see there),

@@ -341,7 +341,7 @@ bool conv_winograd(const ConvDesc& d, const float* x, const float* w, float* y) 
             const int64_t mr = std::min(MR, Cout - b * MR);
             float* c = M + p * ms + (b - b0) * MR * Ts;
             for (int64_t p0 = 0; p0 < nt; p0 += NR)
-              kt.igemm_pk(Cin, U + (p * nblk + b) * Cin * MR, rp, p0, std::min(NR, nt - p0), c + p0, Ts, false, mr);
+              kt.igemm_pk(Cin, U + (p * nblk + b) * Cin * MR, rp, p0, std::min(NR, nt - p0), c + p0, Ts, false, mr, nullptr);
           }
         }
         for (int64_t oc = b0 * MR; oc < std::min(Cout, b1 * MR); ++oc) {

@@ -594,6 +594,13 @@ static void test_igemm_paths(std::mt19937& r) {
   run_case("1x1 NHWC g2 24->40", shape(2, 1, 24, 40, 2, {5, 21}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z, true, true), r);
   run_case("1x1 NWC 1-D 17->64", shape(1, 2, 17, 64, 1, {301}, {1}, {1}, {1}, {0}, {0}, Z, true, true), r);
   run_case("1x1 NDHWC 3-D 8->16", shape(3, 1, 8, 16, 1, {3, 4, 5}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, Z, true, true), r);
+  // results of 256 KiB or more written by the packed igemm itself (TileOut), channels-first:
+  // output rows of whole tiles (two reduction chunks, a narrow last block of 2 channels), a
+  // 1x1 conv's flat pixels in bands of whole tiles, and one whose bands of 44-pixel rows are
+  // not (its items take the epilogue)
+  run_case("igemm 12->32 5x5 rows of 48, streamed by the kernel", shape(2, 1, 12, 32, 1, {44, 48}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, {2, 2}, Z), r);
+  run_case("igemm 300->20 1x1 rows of 48, streamed by the kernel", shape(2, 2, 300, 20, 1, {40, 48}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z), r);
+  run_case("igemm 300->20 1x1 rows of 44, streamed", shape(2, 2, 300, 20, 1, {40, 44}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z), r);
   run_case("igemm 30->50 3x3 s2 symmetric", shape(2, 1, 30, 50, 1, {8, 14}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, PadMode::kSymmetric), r);
 }
 
@@ -620,7 +627,7 @@ static void test_igemm_packed(std::mt19937& r) {
         std::vector<float> c1 = randv(r, MR * ldc), c2 = c1;
         const std::vector<float> c0 = c1;
         kt.igemm(K, a.data(), K, rows.data(), 5, nr, c1.data(), ldc, acc != 0);
-        kt.igemm_pk(K, ap.data(), rows.data(), 5, nr, c2.data(), ldc, acc != 0, mr);
+        kt.igemm_pk(K, ap.data(), rows.data(), 5, nr, c2.data(), ldc, acc != 0, mr, nullptr);
         int bad = 0;
         for (int64_t m = 0; m < MR; ++m)
           bad += std::memcmp(m < mr ? &c1[static_cast<size_t>(m * ldc)] : &c0[static_cast<size_t>(m * ldc)],
@@ -646,8 +653,8 @@ static void test_narrow_kernels(std::mt19937& r) {
             std::vector<const float*> rows(static_cast<size_t>(K));
             for (int64_t k = 0; k < K; ++k) rows[static_cast<size_t>(k)] = src.data() + k * L;
             std::vector<float> c1 = c0, c2 = c0;
-            kt.igemm_pk_narrow(K, ap.data(), rows.data(), 5, nr, c1.data(), ldc, acc != 0, mr);
-            for (int64_t p = 0; p < nr; p += NR) kt.igemm_pk(K, ap.data(), rows.data(), 5 + p, std::min(NR, nr - p), c2.data() + p, ldc, acc != 0, mr);
+            kt.igemm_pk_narrow(K, ap.data(), rows.data(), 5, nr, c1.data(), ldc, acc != 0, mr, nullptr);
+            for (int64_t p = 0; p < nr; p += NR) kt.igemm_pk(K, ap.data(), rows.data(), 5 + p, std::min(NR, nr - p), c2.data() + p, ldc, acc != 0, mr, nullptr);
             int bad = 0;
             for (int64_t m = 0; m < MR; ++m)
               bad += std::memcmp(&c1[static_cast<size_t>(m * ldc)], m < mr ? &c2[static_cast<size_t>(m * ldc)] : &c0[static_cast<size_t>(m * ldc)],
