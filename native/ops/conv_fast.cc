@@ -1041,21 +1041,26 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   int64_t pack_floats = pack_rows ? (ragged ? blk_per_split / nph_r * MR * Kr : blk_per_split * MR * K)
                         : use_pg ? pg_wfloats + (pg_chunked ? blk_per_split / blk_unit : 1) * pg_sums
                                  : 0;
-  // The igemm with packed weights (kt.igemm_pk), for plain convolutions (merged transposed
-  // phases come packed their own way), as long as the call's scratch stays within the size of
-  // its output (issue 3's bound on extra memory), else the unpacked igemm: the weights packed
-  // once, up front; or where they would not fit, each item packing its own blocks' chunks
-  // (W6 at 2 threads: 590 KB of packed weights, against 2 x 135 KB).
+  // The igemm with packed weights (kt.igemm_pk), for plain convolutions and merged transposed
+  // phases of one sub-kernel shape packed whole (their rows, w, packed again k-major; not the
+  // ragged ones, nor a single band's rows packed per item), as long as the call's scratch
+  // stays within the size of its output (issue 3's bound on extra memory), else the unpacked
+  // igemm: the weights packed once, up front; or where they would not fit, each item packing
+  // its own blocks' chunks (W6 at 2 threads: 590 KB of packed weights, against 2 x 135 KB).
+  // (W7's merged phases, in-process A/B against the unpacked igemm, 1 / 2 threads: 0.84-0.94x
+  // / 0.92-0.94x the time, its ConvTranspose2d 0.87x / 0.92x; same bits.)
   const int64_t scratch_floats = threads * (thread_buf + flat_floats + 2 * K) +
                                  (shared_bands ? d.N * d.groups * nbands * buf_floats : 0);
   const int64_t pk_chunk = blk_per_split * MR * std::min(kChunk, K), out_floats = d.N * d.Cout * Sout;
-  const bool pk_ok = kt.igemm_pk && !depthwise && !use_pg && !ps;
+  const bool pk_ok = kt.igemm_pk && !depthwise && !use_pg && (!ps || (!ragged && !pack_rows));
   const bool pk_shared = pk_ok && scratch_floats + pk_all <= out_floats;
   const bool use_pk = pk_shared || (pk_ok && scratch_floats + threads * pk_chunk <= out_floats);
   if (use_pk && !pk_shared) pack_floats = pk_chunk;
   float* wpk_all = nullptr;  // [g][block][k][MR]
   if (pk_shared) {
-    wpk_all = arena(1, pk_all, d.fn, "the packed weights");
+    // (Merged phases' weights, packed from their rows, which hold slot 1: slot 3, which only
+    // a partial convolution's mask sums take, and transposed convolutions have no mask.)
+    wpk_all = arena(ps ? 3 : 1, pk_all, d.fn, "the packed weights");
     pack_panels(kt, w, d.groups, Cog, K, MR, wpk_all);
   }
   // A 1x1 convolution reading its input in place, with packed weights: each tile group's
