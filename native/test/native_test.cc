@@ -601,6 +601,8 @@ static void test_igemm_paths(std::mt19937& r) {
   run_case("igemm 12->32 5x5 rows of 48, streamed by the kernel", shape(2, 1, 12, 32, 1, {44, 48}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, {2, 2}, Z), r);
   run_case("igemm 300->20 1x1 rows of 48, streamed by the kernel", shape(2, 2, 300, 20, 1, {40, 48}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z), r);
   run_case("igemm 300->20 1x1 rows of 44, streamed", shape(2, 2, 300, 20, 1, {40, 44}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z), r);
+  // (one image at 2 threads: the last bands halved on whole tiles, as W2's)
+  run_case("igemm 64->24 1x1 56x56, streamed by the kernel", shape(2, 1, 64, 24, 1, {56, 56}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z), r);
   run_case("igemm 30->50 3x3 s2 symmetric", shape(2, 1, 30, 50, 1, {8, 14}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, PadMode::kSymmetric), r);
 }
 
