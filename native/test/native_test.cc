@@ -599,6 +599,7 @@ static void test_igemm_paths(std::mt19937& r) {
   // 1x1 conv's flat pixels in bands of whole tiles, and one whose bands of 44-pixel rows are
   // not (its items take the epilogue)
   run_case("igemm 12->32 5x5 rows of 48, streamed by the kernel", shape(2, 1, 12, 32, 1, {44, 48}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, {2, 2}, Z), r);
+  run_case("igemm 24->40 g2 5x5 rows of 64, two images, streamed by the kernel", shape(2, 2, 24, 40, 2, {40, 64}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, {2, 2}, Z), r);
   run_case("igemm 300->20 1x1 rows of 48, streamed by the kernel", shape(2, 2, 300, 20, 1, {40, 48}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z), r);
   run_case("igemm 300->20 1x1 rows of 44, streamed", shape(2, 2, 300, 20, 1, {40, 44}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, Z), r);
   // (one image at 2 threads: the last bands halved on whole tiles, as W2's)
