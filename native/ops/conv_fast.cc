@@ -11,6 +11,7 @@
 // Work items are fixed by the shapes alone, so results do not depend on the thread count.
 #include <algorithm>
 #include <cstring>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -894,10 +895,9 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
     // 10 rows of 56 pixels into 6 + 4 rather than 5 + 5, so that the packed igemm streams
     // their results itself, see tile_out: W2 at 2 threads 0.95-0.98x the time, in-process A/B;
     // same bits.)
-    int64_t unit = 1;
-    if (kt.igemm_pk && prod3(d.k) == 1 && direct)
-      while (unit < 16 && (unit * inner) % kt.igemm_nr != 0) ++unit;
-    if (unit >= 16 || band % unit != 0) unit = 1;
+    // (pack_px's shapes; whether they take the packed igemm is decided below)
+    int64_t unit = kt.igemm_pk && prod3(d.k) == 1 && direct ? kt.igemm_nr / std::gcd(inner, int64_t{kt.igemm_nr}) : 1;
+    if (band % unit != 0) unit = 1;
     for (int64_t b = 0; b < neq; ++b) {
       const int64_t lo = b * band, hi = std::min(out_bo, lo + band);
       bstart.push_back(lo);
@@ -1103,7 +1103,8 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   // overlap the FMAs rather than taking a pass of their own. In-process A/B on Zen 3, 1 / 2
   // threads: W3 0.94-1.0x / 0.925-0.95x the time (its Conv2d 0.95x), W2 0.95-0.97x /
   // 0.95-1.02x; same bits (the epilogue's sum plus bias).
-  const bool tile_out = use_pk && streamed_result(d.N * d.Cout, Sout, d.fn) && !cl_out && !scale && !post && !ps && NR == 16 &&
+  const bool stream = streamed_result(d.N * d.Cout, Sout, d.fn);
+  const bool tile_out = use_pk && stream && !cl_out && !scale && !post && !ps && NR == 16 &&
                         Sout % 16 == 0 && (reinterpret_cast<uintptr_t>(y) & 63) == 0 && (row_tiles || pack_px);
   std::vector<int64_t> tgroups(static_cast<size_t>(use_pk ? threads * tg_cap : 0));
   // Ragged phases: each phase's row pointers, picked from the union's (per thread).
@@ -1126,7 +1127,6 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
   };
 
   const int64_t items = d.N * d.groups * nbands * nsplit;
-  const bool stream = streamed_result(d.N * d.Cout, Sout, d.fn);
   // 1. Gather a band's phase buffer through the padding maps: image n, group g, band origin base.
   // Channels [ic_lo, ic_hi) only, if given; `slots` channels per phase in `out`, the first
   // being ic_base (pg_chunked's per-chunk buffers). frame_kept: the padding positions already
@@ -1530,8 +1530,8 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
         // its flat pixel (tile_out)
         int64_t* tg = tgroups.data() + tid * tg_cap;
         int64_t ng = 0;
-        // (a 1x1 conv's band: its first output pixel)
-        const int64_t flat_out = bo == 0 ? o_lo * d.out[1] * d.out[2] : bo == 1 ? o_lo * d.out[2] : o_lo;
+        // (a 1x1 conv's band, whose flat pixels are the output's: its first output pixel)
+        const int64_t flat_out = (base[0] * d.out[1] + base[1]) * d.out[2] + base[2];
         if (row_tiles)
           for_rows([&](int64_t p, int64_t ys, int64_t len) {
             for (int64_t a = p; a < p + len; a += kTiles * NR, ++ng) {
