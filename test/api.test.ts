@@ -464,6 +464,112 @@ describe.skipIf(ck.runtimeInfo().isa === 'scalar')('extra memory per call', () =
     });
 });
 
+describe('a call of the last geometry reuses its plan', () => {
+  // Calls taking turns between geometries: each must match the independent reference for its
+  // own options, whether its plan was made afresh (a change) or reused (the same as the last).
+  const X = (shape: number[], seed: number) => ck.tensor(randomData(prod(shape), seed), shape);
+  const xs = [1, 4, 9, 10];
+  const x = X(xs, 1), x2 = X([2, 4, 10, 9], 2);
+  const w = X([6, 4, 3, 3], 3), wg = X([6, 2, 3, 3], 4), w5 = X([6, 4, 5, 3], 5);
+  const bias = Float32Array.from({ length: 6 }, (_, i) => i / 4 - 0.5);
+  type Case = { x: ck.Tensor; w: ck.Tensor; o: Record<string, unknown> };
+  const base: Case = { x, w, o: { stride: [1, 1], padding: [[1, 0], [2, 1]], paddingMode: 'reflect', bias } };
+  const variants: [string, Case][] = [
+    ['stride 2', { x, w, o: { ...base.o, stride: 2 } }],
+    ['stride [1, 2]', { x, w, o: { ...base.o, stride: [1, 2] } }],
+    ['dilation [2, 1]', { x, w, o: { ...base.o, dilation: [2, 1] } }],
+    ['padding same', { x, w, o: { ...base.o, padding: 'same' } }],
+    ['padding [[0, 1], [2, 1]]', { x, w, o: { ...base.o, padding: [[0, 1], [2, 1]] } }],
+    ['padding 1', { x, w, o: { ...base.o, padding: 1 } }],
+    ['paddingMode zeros', { x, w, o: { ...base.o, paddingMode: 'zeros' } }],
+    ['paddingMode constant, paddingValue 1.5', { x, w, o: { ...base.o, paddingMode: 'constant', paddingValue: 1.5 } }],
+    ['paddingMode constant, paddingValue -0.25', { x, w, o: { ...base.o, paddingMode: 'constant', paddingValue: -0.25 } }],
+    ['groups 2', { x, w: wg, o: { ...base.o, groups: 2 } }],
+    ['a 5x3 kernel', { x, w: w5, o: base.o }],
+    ['no bias', { x, w, o: { ...base.o, bias: undefined } }],
+    ['batch 2, 10x9', { x: x2, w, o: base.o }],
+    ['no options', { x, w, o: {} }],
+  ];
+  const check = (c: Case, label: string) => {
+    const y = ck.conv2d(c.x, c.w, c.o);
+    const ref = refConv({ data: c.x.data, shape: c.x.shape }, { data: c.w.data, shape: c.w.shape }, c.o as Record<string, never>);
+    expect(y.shape, label).toEqual(ref.shape);
+    const r = compare(y.data, ref);
+    expect(r.ok, `${label}: element ${r.index}, ${r.got} vs ${r.expected}`).toBe(true);
+    return y;
+  };
+
+  it('each change of input shape, weight shape or an option value makes its own plan; the same again reuses it', () => {
+    for (const [label, v] of variants) {
+      check(base, `base before ${label}`);
+      check(v, label);
+      check(v, `${label}, again`);
+    }
+    check(base, 'base at the end');
+  });
+
+  it('the same geometry gives the same bits, in NHWC and NCHW, sync and async', async () => {
+    const a = ck.conv2d(x, w, base.o), b = ck.conv2d(x, w, base.o);
+    expect(bitsEqual(a.data, b.data)).toBe(true);
+    const xl = x.to('NHWC');
+    const c = ck.conv2d(xl, w, base.o), d = await ck.conv2dAsync(xl, w, base.o), e = ck.conv2d(xl, w, base.o);
+    expect(c.layout).toBe('NHWC');
+    expect(bitsEqual(c.to('NCHW').data, a.data)).toBe(true);
+    expect(bitsEqual(d.data, c.data) && bitsEqual(e.data, c.data)).toBe(true);
+    const f = ck.conv2d(x, w, { ...base.o, outputLayout: 'NHWC' });
+    expect(f.layout).toBe('NHWC');
+    expect(bitsEqual(f.data, c.data)).toBe(true);
+  });
+
+  it('the caller\'s option arrays are read afresh: changed in place between calls, the change takes effect', () => {
+    const o = { stride: [1, 1], padding: [[1, 0], [2, 1]] as [number, number][], dilation: [1, 1] };
+    check({ x, w, o }, 'first');
+    o.stride[0] = 2;
+    check({ x, w, o }, 'stride changed in place');
+    o.padding[1][0] = 0;
+    check({ x, w, o }, 'a padding pair changed in place');
+    o.dilation[1] = 2;
+    check({ x, w, o }, 'dilation changed in place');
+  });
+
+  it('after a reused plan, bad options are still refused with the same errors', () => {
+    const o = { stride: 1, padding: 1 };
+    ck.conv2d(x, w, o);
+    ck.conv2d(x, w, o);
+    expect(() => ck.conv2d(x, w, { ...o, strides: 2 })).toThrow(RangeError);
+    expect(() => ck.conv2d(x, w, { ...o, strides: 2 })).toThrow(/conv2d: options expects only the options/);
+    expect(() => ck.conv2d(x, w, { ...o, stride: 0 })).toThrow(RangeError);
+    expect(() => ck.conv2d(x, w, { ...o, stride: Int32Array.of(1, 1) })).toThrow(TypeError);
+    expect(() => ck.conv2d(x, w, { ...o, bias: new Float32Array(5) })).toThrow(/bias expects 6 elements/);
+    expect(() => ck.conv2d(x, w, { ...o, paddingValue: 1 })).toThrow(/paddingValue expects paddingMode 'constant'/);
+    expect(() => ck.conv2d(X([1, 3, 9, 10], 6), w, o)).toThrow(RangeError);
+    // Values that only loosely equal the last call's (1 == '1', null == undefined)
+    ck.conv2d(x, w, o);
+    expect(() => ck.conv2d(x, w, { ...o, padding: '1' })).toThrow(/padding expects/);
+    ck.conv2d(x, w, o);
+    expect(() => ck.conv2d(x, w, { ...o, stride: '1' })).toThrow(/stride expects/);
+    ck.conv2d(x, w, {});
+    expect(() => ck.conv2d(x, w, { groups: null })).toThrow(/groups expects/);
+    ck.conv2d(x, w, { dilation: [1, 1] });
+    expect(() => ck.conv2d(x, w, { dilation: [1, '1'] })).toThrow(/dilation expects/);
+  });
+
+  it('an input of the same shape in the other layout (C = H = W) makes its own plan', () => {
+    const d = randomData(4 * 4 * 4, 7), o = { padding: 1 };
+    const w4 = X([6, 4, 3, 3], 8);
+    const nchw = ck.tensor(d, [1, 4, 4, 4], 'NCHW'), nhwc = ck.tensor(d, [1, 4, 4, 4], 'NHWC');
+    for (let i = 0; i < 2; i++) {
+      check({ x: nchw, w: w4, o }, 'NCHW');
+      const y = ck.conv2d(nhwc, w4, o);
+      expect(y.layout).toBe('NHWC');
+      const xc = nhwc.to('NCHW');
+      const ref = refConv({ data: xc.data, shape: xc.shape }, { data: w4.data, shape: w4.shape }, o);
+      const r = compare(y.to('NCHW').data, ref);
+      expect(r.ok, `NHWC: element ${r.index}, ${r.got} vs ${r.expected}`).toBe(true);
+    }
+  });
+});
+
 describe('runtime', () => {
   it('runtimeInfo() fields', () => {
     const r = ck.runtimeInfo();
