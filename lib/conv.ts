@@ -108,9 +108,6 @@ export function rebindJob(fn: string, template: Job, x: Float32Array, out?: unkn
 // The native descriptor: the geometry as one Float64Array (read natively by index, see
 // GEOM in native/binding/addon.cc), the buffers by name.
 interface GeomExtra { padValue?: number; weightLayout?: number; outputPadding?: readonly number[]; multiChannel?: boolean; maskChannels?: number }
-function convDesc(p: ConvGeometry, x: CheckedTensor, w: Float32Array, bias: Float32Array | undefined, y: Float32Array, e: GeomExtra) {
-  return { fn: p.fn, g: convGeom(p, x.channelsLast, e), x: x.data, w, bias, y };
-}
 function convGeom(p: ConvGeometry, channelsLast: boolean, e: GeomExtra): Float64Array {
   const g = new Float64Array(GEOM_LENGTH);
   g[0] = p.rank; g[1] = p.N; g[2] = p.Cin; g[3] = p.Cout; g[4] = p.groups;
@@ -126,26 +123,26 @@ const GEOM_LENGTH = 36;
 
 // The call's options may hold `out` (a layer's config never does: its constructor checks the
 // config as convOutputShape does, without `out`).
-// The last plan of each convolution function (by its name: conv2d, conv2dAsync, ...), as
-// oneDNN caches primitives: a call whose input layout and shape, weight shape and geometry
-// options equal that plan's reuses its geometry (a loop over inputs of one shape re-derives
-// nothing), and only the buffers (input, weight, bias, out) are checked and bound. The key
-// holds copies of the option values the plan was made from, never the caller's arrays (which
-// may change between calls), and no buffer. In-process A/B on Zen 3 (this against the plan
-// re-derived every call, 2 / 1 threads): W2 0.976x / 0.97x the time, W5 0.946x / 0.976x, W3
-// 0.987x / 0.989x, W1 1.0x, W4 1.0x / 0.97x; same bits.
-const CONV_GEOMETRY_KEYS = ['stride', 'dilation', 'groups', 'padding', 'paddingMode', 'paddingValue', 'weightLayout', 'outputLayout'] as const;
-const CONV_CALL_KEYS: ReadonlySet<string> = new Set([...CONV_GEOMETRY_KEYS, 'bias', 'out']);
-interface ConvMemo {
+// The last plan of each convolution function (by its name: conv2d, conv2dAsync,
+// convTranspose2d, partialConv2d, ...), as oneDNN caches primitives: a call whose input
+// layout and shape, weight shape and geometry options equal that plan's reuses its geometry
+// (a loop over inputs of one shape re-derives nothing), and only the buffers (input, weight,
+// bias, mask, out) are checked and bound. The key holds copies of the option values the plan
+// was made from, never the caller's arrays (which may change between calls), and no buffer.
+// In-process A/B on Zen 3 (conv2d against the plan re-derived every call, 2 / 1 threads): W2
+// 0.976x / 0.97x the time, W5 0.91-0.95x / 0.965-0.976x, W3 0.987x / 0.989x, W1 1.0x, W4
+// 1.0x / 0.97x; a 1x8x16x16 3x3 conv 0.73-0.76x (about 10 us less), 1x16x32x32 0.85-0.94x;
+// same bits.
+interface PlanMemo {
   rank: number | undefined;
   layout: Layout;
   xShape: number[];
   wShape: number[];
-  key: unknown[];  // CONV_GEOMETRY_KEYS' values, copied
-  plan: ConvPlan;
-  g: Float64Array;
+  key: unknown[];  // the geometry options' values, copied
+  plan: unknown;
+  g: Float64Array | undefined;
 }
-const convMemo = new Map<string, ConvMemo>();
+const planMemo = new Map<string, PlanMemo>();
 
 // A copy of an option value the key can compare later (numbers, strings, booleans, undefined,
 // null, and arrays of them, nested), else the value itself with ok = false (no plan is kept).
@@ -171,35 +168,56 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
-// Whether the options name only keys a convolution call knows (else the full plan refuses them).
-function knownKeys(o: Record<string, unknown>): boolean {
-  for (const k of Object.keys(o)) if (!CONV_CALL_KEYS.has(k) && o[k] !== undefined) return false;
+
+// Whether the options hold only keys the op knows (else the full plan refuses them) and the
+// same geometry values as the key.
+function sameOptions(o: Record<string, unknown> | undefined, keys: PlanKeys, key: readonly unknown[]): boolean {
+  if (o !== undefined)
+    for (const k of Object.keys(o)) if (!keys.known.has(k) && o[k] !== undefined) return false;
+  for (let i = 0; i < key.length; i++) if (!sameKey(o === undefined ? undefined : o[keys.geometry[i]], key[i])) return false;
   return true;
+}
+
+// An op's geometry options (the key) and the rest it accepts (buffers, flags read per call).
+interface PlanKeys {
+  geometry: readonly string[];
+  known: ReadonlySet<string>;
+}
+const planKeys = (geometry: readonly string[], others: readonly string[]): PlanKeys => ({ geometry, known: new Set([...geometry, ...others]) });
+const CONV_KEYS = planKeys(['stride', 'dilation', 'groups', 'padding', 'paddingMode', 'paddingValue', 'weightLayout', 'outputLayout'], ['bias', 'out']);
+const CONV_TRANSPOSE_KEYS = planKeys(['stride', 'dilation', 'groups', 'padding', 'outputPadding', 'outputSize', 'paddingMode', 'outputLayout'], ['bias', 'out']);
+const PARTIAL_CONV_KEYS = planKeys(['stride', 'dilation', 'groups', 'padding', 'weightLayout', 'outputLayout'], ['bias', 'mask', 'multiChannel', 'out', 'maskOut']);
+
+// The call's plan: the last one of fn where everything it was made from is the same, else a
+// new one (kept as the last), made from one read of each option. opts: the options the rest
+// of the call reads (the buffers).
+function reusePlan<P>(fn: string, rank: number | undefined, x: CheckedTensor, wShape: readonly number[], o: Record<string, unknown> | undefined,
+                      keys: PlanKeys, plan: (opts: Record<string, unknown> | undefined) => P): { p: P; memo: PlanMemo | undefined; opts: Record<string, unknown> | undefined } {
+  const m = planMemo.get(fn);
+  if (m && m.rank === rank && m.layout === x.layout && sameShape(m.xShape, x.shape) && sameShape(m.wShape, wShape) && sameOptions(o, keys, m.key))
+    return { p: m.plan as P, memo: m, opts: o };
+  const copies = keys.geometry.map((k) => keyCopy(o?.[k]));
+  let opts = o;
+  if (o !== undefined) {
+    const read: Record<string, unknown> = { ...o };
+    keys.geometry.forEach((k, i) => { read[k] = copies[i].v; });
+    opts = read;
+  }
+  const p = plan(opts);
+  let memo: PlanMemo | undefined;
+  if (copies.every((c) => c.ok)) {
+    memo = { rank, layout: x.layout, xShape: x.shape.slice(), wShape: wShape.slice(), key: copies.map((c) => c.v), plan: p, g: undefined };
+    planMemo.set(fn, memo);
+  }
+  return { p, memo, opts };
 }
 
 export function planConvJob(fn: string, rank: number | undefined, input: unknown, weight: unknown, options: unknown): Job {
   const x = checkTensor(fn, 'input', input, rank);
   const w = weightShapeOf(fn, weight);
-  const o = optionsObject(fn, options);
-  const m = convMemo.get(fn);
-  let p: ConvPlan, g: Float64Array, opts = o;
-  if (m && m.rank === rank && m.layout === x.layout && sameShape(m.xShape, x.shape) && sameShape(m.wShape, w.shape) &&
-      (o === undefined || knownKeys(o)) && CONV_GEOMETRY_KEYS.every((k, i) => sameKey(o?.[k], m.key[i]))) {
-    p = m.plan;
-    g = m.g;
-  } else {
-    // The plan made from one read of each option (then kept with the values it was made from).
-    const copies = CONV_GEOMETRY_KEYS.map((k) => keyCopy(o?.[k]));
-    if (o !== undefined) {
-      const read: Record<string, unknown> = { ...o };
-      CONV_GEOMETRY_KEYS.forEach((k, i) => { read[k] = copies[i].v; });
-      opts = read;
-    }
-    p = planConv(fn, x, w.shape, opts, false, true);
-    g = convGeom(p, x.channelsLast, { padValue: p.padValue, weightLayout: p.weightFamily });
-    if (copies.every((c) => c.ok))
-      convMemo.set(fn, { rank, layout: x.layout, xShape: x.shape.slice(), wShape: w.shape.slice(), key: copies.map((c) => c.v), plan: p, g });
-  }
+  const { p, memo, opts } = reusePlan(fn, rank, x, w.shape, optionsObject(fn, options), CONV_KEYS, (o) => planConv(fn, x, w.shape, o, false, true));
+  const g = memo?.g ?? convGeom(p, x.channelsLast, { padValue: p.padValue, weightLayout: p.weightFamily });
+  if (memo) memo.g = g;
   const bias = checkBias(fn, opts?.bias, p.Cout);
   const { y, result } = outputTensor(fn, opts?.out, p.outputShape, p.outputLayout, [['input', x.data], ['weight', w.data], ['bias', bias]]);
   const desc = { fn: p.fn, g, x: x.data, w: w.data, bias, y };
@@ -209,8 +227,7 @@ export function planConvJob(fn: string, rank: number | undefined, input: unknown
 export function planPartialConvJob(fn: string, rank: number, input: unknown, weight: unknown, options: unknown): Job {
   const x = checkTensor(fn, 'input', input, rank);
   const w = weightShapeOf(fn, weight);
-  const o = optionsObject(fn, options);
-  const p = planConv(fn, x, w.shape, o, true, true);
+  const { p, opts: o } = reusePlan(fn, rank, x, w.shape, optionsObject(fn, options), PARTIAL_CONV_KEYS, (oo) => planConv(fn, x, w.shape, oo, true, true));
   const bias = checkBias(fn, o?.bias, p.Cout);
   const multi = checkBoolean(fn, 'multiChannel', o?.multiChannel, false);
   let mask: CheckedTensor | undefined;
@@ -228,10 +245,8 @@ export function planPartialConvJob(fn: string, rank: number, input: unknown, wei
   const maskShape = [...p.outputShape];
   maskShape[isChannelsLast(p.outputLayout) ? maskShape.length - 1 : 1] = multi ? p.Cout : 1;
   const m = outputTensor(fn, o?.maskOut, maskShape, p.outputLayout, [...inputs, ['out', y]], 'maskOut', 'mask');
-  const desc = {
-    ...convDesc(p, x, w.data, bias, y, { weightLayout: p.weightFamily, multiChannel: multi, maskChannels: mask ? mask.C : 0 }),
-    mask: mask?.data, maskOut: m.y,
-  };
+  const g = convGeom(p, x.channelsLast, { weightLayout: p.weightFamily, multiChannel: multi, maskChannels: mask ? mask.C : 0 });
+  const desc = { fn: p.fn, g, x: x.data, w: w.data, bias, y, mask: mask?.data, maskOut: m.y };
   return {
     call: 'partialConv', desc,
     finish: () => ({ output: result(), mask: m.result() }),
@@ -242,11 +257,12 @@ export function planPartialConvJob(fn: string, rank: number, input: unknown, wei
 export function planConvTransposeJob(fn: string, rank: number, input: unknown, weight: unknown, options: unknown): Job {
   const x = checkTensor(fn, 'input', input, rank);
   const w = weightShapeOf(fn, weight);
-  const o = optionsObject(fn, options);
-  const p = planConvTranspose(fn, x, w.shape, o, true);
+  const { p, memo, opts: o } = reusePlan(fn, rank, x, w.shape, optionsObject(fn, options), CONV_TRANSPOSE_KEYS, (oo) => planConvTranspose(fn, x, w.shape, oo, true));
+  const g = memo?.g ?? convGeom(p, x.channelsLast, { outputPadding: p.outputPadding });
+  if (memo) memo.g = g;
   const bias = checkBias(fn, o?.bias, p.Cout);
   const { y, result } = outputTensor(fn, o?.out, p.outputShape, p.outputLayout, [['input', x.data], ['weight', w.data], ['bias', bias]]);
-  const desc = convDesc(p, x, w.data, bias, y, { outputPadding: p.outputPadding });
+  const desc = { fn: p.fn, g, x: x.data, w: w.data, bias, y };
   return { call: 'convTranspose', desc, finish: result, outputShape: p.outputShape, outputLayout: p.outputLayout };
 }
 

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as ck from '../lib/index';
-import { compare, prod, randomData, refConv } from './reference';
+import { compare, prod, randomData, refConv, refConvTranspose } from './reference';
 import { native } from '../lib/native';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -552,6 +552,68 @@ describe('a call of the last geometry reuses its plan', () => {
     expect(() => ck.conv2d(x, w, { groups: null })).toThrow(/groups expects/);
     ck.conv2d(x, w, { dilation: [1, 1] });
     expect(() => ck.conv2d(x, w, { dilation: [1, '1'] })).toThrow(/dilation expects/);
+  });
+
+  it('transposed convolution: each change makes its own plan, the same again reuses it', () => {
+    const xt = X([1, 4, 7, 6], 11), xt2 = X([2, 4, 6, 7], 12);
+    const wt = X([4, 3, 3, 3], 13), wt2 = X([4, 2, 3, 3], 14), wt5 = X([4, 3, 4, 2], 15);
+    const b3 = Float32Array.from([0.5, -0.25, 1]), b4 = Float32Array.from([0.5, -0.25, 1, 2]);
+    type T = { x: ck.Tensor; w: ck.Tensor; o: Record<string, unknown> };
+    const tb: T = { x: xt, w: wt, o: { stride: [2, 2], padding: [1, 1], outputPadding: [1, 0], bias: b3 } };
+    const tv: [string, T][] = [
+      ['stride 3', { x: xt, w: wt, o: { ...tb.o, stride: 3 } }],
+      ['padding [0, 1]', { x: xt, w: wt, o: { ...tb.o, padding: [0, 1] } }],
+      ['outputPadding 0', { x: xt, w: wt, o: { ...tb.o, outputPadding: 0 } }],
+      ['outputSize', { x: xt, w: wt, o: { ...tb.o, outputPadding: undefined, outputSize: [14, 12] } }],
+      ['dilation [1, 2]', { x: xt, w: wt, o: { ...tb.o, dilation: [1, 2] } }],
+      ['paddingMode reflect', { x: xt, w: wt, o: { ...tb.o, paddingMode: 'reflect' } }],
+      ['groups 2', { x: xt, w: wt2, o: { ...tb.o, groups: 2, bias: b4 } }],
+      ['a 4x2 kernel', { x: xt, w: wt5, o: tb.o }],
+      ['batch 2, 6x7', { x: xt2, w: wt, o: tb.o }],
+    ];
+    const tcheck = (c: T, label: string) => {
+      const y = ck.convTranspose2d(c.x, c.w, c.o);
+      const ref = refConvTranspose({ data: c.x.data, shape: c.x.shape }, { data: c.w.data, shape: c.w.shape }, c.o as Record<string, never>);
+      expect(y.shape, label).toEqual(ref.shape);
+      const r = compare(y.data, ref);
+      expect(r.ok, `${label}: element ${r.index}, ${r.got} vs ${r.expected}`).toBe(true);
+    };
+    for (const [label, v] of tv) {
+      tcheck(tb, `base before ${label}`);
+      tcheck(v, label);
+      tcheck(v, `${label}, again`);
+    }
+    // Calls that differ in outputSize alone
+    const os = { stride: 2, padding: 1, bias: b3 };
+    tcheck({ x: xt, w: wt, o: { ...os, outputSize: [14, 12] } }, 'outputSize [14, 12]');
+    tcheck({ x: xt, w: wt, o: { ...os, outputSize: [13, 11] } }, 'outputSize [13, 11]');
+    tcheck({ x: xt, w: wt, o: { ...os, outputSize: [14, 11] } }, 'outputSize [14, 11]');
+  });
+
+  it('partial convolution (an all-ones mask: partial padding): each change makes its own plan, the same again reuses it', () => {
+    const pb = { stride: 1, padding: [1, 2], bias };
+    const pv: [string, { x: ck.Tensor; w: ck.Tensor; o: Record<string, unknown> }][] = [
+      ['stride 2', { x, w, o: { ...pb, stride: 2 } }],
+      ['padding 1', { x, w, o: { ...pb, padding: 1 } }],
+      ['dilation 2', { x, w, o: { ...pb, dilation: 2 } }],
+      ['groups 2', { x, w: wg, o: { ...pb, groups: 2 } }],
+      ['batch 2, 10x9', { x: x2, w, o: pb }],
+    ];
+    const pcheck = (c: { x: ck.Tensor; w: ck.Tensor; o: Record<string, unknown> }, multi: boolean, label: string) => {
+      const ones = new Float32Array((multi ? c.x.shape[1] : 1) * c.x.shape[0] * c.x.shape[2] * c.x.shape[3]).fill(1);
+      const mask = ck.tensor(ones, [c.x.shape[0], multi ? c.x.shape[1] : 1, c.x.shape[2], c.x.shape[3]]);
+      const y = ck.partialConv2d(c.x, c.w, { ...c.o, mask, multiChannel: multi }).output;
+      const ref = refConv({ data: c.x.data, shape: c.x.shape }, { data: c.w.data, shape: c.w.shape }, { ...c.o, paddingMode: 'partial' } as Record<string, never>);
+      expect(y.shape, label).toEqual(ref.shape);
+      const r = compare(y.data, ref);
+      expect(r.ok, `${label}: element ${r.index}, ${r.got} vs ${r.expected}`).toBe(true);
+    };
+    for (const [label, v] of pv)
+      for (const multi of [false, true]) {
+        pcheck({ x, w, o: pb }, multi, `base before ${label}`);
+        pcheck(v, multi, `${label}${multi ? ', multiChannel' : ''}`);
+        pcheck(v, !multi, `${label}${multi ? '' : ', multiChannel'}, again`);
+      }
   });
 
   it('an input of the same shape in the other layout (C = H = W) makes its own plan', () => {
