@@ -418,6 +418,8 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
         for (int64_t phi = 0; phi < nph; ++phi) {
           const float* w = wpk ? panel_w + (phi * K + k0) * PR : wp + phi * kChunk * PR;
           const char* pn = pfx ? reinterpret_cast<const char*>(panel_w + (phi * K + k0 + kc) * PR) : nullptr;
+          const int64_t ntp = first[phi + 1] - first[phi];  // the phase's tiles: tile i fetches lines [plines * i / ntp, plines * (i + 1) / ntp)
+          int64_t pl = 0;
           for (int64_t t = first[phi]; t < first[phi + 1];) {
             // A last panel of one vector of channels (W8's 128 = 5 x 24 + 8): runs of tiles
             // in one call (pgemm_run; their sums are consecutive too). In-process A/B, W8, 1 /
@@ -425,7 +427,8 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
             int64_t px = 0;
             const int64_t tn = pgemm_run(kt, tl, t, first[phi + 1], PM, jn, &px);
             for (int64_t u = t; u < t + tn; ++u) {
-              if (plines) prefetch_part(pn, plines, u - first[phi], first[phi + 1] - first[phi]);
+              if (plines)
+                for (const int64_t pe = plines * (u - first[phi] + 1) / ntp; pl < pe; ++pl) __builtin_prefetch(pn + pl * 64, 0, 2);
               if (nlines == 0) continue;
               for (const int64_t upto = nlines * (u + 1) / nt; fetched < upto; ++fetched) {
                 __builtin_prefetch(wnext + fblk * cog * Kfull * 4 + fline * 64, 0, 2);

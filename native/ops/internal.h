@@ -26,11 +26,6 @@ inline bool streamed_result(int64_t a, int64_t b, const char* fn) { return check
 // padding): from 4 MiB (W16: 12.8 MB, W12: 26 MB).
 constexpr int64_t kStreamCopyBytes = int64_t{4} << 20;
 
-// Part `part` of `parts` of the `lines` cache lines from p fetched into L2: a stream that the
-// next pass reads, spread over the current pass's tiles (the pixel-major paths' weights).
-inline void prefetch_part(const char* p, int64_t lines, int64_t part, int64_t parts) {
-  for (int64_t l = lines * part / parts; l < lines * (part + 1) / parts; ++l) __builtin_prefetch(p + l * 64, 0, 2);
-}
 
 // Every cache line of [p, p + bytes) fetched, the partial first and last lines too (a range
 // that is not 64-byte aligned spans one line more than bytes / 64). Locality as
