@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as ck from '../lib/index';
-import { compare, prod, randomData, refConv, refConvTranspose } from './reference';
+import { compare, prod, randomData, refConv, refConvTranspose, RefResult } from './reference';
 import { native } from '../lib/native';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -490,12 +490,15 @@ describe('a call of the last geometry reuses its plan', () => {
     ['batch 2, 10x9', { x: x2, w, o: base.o }],
     ['no options', { x, w, o: {} }],
   ];
-  const check = (c: Case, label: string) => {
-    const y = ck.conv2d(c.x, c.w, c.o);
-    const ref = refConv({ data: c.x.data, shape: c.x.shape }, { data: c.w.data, shape: c.w.shape }, c.o as Record<string, never>);
+  // A channels-first result against the reference's: shape, then every element within tolerance.
+  const expectRef = (y: { data: Float32Array; shape: readonly number[] }, ref: RefResult, label: string) => {
     expect(y.shape, label).toEqual(ref.shape);
     const r = compare(y.data, ref);
     expect(r.ok, `${label}: element ${r.index}, ${r.got} vs ${r.expected}`).toBe(true);
+  };
+  const check = (c: Case, label: string) => {
+    const y = ck.conv2d(c.x, c.w, c.o);
+    expectRef(y, refConv({ data: c.x.data, shape: c.x.shape }, { data: c.w.data, shape: c.w.shape }, c.o as Record<string, never>), label);
     return y;
   };
 
@@ -571,13 +574,8 @@ describe('a call of the last geometry reuses its plan', () => {
       ['a 4x2 kernel', { x: xt, w: wt5, o: tb.o }],
       ['batch 2, 6x7', { x: xt2, w: wt, o: tb.o }],
     ];
-    const tcheck = (c: T, label: string) => {
-      const y = ck.convTranspose2d(c.x, c.w, c.o);
-      const ref = refConvTranspose({ data: c.x.data, shape: c.x.shape }, { data: c.w.data, shape: c.w.shape }, c.o as Record<string, never>);
-      expect(y.shape, label).toEqual(ref.shape);
-      const r = compare(y.data, ref);
-      expect(r.ok, `${label}: element ${r.index}, ${r.got} vs ${r.expected}`).toBe(true);
-    };
+    const tcheck = (c: T, label: string) =>
+      expectRef(ck.convTranspose2d(c.x, c.w, c.o), refConvTranspose({ data: c.x.data, shape: c.x.shape }, { data: c.w.data, shape: c.w.shape }, c.o as Record<string, never>), label);
     for (const [label, v] of tv) {
       tcheck(tb, `base before ${label}`);
       tcheck(v, label);
@@ -603,10 +601,7 @@ describe('a call of the last geometry reuses its plan', () => {
       const ones = new Float32Array((multi ? c.x.shape[1] : 1) * c.x.shape[0] * c.x.shape[2] * c.x.shape[3]).fill(1);
       const mask = ck.tensor(ones, [c.x.shape[0], multi ? c.x.shape[1] : 1, c.x.shape[2], c.x.shape[3]]);
       const y = ck.partialConv2d(c.x, c.w, { ...c.o, mask, multiChannel: multi }).output;
-      const ref = refConv({ data: c.x.data, shape: c.x.shape }, { data: c.w.data, shape: c.w.shape }, { ...c.o, paddingMode: 'partial' } as Record<string, never>);
-      expect(y.shape, label).toEqual(ref.shape);
-      const r = compare(y.data, ref);
-      expect(r.ok, `${label}: element ${r.index}, ${r.got} vs ${r.expected}`).toBe(true);
+      expectRef(y, refConv({ data: c.x.data, shape: c.x.shape }, { data: c.w.data, shape: c.w.shape }, { ...c.o, paddingMode: 'partial' } as Record<string, never>), label);
     };
     for (const [label, v] of pv)
       for (const multi of [false, true]) {
@@ -625,9 +620,7 @@ describe('a call of the last geometry reuses its plan', () => {
       const y = ck.conv2d(nhwc, w4, o);
       expect(y.layout).toBe('NHWC');
       const xc = nhwc.to('NCHW');
-      const ref = refConv({ data: xc.data, shape: xc.shape }, { data: w4.data, shape: w4.shape }, o);
-      const r = compare(y.to('NCHW').data, ref);
-      expect(r.ok, `NHWC: element ${r.index}, ${r.got} vs ${r.expected}`).toBe(true);
+      expectRef(y.to('NCHW'), refConv({ data: xc.data, shape: xc.shape }, { data: w4.data, shape: w4.shape }, o), 'NHWC');
     }
   });
 });
