@@ -121,8 +121,6 @@ function convGeom(p: ConvGeometry, channelsLast: boolean, e: GeomExtra): Float64
 }
 const GEOM_LENGTH = 36;
 
-// The call's options may hold `out` (a layer's config never does: its constructor checks the
-// config as convOutputShape does, without `out`).
 // The last plan of each convolution function (by its name: conv2d, conv2dAsync,
 // convTranspose2d, partialConv2d, ...), as oneDNN caches primitives: a call whose input
 // layout and shape, weight shape and geometry options equal that plan's reuses its geometry
@@ -212,6 +210,8 @@ function reusePlan<P>(fn: string, rank: number | undefined, x: CheckedTensor, wS
   return { p, memo, opts };
 }
 
+// The call's options may hold `out` (a layer's config never does: its constructor checks the
+// config as convOutputShape does, without `out`).
 export function planConvJob(fn: string, rank: number | undefined, input: unknown, weight: unknown, options: unknown): Job {
   const x = checkTensor(fn, 'input', input, rank);
   const w = weightShapeOf(fn, weight);
