@@ -1441,17 +1441,10 @@ bool conv_fast(const ConvDesc& d, const float* x, const float* w, float* y, cons
             int64_t px = 0;
             const int64_t tn = pgemm_run(kt, tl, t, nt, PM, jn, &px);  // (W4's last 8 channels: a row's 2 tiles)
             LineList pf;
-            // (tile u's share: lines [plines * u / nt, plines * (u + 1) / nt), rows likewise;
-            // each end is the next share's start, so one division per share)
-            if (plines > 0) {
-              int64_t l = plines * t / nt;
-              for (int64_t u = t; u < t + tn; ++u)
-                for (const int64_t le = plines * (u + 1) / nt; l < le; ++l) pf.add(pnext + l * 64);
-            }
-            if (nrow > 0) {
-              int64_t r = nrow * t / nt;
-              for (int64_t u = t; u < t + tn; ++u)
-                for (const int64_t re = nrow * (u + 1) / nt; r < re; ++r) pf.add_range(w + (g * Cog + nj0 + r) * K + nk0, nkc * 4);
+            Shares lines(plines, nt, t), wrows(nrow, nt, t);
+            for (int64_t u = t; u < t + tn; ++u) {
+              lines.take(u, [&](int64_t l) { pf.add(pnext + l * 64); });
+              wrows.take(u, [&](int64_t r) { pf.add_range(w + (g * Cog + nj0 + r) * K + nk0, nkc * 4); });
             }
             kt.pgemm(kc, wpk, rk, tl[3 * t], px, cp + t * PM * PR, k0 > 0, 1, jn, pf.line, pf.n);
             t += tn;

@@ -406,10 +406,8 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
         const int64_t nic0 = (k0 + kc) / pp.kv, nic1 = std::min(cig, (k0 + kc + kChunk + pp.kv - 1) / pp.kv);
         const int64_t nlines = wpk ? 0 : std::max<int64_t>(0, nic1 - nic0) * blk_lines;
         const char* wnext = nlines ? reinterpret_cast<const char*>(d.w + ((g * cig + nic0) * cog + panel * PR) * Kfull) : nullptr;
-        // (line `fetched` is line fline of block fblk: counted, not divided out per line; with
-        // the divisions per tile skipped where nothing is fetched, in-process A/B on W8 at 1
-        // thread: 0.88-0.975x the time, its ConvTranspose2d 0.98x; at 2 threads 1.0x)
-        int64_t fetched = 0, fblk = 0, fline = 0;
+        Shares fetch(nlines, nt, 0);
+        int64_t fblk = 0, fline = 0;  // the next line to fetch: line fline of block fblk (counted, not divided out)
         // Prepared panels: each phase's next chunk fetched into L2 over that phase's tiles
         // (as conv_fast's pixel-major path; W8's ConvTranspose2d, in-process A/B: 0.98x the
         // time at 1 thread, 0.95-0.99x at 2; same bits).
@@ -418,8 +416,7 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
         for (int64_t phi = 0; phi < nph; ++phi) {
           const float* w = wpk ? panel_w + (phi * K + k0) * PR : wp + phi * kChunk * PR;
           const char* pn = pfx ? reinterpret_cast<const char*>(panel_w + (phi * K + k0 + kc) * PR) : nullptr;
-          const int64_t ntp = first[phi + 1] - first[phi];  // the phase's tiles: tile i fetches lines [plines * i / ntp, plines * (i + 1) / ntp)
-          int64_t pl = 0;
+          Shares next_chunk(plines, first[phi + 1] - first[phi], 0);  // (over the phase's tiles)
           for (int64_t t = first[phi]; t < first[phi + 1];) {
             // A last panel of one vector of channels (W8's 128 = 5 x 24 + 8): runs of tiles
             // in one call (pgemm_run; their sums are consecutive too). In-process A/B, W8, 1 /
@@ -427,13 +424,11 @@ void conv_transpose_pgemm(const ConvTransposeDesc& d, const float* x, float* y, 
             int64_t px = 0;
             const int64_t tn = pgemm_run(kt, tl, t, first[phi + 1], PM, jn, &px);
             for (int64_t u = t; u < t + tn; ++u) {
-              if (plines)
-                for (const int64_t pe = plines * (u - first[phi] + 1) / ntp; pl < pe; ++pl) __builtin_prefetch(pn + pl * 64, 0, 2);
-              if (nlines == 0) continue;
-              for (const int64_t upto = nlines * (u + 1) / nt; fetched < upto; ++fetched) {
+              next_chunk.take(u - first[phi], [&](int64_t l) { __builtin_prefetch(pn + l * 64, 0, 2); });
+              fetch.take(u, [&](int64_t) {
                 __builtin_prefetch(wnext + fblk * cog * Kfull * 4 + fline * 64, 0, 2);
                 if (++fline == blk_lines) fline = 0, ++fblk;
-              }
+              });
             }
             kt.pgemm(kc, w, rk, tl[3 * t], px, ct + t * PM * PR, k0 > 0, 1, jn, nullptr, 0);
             t += tn;
