@@ -129,7 +129,7 @@ const GEOM_LENGTH = 36;
 // was made from, never the caller's arrays (which may change between calls), and no buffer.
 // In-process A/B on Zen 3 (conv2d against the plan re-derived every call, 2 / 1 threads): W2
 // 0.976x / 0.97x the time, W5 0.91-0.95x / 0.965-0.976x, W3 0.987x / 0.989x, W1 1.0x, W4
-// 1.0x / 0.97x; a 1x8x16x16 3x3 conv 0.73-0.76x (about 10 us less), 1x16x32x32 0.85-0.94x;
+// 1.0x / 0.97x; a 1x8x16x16 3x3 conv 0.72-0.82x (6-13 us less), 1x16x32x32 0.85-1.01x (noise);
 // same bits.
 interface PlanMemo {
   rank: number | undefined;
@@ -138,7 +138,7 @@ interface PlanMemo {
   wShape: number[];
   key: unknown[];  // the geometry options' values, copied
   plan: unknown;
-  g: Float64Array | undefined;
+  g: Float64Array | undefined;  // (reusePlan's geom)
 }
 const planMemo = new Map<string, PlanMemo>();
 
@@ -186,14 +186,16 @@ const CONV_KEYS = planKeys(['stride', 'dilation', 'groups', 'padding', 'paddingM
 const CONV_TRANSPOSE_KEYS = planKeys(['stride', 'dilation', 'groups', 'padding', 'outputPadding', 'outputSize', 'paddingMode', 'outputLayout'], ['bias', 'out']);
 const PARTIAL_CONV_KEYS = planKeys(['stride', 'dilation', 'groups', 'padding', 'weightLayout', 'outputLayout'], ['bias', 'mask', 'multiChannel', 'out', 'maskOut']);
 
-// The call's plan: the last one of fn where everything it was made from is the same, else a
-// new one (kept as the last), made from one read of each option. opts: the options the rest
-// of the call reads (the buffers).
+// The call's plan and its geometry array: the last ones of fn where everything they were made
+// from is the same, else new ones (kept as the last), made from one read of each option. geom:
+// the geometry array when it depends on the plan alone (partial convolution's also depends on
+// the mask, and is made per call). opts: the options the rest of the call reads (the buffers).
 function reusePlan<P>(fn: string, rank: number | undefined, x: CheckedTensor, wShape: readonly number[], o: Record<string, unknown> | undefined,
-                      keys: PlanKeys, plan: (opts: Record<string, unknown> | undefined) => P): { p: P; memo: PlanMemo | undefined; opts: Record<string, unknown> | undefined } {
+                      keys: PlanKeys, plan: (opts: Record<string, unknown> | undefined) => P,
+                      geom?: (p: P) => Float64Array): { p: P; g: Float64Array | undefined; opts: Record<string, unknown> | undefined } {
   const m = planMemo.get(fn);
   if (m && m.rank === rank && m.layout === x.layout && sameShape(m.xShape, x.shape) && sameShape(m.wShape, wShape) && sameOptions(o, keys, m.key))
-    return { p: m.plan as P, memo: m, opts: o };
+    return { p: m.plan as P, g: m.g, opts: o };
   const copies = keys.geometry.map((k) => keyCopy(o?.[k]));
   let opts = o;
   if (o !== undefined) {
@@ -202,12 +204,10 @@ function reusePlan<P>(fn: string, rank: number | undefined, x: CheckedTensor, wS
     opts = read;
   }
   const p = plan(opts);
-  let memo: PlanMemo | undefined;
-  if (copies.every((c) => c.ok)) {
-    memo = { rank, layout: x.layout, xShape: x.shape.slice(), wShape: wShape.slice(), key: copies.map((c) => c.v), plan: p, g: undefined };
-    planMemo.set(fn, memo);
-  }
-  return { p, memo, opts };
+  const g = geom?.(p);
+  if (copies.every((c) => c.ok))
+    planMemo.set(fn, { rank, layout: x.layout, xShape: x.shape.slice(), wShape: wShape.slice(), key: copies.map((c) => c.v), plan: p, g });
+  return { p, g, opts };
 }
 
 // The call's options may hold `out` (a layer's config never does: its constructor checks the
@@ -215,9 +215,8 @@ function reusePlan<P>(fn: string, rank: number | undefined, x: CheckedTensor, wS
 export function planConvJob(fn: string, rank: number | undefined, input: unknown, weight: unknown, options: unknown): Job {
   const x = checkTensor(fn, 'input', input, rank);
   const w = weightShapeOf(fn, weight);
-  const { p, memo, opts } = reusePlan(fn, rank, x, w.shape, optionsObject(fn, options), CONV_KEYS, (o) => planConv(fn, x, w.shape, o, false, true));
-  const g = memo?.g ?? convGeom(p, x.channelsLast, { padValue: p.padValue, weightLayout: p.weightFamily });
-  if (memo) memo.g = g;
+  const { p, g, opts } = reusePlan(fn, rank, x, w.shape, optionsObject(fn, options), CONV_KEYS, (o) => planConv(fn, x, w.shape, o, false, true),
+    (q) => convGeom(q, x.channelsLast, { padValue: q.padValue, weightLayout: q.weightFamily }));
   const bias = checkBias(fn, opts?.bias, p.Cout);
   const { y, result } = outputTensor(fn, opts?.out, p.outputShape, p.outputLayout, [['input', x.data], ['weight', w.data], ['bias', bias]]);
   const desc = { fn: p.fn, g, x: x.data, w: w.data, bias, y };
@@ -257,9 +256,8 @@ export function planPartialConvJob(fn: string, rank: number, input: unknown, wei
 export function planConvTransposeJob(fn: string, rank: number, input: unknown, weight: unknown, options: unknown): Job {
   const x = checkTensor(fn, 'input', input, rank);
   const w = weightShapeOf(fn, weight);
-  const { p, memo, opts: o } = reusePlan(fn, rank, x, w.shape, optionsObject(fn, options), CONV_TRANSPOSE_KEYS, (oo) => planConvTranspose(fn, x, w.shape, oo, true));
-  const g = memo?.g ?? convGeom(p, x.channelsLast, { outputPadding: p.outputPadding });
-  if (memo) memo.g = g;
+  const { p, g, opts: o } = reusePlan(fn, rank, x, w.shape, optionsObject(fn, options), CONV_TRANSPOSE_KEYS, (oo) => planConvTranspose(fn, x, w.shape, oo, true),
+    (q) => convGeom(q, x.channelsLast, { outputPadding: q.outputPadding }));
   const bias = checkBias(fn, o?.bias, p.Cout);
   const { y, result } = outputTensor(fn, o?.out, p.outputShape, p.outputLayout, [['input', x.data], ['weight', w.data], ['bias', bias]]);
   const desc = { fn: p.fn, g, x: x.data, w: w.data, bias, y };
